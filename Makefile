@@ -1,0 +1,39 @@
+# Slope — the two commands a newcomer types are `make run` and `make test`.
+SWIFT ?= swift
+APT_PACKAGES := libgd-dev libopenblas-dev fonts-dejavu-core
+OUT ?= output
+
+.PHONY: setup build release run test bench fuzz sanitize clean lint
+
+# Installs the C libraries and the font only when something is missing
+# (checked with pkg-config for the -dev packages and dpkg for the font).
+setup:
+	@missing=""; \
+	pkg-config --exists gdlib 2>/dev/null || missing="$$missing libgd-dev"; \
+	pkg-config --exists openblas 2>/dev/null || missing="$$missing libopenblas-dev"; \
+	dpkg -s fonts-dejavu-core >/dev/null 2>&1 || missing="$$missing fonts-dejavu-core"; \
+	if [ -n "$$missing" ]; then \
+	  echo "setup: installing$$missing"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
+	  $$SUDO apt-get update && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y $(APT_PACKAGES); \
+	else echo "setup: libgd, OpenBLAS and DejaVu fonts present"; fi
+
+build: setup
+	$(SWIFT) build
+
+release: setup
+	$(SWIFT) build -c release --product slope
+
+run: release
+	$$($(SWIFT) build -c release --show-bin-path)/slope demo --out $(OUT)
+
+test: setup
+	$(SWIFT) test
+
+bench: setup
+	$(SWIFT) build -c release --product slope-bench
+	$$($(SWIFT) build -c release --show-bin-path)/slope-bench --out $(OUT)
+
+clean:
+	rm -rf .build

@@ -1,0 +1,60 @@
+// swift-tools-version: 6.1
+// Slope: is my backward pass right? Layers, finite-difference checks, and plots.
+import PackageDescription
+
+let package = Package(
+    name: "Slope",
+    platforms: [.macOS(.v14)],
+    products: [
+        .library(name: "SlopeLayers", targets: ["SlopeLayers"]),
+        .library(name: "SlopeTrain", targets: ["SlopeTrain"]),
+        .library(name: "SlopeCheck", targets: ["SlopeCheck"]),
+        .library(name: "SlopePlot", targets: ["SlopePlot"]),
+        .executable(name: "slope", targets: ["slope"]),
+        .executable(name: "slope-bench", targets: ["slope-bench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // C libraries: a module map and a shim header each, nothing else.
+        .systemLibrary(
+            name: "CGD", pkgConfig: "gdlib",
+            providers: [.apt(["libgd-dev"])]),
+        .systemLibrary(
+            name: "CBLAS", pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]),
+        // The one element-wise kernel that needs vectorised exp (glibc's libmvec).
+        .target(
+            name: "CKernels",
+            cSettings: [.unsafeFlags(["-O3", "-ffast-math", "-fno-finite-math-only"])]),
+
+        .target(name: "SlopeLayers", dependencies: ["CBLAS", "CKernels"]),
+        .target(name: "SlopeTrain", dependencies: ["SlopeLayers"]),
+        .target(name: "SlopeCheck", dependencies: ["SlopeLayers"]),
+        .target(name: "SlopePlot", dependencies: ["CGD"]),
+        .executableTarget(
+            name: "slope",
+            dependencies: [
+                "SlopeLayers", "SlopeTrain", "SlopeCheck", "SlopePlot",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+
+        // Benchmarks: `make bench`, never part of `make test`.
+        .target(
+            name: "CBaselines", path: "Benchmarks/CBaselines",
+            cSettings: [.unsafeFlags(["-O3"])]),
+        .executableTarget(
+            name: "slope-bench",
+            dependencies: ["SlopeLayers", "SlopeTrain", "SlopeCheck", "SlopePlot", "CBaselines", "CBLAS"],
+            path: "Benchmarks/slope-bench"),
+
+        .testTarget(name: "SlopeLayersTests", dependencies: ["SlopeLayers"]),
+        .testTarget(name: "SlopeTrainTests", dependencies: ["SlopeTrain", "SlopeLayers"]),
+        .testTarget(name: "SlopeCheckTests", dependencies: ["SlopeCheck", "SlopeLayers"],
+                    resources: []),
+        .testTarget(name: "SlopePlotTests", dependencies: ["SlopePlot"]),
+        .testTarget(name: "slopeTests", dependencies: ["slope"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

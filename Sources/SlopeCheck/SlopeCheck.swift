@@ -1,0 +1,1 @@
+// SlopeCheck: see DESIGN.md.

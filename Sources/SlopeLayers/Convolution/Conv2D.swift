@@ -1,0 +1,190 @@
+/// 2-D cross-correlation over NCHW images, through im2col and a matrix product.
+///
+/// Shapes: x `[N, C, H, W]`, W `[O, C, kh, kw]`, b `[O]`, y `[N, O, Ho, Wo]` with
+/// Ho = (H + 2ph − kh)/sh + 1 and Wo = (W + 2pw − kw)/sw + 1 (floor), zero padding.
+/// Forward: y[n,o] = Σ_c,i,j W[o,c,i,j] · xpad[n, c, sh·p + i, sw·q + j] + b[o];
+/// per image, Y = Wmat·cols where cols = im2col(x) is `[C·kh·kw, Ho·Wo]`.
+/// Backward: ∂L/∂W += dY·colsᵀ, ∂L/∂b += Σ dY, ∂L/∂x = col2im(Wmatᵀ·dY).
+public final class Conv2D: UnaryLayer {
+    public let kindName = "Conv2D"
+    public let W: Parameter
+    public let b: Parameter
+    public let stride: (Int, Int)
+    public let padding: (Int, Int)
+    private var x: Tensor?
+    private var columns: [Double] = []
+
+    public var outChannels: Int { W.value.shape[0] }
+    public var inChannels: Int { W.value.shape[1] }
+    public var kernel: (Int, Int) { (W.value.shape[2], W.value.shape[3]) }
+    public var parameters: [Parameter] { [W, b] }
+
+    public init(weight: Tensor, bias: Tensor, stride: (Int, Int) = (1, 1), padding: (Int, Int) = (0, 0)) {
+        precondition(weight.rank == 4 && bias.shape == [weight.shape[0]], "Conv2D W \(weight.shape), b \(bias.shape)")
+        precondition(stride.0 > 0 && stride.1 > 0 && padding.0 >= 0 && padding.1 >= 0)
+        W = Parameter("W", weight)
+        b = Parameter("b", bias)
+        self.stride = stride
+        self.padding = padding
+    }
+
+    /// He-uniform weights (±√(6/fan_in)) and zero bias.
+    public convenience init(
+        inChannels: Int, outChannels: Int, kernel: (Int, Int), stride: (Int, Int) = (1, 1),
+        padding: (Int, Int) = (0, 0), using generator: inout SeededGenerator
+    ) {
+        let fanIn = inChannels * kernel.0 * kernel.1
+        let limit = (6.0 / Double(fanIn)).squareRoot()
+        self.init(
+            weight: .uniform([outChannels, inChannels, kernel.0, kernel.1], in: -limit..<limit, using: &generator),
+            bias: .zeros([outChannels]), stride: stride, padding: padding)
+    }
+
+    var geometry: ConvolutionGeometry?
+
+    public func forward(_ x: Tensor) throws(LayerError) -> Tensor {
+        guard x.rank == 4, x.shape[1] == inChannels else {
+            throw .shapeMismatch(layer: kindName, expected: "x of shape [N, \(inChannels), H, W]", actual: [x.shape])
+        }
+        let g = ConvolutionGeometry(
+            channels: inChannels, height: x.shape[2], width: x.shape[3],
+            kernel: kernel, stride: stride, padding: padding)
+        guard g.outHeight > 0, g.outWidth > 0 else {
+            throw .windowTooLarge(
+                layer: kindName, window: [kernel.0, kernel.1],
+                input: [x.shape[2] + 2 * padding.0, x.shape[3] + 2 * padding.1])
+        }
+        self.x = x
+        geometry = g
+        let n = x.shape[0]
+        let (rows, cols) = (g.columnRows, g.columnCount)
+        var y = Tensor.zeros([n, outChannels, g.outHeight, g.outWidth])
+        columns = [Double](repeating: 0, count: n * rows * cols)
+        let imageSize = inChannels * g.height * g.width
+        let outSize = outChannels * cols
+        x.data.withUnsafeBufferPointer { px in
+            columns.withUnsafeMutableBufferPointer { pc in
+                W.value.data.withUnsafeBufferPointer { pw in
+                    y.data.withUnsafeMutableBufferPointer { py in
+                        for image in 0..<n {
+                            let col = pc.baseAddress! + image * rows * cols
+                            g.im2col(px.baseAddress! + image * imageSize, into: col)
+                            let out = py.baseAddress! + image * outSize
+                            for o in 0..<outChannels {
+                                let bias = b.value.data[o]
+                                for p in 0..<cols { out[o * cols + p] = bias }
+                            }
+                            Tensor.gemm(
+                                m: outChannels, n: cols, k: rows, a: pw.baseAddress!, lda: rows, transposeA: false,
+                                b: col, ldb: cols, transposeB: false, c: out, accumulate: true)
+                        }
+                    }
+                }
+            }
+        }
+        return y
+    }
+
+    public func backwardInput(_ dout: Tensor) throws(LayerError) -> Tensor {
+        let x = try cached(x), g = try cached(geometry)
+        let n = x.shape[0]
+        try requireUpstream(dout, matches: [n, outChannels, g.outHeight, g.outWidth])
+        let (rows, cols) = (g.columnRows, g.columnCount)
+        var dx = Tensor.zeros(x.shape)
+        var dcols = [Double](repeating: 0, count: rows * cols)
+        let imageSize = inChannels * g.height * g.width
+        let outSize = outChannels * cols
+        dout.data.withUnsafeBufferPointer { pd in
+            columns.withUnsafeBufferPointer { pc in
+                W.value.data.withUnsafeBufferPointer { pw in
+                    W.gradient.data.withUnsafeMutableBufferPointer { pdw in
+                        dx.data.withUnsafeMutableBufferPointer { pdx in
+                            dcols.withUnsafeMutableBufferPointer { pdc in
+                                for image in 0..<n {
+                                    let d = pd.baseAddress! + image * outSize
+                                    let col = pc.baseAddress! + image * rows * cols
+                                    // dW[o, r] += Σ_p dY[o, p] · cols[r, p]
+                                    Tensor.gemm(
+                                        m: outChannels, n: rows, k: cols, a: d, lda: cols, transposeA: false,
+                                        b: col, ldb: cols, transposeB: true, c: pdw.baseAddress!, accumulate: true)
+                                    // dcols = Wmatᵀ · dY
+                                    Tensor.gemm(
+                                        m: rows, n: cols, k: outChannels, a: pw.baseAddress!, lda: rows, transposeA: true,
+                                        b: d, ldb: cols, transposeB: false, c: pdc.baseAddress!, accumulate: false)
+                                    g.col2im(pdc.baseAddress!, into: pdx.baseAddress! + image * imageSize)
+                                    for o in 0..<outChannels {
+                                        var total = 0.0
+                                        for p in 0..<cols { total += d[o * cols + p] }
+                                        b.gradient.data[o] += total
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return dx
+    }
+}
+
+/// Index arithmetic of a windowed operation over one `[C, H, W]` image.
+struct ConvolutionGeometry {
+    let channels: Int, height: Int, width: Int
+    let kernel: (Int, Int), stride: (Int, Int), padding: (Int, Int)
+
+    var outHeight: Int {
+        let span = height + 2 * padding.0 - kernel.0
+        return span < 0 ? 0 : span / stride.0 + 1
+    }
+    var outWidth: Int {
+        let span = width + 2 * padding.1 - kernel.1
+        return span < 0 ? 0 : span / stride.1 + 1
+    }
+    var columnRows: Int { channels * kernel.0 * kernel.1 }
+    var columnCount: Int { outHeight * outWidth }
+
+    /// cols[(c, i, j), (p, q)] = xpad[c, p·sh + i, q·sw + j] (zero outside the image).
+    func im2col(_ x: UnsafePointer<Double>, into cols: UnsafeMutablePointer<Double>) {
+        let (oh, ow) = (outHeight, outWidth)
+        var row = 0
+        for c in 0..<channels {
+            for i in 0..<kernel.0 {
+                for j in 0..<kernel.1 {
+                    let out = cols + row * oh * ow
+                    for p in 0..<oh {
+                        let h = p * stride.0 + i - padding.0
+                        for q in 0..<ow {
+                            let w = q * stride.1 + j - padding.1
+                            out[p * ow + q] =
+                                (h >= 0 && h < height && w >= 0 && w < width) ? x[(c * height + h) * width + w] : 0
+                        }
+                    }
+                    row += 1
+                }
+            }
+        }
+    }
+
+    /// The adjoint of im2col: adds each column entry back onto the image position it came from.
+    func col2im(_ cols: UnsafePointer<Double>, into x: UnsafeMutablePointer<Double>) {
+        let (oh, ow) = (outHeight, outWidth)
+        var row = 0
+        for c in 0..<channels {
+            for i in 0..<kernel.0 {
+                for j in 0..<kernel.1 {
+                    let source = cols + row * oh * ow
+                    for p in 0..<oh {
+                        let h = p * stride.0 + i - padding.0
+                        if h < 0 || h >= height { continue }
+                        for q in 0..<ow {
+                            let w = q * stride.1 + j - padding.1
+                            if w >= 0 && w < width { x[(c * height + h) * width + w] += source[p * ow + q] }
+                        }
+                    }
+                    row += 1
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,98 @@
+/// A named, trainable tensor and the gradient accumulated for it.
+///
+/// A reference type: the layer reads `value`, backward adds into `gradient`,
+/// and an optimizer updates `value` in place — all through the same object.
+public final class Parameter {
+    public let name: String
+    public var value: Tensor
+    public var gradient: Tensor
+
+    public init(_ name: String, _ value: Tensor) {
+        self.name = name
+        self.value = value
+        self.gradient = .zeros(value.shape)
+    }
+
+    public func zeroGradient() {
+        gradient.data.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
+    }
+}
+
+/// A differentiable operation from tensors to a tensor.
+///
+/// `forward` caches what backward needs; `backward(dout)` returns ∂L/∂input for each
+/// input (same shapes as the inputs) given dout = ∂L/∂output, and **adds**
+/// ∂L/∂θ into each parameter's gradient. Neither may modify its arguments or the
+/// cached input.
+public protocol Layer: AnyObject {
+    /// The layer's kind name (the CLI and fixture vocabulary), e.g. `"Affine"`.
+    var kindName: String { get }
+    /// How many inputs `forward` takes.
+    var arity: Int { get }
+    func forward(_ inputs: [Tensor]) throws(LayerError) -> Tensor
+    func backward(_ upstream: Tensor) throws(LayerError) -> [Tensor]
+    /// The trainable parameters in a fixed order (never discovered by reflection).
+    var parameters: [Parameter] { get }
+}
+
+extension Layer {
+    public var parameters: [Parameter] { [] }
+    public var arity: Int { 1 }
+
+    /// Clears every parameter gradient.
+    public func zeroGradients() {
+        for parameter in parameters { parameter.zeroGradient() }
+    }
+
+    /// The parameter called `name`, if any.
+    public func parameter(named name: String) -> Parameter? {
+        parameters.first { $0.name == name }
+    }
+
+    /// Checks the number of inputs.
+    func requireArity(_ inputs: [Tensor]) throws(LayerError) {
+        guard inputs.count == arity else {
+            throw .wrongInputCount(layer: kindName, expected: arity, actual: inputs.count)
+        }
+    }
+}
+
+/// A layer of one input: implement `forward(_:)`/`backward(_:)` on single tensors
+/// and get the array-based `Layer` requirements for free.
+public protocol UnaryLayer: Layer {
+    func forward(_ x: Tensor) throws(LayerError) -> Tensor
+    func backwardInput(_ upstream: Tensor) throws(LayerError) -> Tensor
+}
+
+extension UnaryLayer {
+    public func forward(_ inputs: [Tensor]) throws(LayerError) -> Tensor {
+        try requireArity(inputs)
+        return try forward(inputs[0])
+    }
+
+    public func backward(_ upstream: Tensor) throws(LayerError) -> [Tensor] {
+        [try backwardInput(upstream)]
+    }
+}
+
+/// Layers whose output switches between pieces at discrete decisions (the ReLU
+/// mask, the max-pool argmax). Checkers compare the decisions at x−h and x+h: a
+/// flip means the finite difference straddles a kink.
+public protocol DecisionLayer: Layer {
+    /// The discrete decisions taken by the last forward pass, one number per decision.
+    var decisions: [Int] { get }
+}
+
+/// A scalar loss of a prediction and a target.
+///
+/// `forward` returns the loss; `backward()` returns ∂loss/∂prediction.
+public protocol LossLayer: AnyObject {
+    var kindName: String { get }
+    func forward(_ prediction: Tensor, _ target: Tensor) throws(LayerError) -> Double
+    func backward() throws(LayerError) -> Tensor
+}
+
+/// Layers that behave differently while training (BatchNorm, Dropout).
+public protocol ModalLayer: Layer {
+    var isTraining: Bool { get set }
+}

@@ -1,0 +1,55 @@
+import Foundation
+
+/// A small, fast, seeded random number generator (xoshiro256**, seeded through SplitMix64).
+///
+/// Every random choice in Slope — initial weights, upstream gradients in checks,
+/// shuffles, dropout masks — comes from one of these, so the same seed gives the
+/// same numbers, the same verdicts and the same bytes on every machine.
+/// Its whole state is four words, which checkpoints store to resume exactly.
+public struct SeededGenerator: RandomNumberGenerator, Sendable, Equatable, Codable {
+    public private(set) var state: [UInt64]
+
+    public init(seed: UInt64) {
+        var splitmix = seed
+        func next() -> UInt64 {
+            splitmix &+= 0x9E37_79B9_7F4A_7C15
+            var z = splitmix
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+        state = [next(), next(), next(), next()]
+    }
+
+    /// Restores a generator from a saved state (four words, not all zero).
+    public init?(state: [UInt64]) {
+        guard state.count == 4, state.contains(where: { $0 != 0 }) else { return nil }
+        self.state = state
+    }
+
+    public mutating func next() -> UInt64 {
+        let result = rotl(state[1] &* 5, 7) &* 9
+        let t = state[1] << 17
+        state[2] ^= state[0]
+        state[3] ^= state[1]
+        state[1] ^= state[2]
+        state[0] ^= state[3]
+        state[2] ^= t
+        state[3] = rotl(state[3], 45)
+        return result
+    }
+
+    private func rotl(_ x: UInt64, _ k: UInt64) -> UInt64 { (x << k) | (x >> (64 - k)) }
+
+    /// A uniform double in [0, 1) with 53 random bits.
+    public mutating func nextUnit() -> Double { Double(next() >> 11) * 0x1.0p-53 }
+
+    /// A standard normal deviate (Box–Muller).
+    public mutating func nextNormal() -> Double {
+        var u = nextUnit()
+        while u == 0 { u = nextUnit() }
+        let v = nextUnit()
+        return (-2 * log(u)).squareRoot() * cos(2 * Double.pi * v)
+    }
+}
+

@@ -1,0 +1,112 @@
+/// Element-wise arithmetic, broadcasting of a bias row, and reductions.
+extension Tensor {
+    /// Applies `transform` to every element.
+    @inlinable
+    public func map(_ transform: (Double) -> Double) -> Tensor {
+        var result = self
+        result.data.withUnsafeMutableBufferPointer { out in
+            for i in out.indices { out[i] = transform(out[i]) }
+        }
+        return result
+    }
+
+    /// Combines two tensors of equal shape element by element.
+    @inlinable
+    public func zipMap(_ other: Tensor, _ combine: (Double, Double) -> Double) -> Tensor {
+        precondition(shape == other.shape, "shapes \(shape) and \(other.shape) differ")
+        var result = self
+        result.data.withUnsafeMutableBufferPointer { out in
+            other.data.withUnsafeBufferPointer { b in
+                for i in out.indices { out[i] = combine(out[i], b[i]) }
+            }
+        }
+        return result
+    }
+
+    public static func + (a: Tensor, b: Tensor) -> Tensor { a.zipMap(b, +) }
+    public static func - (a: Tensor, b: Tensor) -> Tensor { a.zipMap(b, -) }
+    public static func * (a: Tensor, b: Tensor) -> Tensor { a.zipMap(b, *) }
+    public static func / (a: Tensor, b: Tensor) -> Tensor { a.zipMap(b, /) }
+    public static func * (a: Tensor, s: Double) -> Tensor { a.map { $0 * s } }
+    public static func * (s: Double, a: Tensor) -> Tensor { a.map { $0 * s } }
+    public static func + (a: Tensor, s: Double) -> Tensor { a.map { $0 + s } }
+    public static func - (a: Tensor, s: Double) -> Tensor { a.map { $0 - s } }
+    public static prefix func - (a: Tensor) -> Tensor { a.map { -$0 } }
+
+    /// `self += other`, element by element (shapes must match).
+    @inlinable
+    public mutating func add(_ other: Tensor, scaledBy scale: Double = 1) {
+        precondition(shape == other.shape, "shapes \(shape) and \(other.shape) differ")
+        data.withUnsafeMutableBufferPointer { out in
+            other.data.withUnsafeBufferPointer { b in
+                for i in out.indices { out[i] += scale * b[i] }
+            }
+        }
+    }
+
+    public static func += (a: inout Tensor, b: Tensor) { a.add(b) }
+
+    /// Adds a row vector `bias` (shape `[columns]`) to every row of a `[rows, columns]` tensor.
+    public func addingRow(_ bias: Tensor) -> Tensor {
+        precondition(rank == 2 && bias.count == shape[1], "bias \(bias.shape) for rows of \(shape)")
+        var result = self
+        let columns = shape[1]
+        result.data.withUnsafeMutableBufferPointer { out in
+            bias.data.withUnsafeBufferPointer { b in
+                for row in 0..<shape[0] {
+                    let base = row * columns
+                    for j in 0..<columns { out[base + j] += b[j] }
+                }
+            }
+        }
+        return result
+    }
+
+    /// Sum of all elements.
+    public func sum() -> Double { data.reduce(0, +) }
+
+    /// Sum along `axis`, removing it: `[N, F].sum(axis: 0)` is `[F]`.
+    public func sum(axis: Int) -> Tensor {
+        precondition(axis >= 0 && axis < rank, "axis \(axis) of a rank-\(rank) tensor")
+        let outer = shape[..<axis].reduce(1, *)
+        let extent = shape[axis]
+        let inner = shape[(axis + 1)...].reduce(1, *)
+        var newShape = shape
+        newShape.remove(at: axis)
+        var result = [Double](repeating: 0, count: outer * inner)
+        data.withUnsafeBufferPointer { x in
+            for o in 0..<outer {
+                for k in 0..<extent {
+                    let base = (o * extent + k) * inner
+                    for i in 0..<inner { result[o * inner + i] += x[base + i] }
+                }
+            }
+        }
+        return Tensor(shape: newShape, data: result)
+    }
+
+    /// The transpose of a 2-D tensor.
+    public func transposed() -> Tensor {
+        precondition(rank == 2, "transpose of a rank-\(rank) tensor")
+        let (rows, columns) = (shape[0], shape[1])
+        var result = [Double](repeating: 0, count: count)
+        for i in 0..<rows {
+            for j in 0..<columns { result[j * rows + i] = data[i * columns + j] }
+        }
+        return Tensor(shape: [columns, rows], data: result)
+    }
+
+    /// Σ aᵢ·bᵢ over all elements.
+    public func dot(_ other: Tensor) -> Double {
+        precondition(count == other.count, "dot of \(shape) and \(other.shape)")
+        var total = 0.0
+        for i in 0..<count { total += data[i] * other.data[i] }
+        return total
+    }
+
+    /// The largest |element| (0 for an empty tensor).
+    public var maxMagnitude: Double { data.reduce(0) { Swift.max($0, abs($1)) } }
+
+    /// √(Σ x²).
+    public var norm: Double { dot(self).squareRoot() }
+}

@@ -1,0 +1,84 @@
+import CBLAS
+
+/// Matrix products: OpenBLAS `cblas_dgemm` for large operands, a plain loop for tiny ones.
+extension Tensor {
+    /// Below this many multiply-adds (m·n·k) a plain loop beats the call into OpenBLAS.
+    /// Measured on the 2-core build machine (`slope-bench --matmul-switch`): the sine
+    /// fit's 90×1·1×25 and 90×25·25×1 products (2,250 multiply-adds) run about 3× faster
+    /// in the loop; from roughly 32³ on, dgemm wins.
+    public static let blasThreshold = 32 * 32 * 32
+
+    /// C = op(A)·op(B), where op transposes when asked. A and B are 2-D.
+    public static func matmul(
+        _ a: Tensor, _ b: Tensor, transposeA: Bool = false, transposeB: Bool = false
+    ) -> Tensor {
+        precondition(a.rank == 2 && b.rank == 2, "matmul of \(a.shape) and \(b.shape)")
+        let m = transposeA ? a.shape[1] : a.shape[0]
+        let k = transposeA ? a.shape[0] : a.shape[1]
+        let kb = transposeB ? b.shape[1] : b.shape[0]
+        let n = transposeB ? b.shape[0] : b.shape[1]
+        precondition(k == kb, "matmul inner sizes differ: \(a.shape)\(transposeA ? "ᵀ" : "") · \(b.shape)\(transposeB ? "ᵀ" : "")")
+        var c = Tensor.zeros([m, n])
+        gemm(a, b, into: &c, transposeA: transposeA, transposeB: transposeB, accumulate: false)
+        return c
+    }
+
+    /// C = op(A)·op(B) (+ C when `accumulate`), writing into an existing `[m, n]` tensor.
+    public static func gemm(
+        _ a: Tensor, _ b: Tensor, into c: inout Tensor,
+        transposeA: Bool = false, transposeB: Bool = false, accumulate: Bool
+    ) {
+        let m = transposeA ? a.shape[1] : a.shape[0]
+        let k = transposeA ? a.shape[0] : a.shape[1]
+        let n = transposeB ? b.shape[0] : b.shape[1]
+        precondition(c.shape == [m, n], "gemm output \(c.shape), expected \([m, n])")
+        a.data.withUnsafeBufferPointer { pa in
+            b.data.withUnsafeBufferPointer { pb in
+                c.data.withUnsafeMutableBufferPointer { pc in
+                    gemm(
+                        m: m, n: n, k: k, a: pa.baseAddress!, lda: a.shape[1], transposeA: transposeA,
+                        b: pb.baseAddress!, ldb: b.shape[1], transposeB: transposeB,
+                        c: pc.baseAddress!, accumulate: accumulate)
+                }
+            }
+        }
+    }
+
+    /// The raw kernel on row-major buffers; `lda`/`ldb` are the stored row lengths.
+    public static func gemm(
+        m: Int, n: Int, k: Int,
+        a: UnsafePointer<Double>, lda: Int, transposeA: Bool,
+        b: UnsafePointer<Double>, ldb: Int, transposeB: Bool,
+        c: UnsafeMutablePointer<Double>, accumulate: Bool,
+        forceBLAS: Bool? = nil
+    ) {
+        if m == 0 || n == 0 { return }
+        if k == 0 {
+            if !accumulate { c.update(repeating: 0, count: m * n) }
+            return
+        }
+        let useBLAS = forceBLAS ?? (m * n * k >= blasThreshold)
+        if useBLAS {
+            cblas_dgemm(
+                CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans,
+                transposeB ? CblasTrans : CblasNoTrans,
+                Int32(m), Int32(n), Int32(k), 1.0, a, Int32(lda), b, Int32(ldb),
+                accumulate ? 1.0 : 0.0, c, Int32(n))
+            return
+        }
+        if !accumulate { c.update(repeating: 0, count: m * n) }
+        // i-p-j order keeps the innermost loop contiguous in B and C (it vectorises).
+        for i in 0..<m {
+            let row = c + i * n
+            for p in 0..<k {
+                let aip = transposeA ? a[p * lda + i] : a[i * lda + p]
+                if transposeB {
+                    for j in 0..<n { row[j] += aip * b[j * ldb + p] }
+                } else {
+                    let bp = b + p * ldb
+                    for j in 0..<n { row[j] += aip * bp[j] }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,174 @@
+import Foundation
+
+/// An n-dimensional array of `Double` in row-major order, with value semantics.
+///
+/// `shape` lists the extent of each axis (`[]` is a scalar holding one datum);
+/// `data` holds `shape.reduce(1, *)` numbers, last axis fastest. Double is the
+/// checking precision: finite differences in Float lose half their digits.
+public struct Tensor: Sendable, Equatable, CustomStringConvertible {
+    public private(set) var shape: [Int]
+    public var data: [Double]
+
+    /// Builds a tensor; the data length must equal the product of the shape
+    /// (a programmer error otherwise — use `init(validatingShape:data:)` for user data).
+    public init(shape: [Int], data: [Double]) {
+        precondition(shape.allSatisfy { $0 >= 0 }, "negative extent in shape \(shape)")
+        precondition(
+            Tensor.count(of: shape) == data.count,
+            "shape \(shape) needs \(Tensor.count(of: shape)) values, got \(data.count)")
+        self.shape = shape
+        self.data = data
+    }
+
+    /// Builds a tensor from data read from outside (a file, a command line),
+    /// throwing a `TensorError` that names the mismatch instead of trapping.
+    public init(validatingShape shape: [Int], data: [Double]) throws(TensorError) {
+        if let bad = shape.first(where: { $0 < 0 }) {
+            throw .negativeExtent(shape: shape, extent: bad)
+        }
+        let (count, overflow) = Tensor.checkedCount(of: shape)
+        if overflow || count > Tensor.maximumElementCount {
+            throw .tooLarge(shape: shape, limit: Tensor.maximumElementCount)
+        }
+        guard count == data.count else {
+            throw .dataLengthMismatch(shape: shape, expected: count, actual: data.count)
+        }
+        self.shape = shape
+        self.data = data
+    }
+
+    /// A tensor of `shape` with every element equal to `value`.
+    public init(shape: [Int], repeating value: Double) {
+        self.init(shape: shape, data: Array(repeating: value, count: Tensor.count(of: shape)))
+    }
+
+    /// A tensor of zeros.
+    public static func zeros(_ shape: [Int]) -> Tensor { Tensor(shape: shape, repeating: 0) }
+
+    /// A scalar (shape `[]`).
+    public init(scalar: Double) { self.init(shape: [], data: [scalar]) }
+
+    /// A 2-D tensor from rows of equal length.
+    public init(rows: [[Double]]) {
+        let columns = rows.first?.count ?? 0
+        precondition(rows.allSatisfy { $0.count == columns }, "ragged rows")
+        self.init(shape: [rows.count, columns], data: rows.flatMap { $0 })
+    }
+
+    /// Uniform random values in `range`, drawn from a seeded generator.
+    public static func uniform(
+        _ shape: [Int], in range: Range<Double> = -1..<1, using generator: inout SeededGenerator
+    ) -> Tensor {
+        let n = count(of: shape)
+        var data = [Double](repeating: 0, count: n)
+        for i in 0..<n { data[i] = Double.random(in: range, using: &generator) }
+        return Tensor(shape: shape, data: data)
+    }
+
+    /// The largest number of elements Slope will allocate for one tensor
+    /// (2²⁷ doubles = 1 GiB); larger requests are refused with a clear error.
+    public static let maximumElementCount = 1 << 27
+
+    public var count: Int { data.count }
+    public var rank: Int { shape.count }
+    public var isScalar: Bool { shape.isEmpty }
+
+    /// The only datum of a scalar or one-element tensor.
+    public var scalar: Double {
+        precondition(data.count == 1, "scalar of a tensor of shape \(shape)")
+        return data[0]
+    }
+
+    public static func count(of shape: [Int]) -> Int { shape.reduce(1, *) }
+
+    static func checkedCount(of shape: [Int]) -> (Int, Bool) {
+        var n = 1
+        for extent in shape {
+            let (product, overflow) = n.multipliedReportingOverflow(by: extent)
+            if overflow { return (0, true) }
+            n = product
+        }
+        return (n, false)
+    }
+
+    /// The same data seen with another shape of equal element count.
+    public func reshaped(_ newShape: [Int]) -> Tensor {
+        Tensor(shape: newShape, data: data)
+    }
+
+    /// Row-major strides of the shape.
+    public var strides: [Int] {
+        var strides = [Int](repeating: 1, count: shape.count)
+        var step = 1
+        for axis in stride(from: shape.count - 1, through: 0, by: -1) {
+            strides[axis] = step
+            step *= shape[axis]
+        }
+        return strides
+    }
+
+    /// The multi-index of the element at flat position `flat`.
+    public func index(ofFlat flat: Int) -> [Int] {
+        var rest = flat
+        var index = [Int](repeating: 0, count: shape.count)
+        for axis in stride(from: shape.count - 1, through: 0, by: -1) where shape[axis] > 0 {
+            index[axis] = rest % shape[axis]
+            rest /= shape[axis]
+        }
+        return index
+    }
+
+    /// The element at a multi-index.
+    public subscript(index: Int...) -> Double {
+        get { data[flatIndex(index)] }
+        set { data[flatIndex(index)] = newValue }
+    }
+
+    func flatIndex(_ index: [Int]) -> Int {
+        precondition(index.count == shape.count, "index \(index) for shape \(shape)")
+        var flat = 0
+        for (axis, i) in index.enumerated() { flat = flat * shape[axis] + i }
+        return flat
+    }
+
+    /// Shape and the first few values, e.g. `Tensor[2, 3](0.1, 0.2, …)`.
+    public var description: String {
+        let shown = data.prefix(8).map { formatNumber($0) }.joined(separator: ", ")
+        return "Tensor\(shape)(\(shown)\(data.count > 8 ? ", …" : ""))"
+    }
+
+    /// True when every element is finite (no NaN, no ±∞).
+    public var isFinite: Bool { data.allSatisfy { $0.isFinite } }
+}
+
+/// Shape problems in tensors built from outside data.
+public enum TensorError: Error, Equatable, CustomStringConvertible {
+    case negativeExtent(shape: [Int], extent: Int)
+    case dataLengthMismatch(shape: [Int], expected: Int, actual: Int)
+    case tooLarge(shape: [Int], limit: Int)
+
+    public var description: String {
+        switch self {
+        case .negativeExtent(let shape, let extent):
+            return "shape \(shape) has a negative extent \(extent)"
+        case .dataLengthMismatch(let shape, let expected, let actual):
+            return "shape \(shape) needs \(expected) values but the data has \(actual)"
+        case .tooLarge(let shape, let limit):
+            return "shape \(shape) would exceed the limit of \(limit) elements (1 GiB of doubles)"
+        }
+    }
+}
+
+/// A short, readable rendering of a number: `0.1`, `-3.25e-07`, `nan`.
+public func formatNumber(_ x: Double, significantDigits: Int = 6) -> String {
+    if x.isNaN { return "nan" }
+    if x.isInfinite { return x > 0 ? "inf" : "-inf" }
+    if x == 0 { return "0" }
+    let magnitude = abs(x)
+    if magnitude >= 1e-4 && magnitude < 1e6 {
+        var text = String(format: "%.\(significantDigits)g", x)
+        if text.contains("e") { text = String(format: "%.\(significantDigits - 1)e", x) }
+        return text
+    }
+    return String(format: "%.\(max(0, significantDigits - 3))e", x)
+}

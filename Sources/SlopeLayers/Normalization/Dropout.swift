@@ -1,0 +1,74 @@
+/// Inverted dropout with a mask drawn from a seeded generator, so it can be checked.
+///
+/// Training: y = x ⊙ m / (1 − p), where m ∈ {0, 1} keeps each element with probability 1 − p.
+/// The mask is drawn once per input shape and kept until `resample()` (a trainer calls
+/// it once per step), so repeated forward passes — as a gradient check makes — see one
+/// function. Backward: ∂L/∂x = dout ⊙ m / (1 − p). Inference: y = x, ∂L/∂x = dout.
+public final class Dropout: UnaryLayer, ModalLayer {
+    public let kindName = "Dropout"
+    public let rate: Double
+    public var isTraining = true
+    private var generator: SeededGenerator
+    public private(set) var mask: Tensor?
+
+    /// - Parameter rate: the probability p of dropping an element, in [0, 1).
+    public init(rate: Double, seed: UInt64 = 0) {
+        precondition(rate >= 0 && rate < 1, "dropout rate \(rate) outside [0, 1)")
+        self.rate = rate
+        generator = SeededGenerator(seed: seed)
+    }
+
+    /// A layer with a fixed mask (entries 0 or 1), e.g. from a fixture.
+    public init(rate: Double, mask: Tensor) {
+        precondition(rate >= 0 && rate < 1)
+        self.rate = rate
+        generator = SeededGenerator(seed: 0)
+        self.mask = mask
+    }
+
+    /// Draws a fresh mask at the next forward pass.
+    public func resample() { mask = nil }
+
+    public func forward(_ x: Tensor) throws(LayerError) -> Tensor {
+        guard isTraining else { return x }
+        if let mask, mask.shape != x.shape { self.mask = nil }
+        if mask == nil {
+            var m = Tensor.zeros(x.shape)
+            for i in 0..<m.count { m.data[i] = generator.nextUnit() >= rate ? 1 : 0 }
+            mask = m
+        }
+        let scale = 1 / (1 - rate)
+        return x.zipMap(mask!) { xi, mi in xi * mi * scale }
+    }
+
+    public func backwardInput(_ dout: Tensor) throws(LayerError) -> Tensor {
+        guard isTraining else { return dout }
+        let mask = try cached(mask)
+        try requireUpstream(dout, matches: mask.shape)
+        let scale = 1 / (1 - rate)
+        return dout.zipMap(mask) { d, mi in d * mi * scale }
+    }
+}
+
+/// Flattens every axis after the first: `[N, d₁, …, d_k]` → `[N, d₁·…·d_k]`.
+/// Backward reshapes the gradient back.
+public final class Flatten: UnaryLayer {
+    public let kindName = "Flatten"
+    private var inputShape: [Int]?
+
+    public init() {}
+
+    public func forward(_ x: Tensor) throws(LayerError) -> Tensor {
+        guard x.rank >= 1 else {
+            throw .shapeMismatch(layer: kindName, expected: "at least one axis (the batch)", actual: [x.shape])
+        }
+        inputShape = x.shape
+        return x.reshaped([x.shape[0], x.count / max(x.shape[0], 1)])
+    }
+
+    public func backwardInput(_ dout: Tensor) throws(LayerError) -> Tensor {
+        let shape = try cached(inputShape)
+        try requireUpstream(dout, matches: [shape[0], Tensor.count(of: shape) / max(shape[0], 1)])
+        return dout.reshaped(shape)
+    }
+}

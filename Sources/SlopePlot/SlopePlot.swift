@@ -1,0 +1,1 @@
+// SlopePlot: see DESIGN.md.

@@ -1,0 +1,1 @@
+// SlopeTrain: see DESIGN.md.
