@@ -1,0 +1,143 @@
+import SlopeLayers
+
+/// The three-way verdict of an element, a tensor, a check or a run.
+public enum Verdict: String, Sendable, Codable, Comparable {
+    /// Analytic and numeric agree (or agree with a one-sided difference at a kink).
+    case pass
+    /// The finite difference straddles a discrete decision and cannot judge the element.
+    case inconclusive
+    /// Analytic and numeric disagree beyond tolerance, or an invariant is broken.
+    case fail
+
+    private var rank: Int { self == .pass ? 0 : self == .inconclusive ? 1 : 2 }
+    public static func < (a: Verdict, b: Verdict) -> Bool { a.rank < b.rank }
+}
+
+/// One checked element (or, in fast mode, one random direction).
+public struct ElementResult: Sendable, Codable, Equatable {
+    /// The multi-index in the tensor; empty for a direction in fast mode.
+    public var index: [Int]
+    /// For fast mode: which random direction.
+    public var direction: Int?
+    public var analytic: Double
+    public var numeric: Double
+    public var absoluteError: Double
+    public var relativeError: Double
+    /// The allowance this element was judged against (atol + floor + rtol·|n|).
+    public var allowance: Double
+    /// One-sided differences (L(x) − L(x−h))/h and (L(x+h) − L(x))/h.
+    public var backwardDifference: Double
+    public var forwardDifference: Double
+    public var verdict: Verdict
+    /// True when the element sits at a kink (one-sided differences disagree or a decision flipped).
+    public var isKink: Bool
+    public var note: String?
+
+    public var location: String {
+        if let direction { return "direction \(direction)" }
+        return "[\(index.map(String.init).joined(separator: ", "))]"
+    }
+}
+
+/// The result for one input or parameter tensor.
+public struct TensorReport: Sendable, Codable {
+    public var tensor: ProbedTensorID
+    public var shape: [Int]
+    /// Elements (or directions) checked, and the tensor's element count.
+    public var checked: Int
+    public var elementCount: Int
+    public var failed: Int
+    public var kinks: Int
+    public var inconclusive: Int
+    public var maxAbsoluteError: Double
+    public var maxRelativeError: Double
+    /// The worst element: the failing one with the largest error, else the largest error overall.
+    public var worst: ElementResult?
+    /// The worst few failing elements, worst first.
+    public var worstFailures: [ElementResult]
+    /// A reading of the pattern of analytic vs numeric when elements fail.
+    public var signature: String?
+    public var verdict: Verdict
+}
+
+/// A named property every correct backward has, and whether it held.
+public struct InvariantResult: Sendable, Codable {
+    public var name: String
+    public var verdict: Verdict
+    public var detail: String
+
+    public static func pass(_ name: String, _ detail: String = "") -> InvariantResult {
+        .init(name: name, verdict: .pass, detail: detail)
+    }
+    public static func fail(_ name: String, _ detail: String) -> InvariantResult {
+        .init(name: name, verdict: .fail, detail: detail)
+    }
+}
+
+/// Everything one gradient check found, with what is needed to replay it.
+public struct CheckReport: Sendable, Codable {
+    public var target: String
+    public var method: FiniteDifference
+    public var methodDescription: String
+    public var tolerance: Tolerance
+    public var mode: CheckMode
+    public var seed: UInt64
+    public var inputShapes: [[Int]]
+    /// The scalar L at the unperturbed point.
+    public var checkedValue: Double
+    public var tensors: [TensorReport]
+    public var invariants: [InvariantResult]
+    /// Forward passes spent on finite differences.
+    public var forwardPasses: Int
+    public var seconds: Double
+    /// A check that could not run (the layer threw): the message.
+    public var error: String?
+
+    public var verdict: Verdict {
+        if error != nil { return .fail }
+        return (tensors.map(\.verdict) + invariants.map(\.verdict)).max() ?? .pass
+    }
+
+    public var failedInvariants: [InvariantResult] { invariants.filter { $0.verdict == .fail } }
+
+    /// Elements checked over all tensors.
+    public var elementsChecked: Int { tensors.reduce(0) { $0 + $1.checked } }
+
+    /// One paragraph for a person: what failed, where, by how much, and the likely bug.
+    public var diagnosis: String {
+        if let error { return "\(target): could not run: \(error)" }
+        var lines: [String] = []
+        for t in tensors where t.verdict == .fail {
+            var line = "\(target) \(t.tensor): \(t.failed) of \(t.checked) checked elements wrong"
+            if let w = t.worst {
+                line += "; worst at \(w.location): analytic \(formatNumber(w.analytic)), numeric \(formatNumber(w.numeric))"
+                line += " (abs error \(formatNumber(w.absoluteError, significantDigits: 3)), rel error \(formatNumber(w.relativeError, significantDigits: 3)))"
+                if let note = w.note { line += " — \(note)" }
+            }
+            if let signature = t.signature { line += "\n    likely: \(signature)" }
+            lines.append(line)
+        }
+        for invariant in failedInvariants {
+            lines.append("\(target) invariant \"\(invariant.name)\" broken: \(invariant.detail)")
+        }
+        return lines.joined(separator: "\n")
+    }
+}
+
+/// How many elements a check visits.
+public enum CheckMode: Sendable, Codable, Equatable, CustomStringConvertible {
+    /// Every element of every tensor.
+    case exhaustive
+    /// `perTensor` seeded elements of each tensor (all of them when the tensor is smaller).
+    case sampled(perTensor: Int)
+    /// `directions` random directions u per tensor: ⟨∇L, u⟩ against the directional difference.
+    case fast(directions: Int)
+
+    public var description: String {
+        switch self {
+        case .exhaustive: "exhaustive"
+        case .sampled(let k): "sampled (\(k) per tensor)"
+        case .fast(let d): "fast (\(d) direction\(d == 1 ? "" : "s") per tensor)"
+        }
+    }
+}

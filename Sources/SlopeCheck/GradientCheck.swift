@@ -1,0 +1,296 @@
+import Foundation
+import SlopeLayers
+
+/// Finite-difference verification of a backward pass.
+///
+/// ```swift
+/// let report = try GradientCheck().run(Affine(inFeatures: 3, outFeatures: 2, using: &rng), inputs: [x])
+/// if report.verdict == .fail { print(report.diagnosis) }
+/// ```
+///
+/// For a layer f and inputs x, the checked scalar is L = Σ u ⊙ f(x, θ) with a **seeded
+/// random** upstream u (an all-ones upstream hides backward passes that ignore it).
+/// Every input and parameter tensor is checked; the layer's parameters are restored
+/// to their original values afterwards.
+public struct GradientCheck: Sendable {
+    public var method: FiniteDifference
+    public var tolerance: Tolerance
+    public var mode: CheckMode
+    public var seed: UInt64
+    /// Report elements at kinks (one-sided differences that disagree, consistent with
+    /// the analytic value) as kinks instead of failures.
+    public var allowKinks: Bool
+    /// Also check the invariants (shapes, untouched arguments, determinism, linearity…).
+    public var checkInvariants: Bool
+    /// Failing elements kept per tensor in the report.
+    public var worstCount: Int
+    /// Use an all-ones upstream instead of a random one. Only for demonstrating why
+    /// random matters: a backward that ignores its upstream passes with ones.
+    public var onesUpstream = false
+
+    public init(
+        method: FiniteDifference = .default, tolerance: Tolerance = .default, mode: CheckMode = .exhaustive,
+        seed: UInt64 = 0, allowKinks: Bool = true, checkInvariants: Bool = true, worstCount: Int = 5
+    ) {
+        self.method = method
+        self.tolerance = tolerance
+        self.mode = mode
+        self.seed = seed
+        self.allowKinks = allowKinks
+        self.checkInvariants = checkInvariants
+        self.worstCount = worstCount
+    }
+
+    /// Checks a layer at `inputs` with a seeded random upstream.
+    public func run(_ layer: any Layer, inputs: [Tensor], name: String? = nil) -> CheckReport {
+        let started = Date()
+        var generator = SeededGenerator(seed: seed)
+        var report = CheckReport(
+            target: name ?? layer.kindName, method: method, methodDescription: method.description,
+            tolerance: tolerance, mode: mode, seed: seed, inputShapes: inputs.map(\.shape), checkedValue: .nan,
+            tensors: [], invariants: [], forwardPasses: 0, seconds: 0)
+        let parameters = namedParameters(of: layer)
+        let saved = parameters.map { $0.1.value }
+        defer { for (parameter, value) in zip(parameters, saved) { parameter.1.value = value } }
+        do {
+            let output = try layer.forward(inputs)
+            let upstream =
+                onesUpstream
+                ? Tensor(shape: output.shape, repeating: 1) : Tensor.uniform(output.shape, in: -1..<1, using: &generator)
+            let decisionSources = decisionLayers(of: layer)
+            let probe = Probe(
+                inputNames: inputNames(of: layer, count: inputs.count), inputs: inputs, parameters: parameters,
+                evaluate: { x in try layer.forward(x).dot(upstream) },
+                gradients: { x in
+                    _ = try layer.forward(x)
+                    return try layer.backward(deepCopy(upstream))
+                },
+                decisions: decisionSources.isEmpty ? nil : { decisionSources.flatMap(\.decisions) })
+            if checkInvariants {
+                report.invariants = Invariants(layer: layer, inputs: inputs, upstream: upstream, tolerance: tolerance)
+                    .evaluate(using: &generator)
+                for (parameter, value) in zip(parameters, saved) { parameter.1.value = value }
+            }
+            let analytic = try probe.analyticGradients()
+            guard analytic.count == probe.ids.count else {
+                report.error = "backward returned \(analytic.count - parameters.count) gradients for \(inputs.count) inputs"
+                return report
+            }
+            var engine = Engine(check: self, probe: probe, upstream: upstream)
+            report.checkedValue = try probe.evaluate()
+            for tensor in probe.ids.indices {
+                report.tensors.append(try engine.check(tensor: tensor, analytic: analytic[tensor], using: &generator))
+            }
+            report.forwardPasses = engine.forwardPasses
+        } catch {
+            report.error = "\(error)"
+        }
+        report.seconds = Date().timeIntervalSince(started)
+        return report
+    }
+
+    /// Checks a loss layer's gradient with respect to the prediction.
+    public func run(loss: any LossLayer, prediction: Tensor, target: Tensor, name: String? = nil) -> CheckReport {
+        run(LossAsLayer(loss, target: target), inputs: [prediction], name: name ?? loss.kindName)
+    }
+
+    /// Checks a whole network: its loss at (x, target) against every parameter and the input.
+    public func run(network: Sequential, input: Tensor, target: Tensor, name: String? = nil) -> CheckReport {
+        let wrapped = NetworkWithLoss(network, target: target)
+        var report = run(wrapped, inputs: [input], name: name ?? "network")
+        if checkInvariants {
+            report.invariants += NetworkInvariants(network: wrapped, input: input, tolerance: tolerance, method: method)
+                .evaluate()
+        }
+        return report
+    }
+}
+
+/// The element loop of one check.
+private struct Engine {
+    let check: GradientCheck
+    let probe: Probe
+    let upstream: Tensor
+    var forwardPasses = 0
+    var baseValue = 0.0
+    var baseDecisions: [Int] = []
+
+    init(check: GradientCheck, probe: Probe, upstream: Tensor) {
+        self.check = check
+        self.probe = probe
+        self.upstream = upstream
+    }
+
+    mutating func evaluate() throws -> (value: Double, decisionsFlipped: Bool) {
+        forwardPasses += 1
+        let value = try probe.evaluate()
+        let flipped = probe.tracksDecisions && probe.decisions() != baseDecisions
+        return (value, flipped)
+    }
+
+    mutating func check(tensor: Int, analytic: Tensor, using generator: inout SeededGenerator) throws -> TensorReport {
+        baseValue = try probe.evaluate()
+        baseDecisions = probe.decisions()
+        let value = probe.value(of: tensor)
+        var results: [ElementResult] = []
+        switch check.mode {
+        case .exhaustive:
+            for element in 0..<value.count {
+                results.append(try checkElement(tensor: tensor, element: element, analytic: analytic.data[element]))
+            }
+        case .sampled(let k):
+            for element in sample(k, of: value.count, using: &generator) {
+                results.append(try checkElement(tensor: tensor, element: element, analytic: analytic.data[element]))
+            }
+        case .fast(let directions):
+            for d in 0..<directions {
+                var u = Tensor.zeros(value.shape)
+                for i in 0..<u.count { u.data[i] = generator.nextNormal() }
+                results.append(try checkDirection(tensor: tensor, direction: u, number: d, analytic: analytic))
+            }
+        }
+        return summarize(tensor: tensor, shape: value.shape, results: results, analytic: analytic)
+    }
+
+    /// k distinct element indices, in increasing order (all of them when k ≥ count).
+    func sample(_ k: Int, of count: Int, using generator: inout SeededGenerator) -> [Int] {
+        if k >= count { return Array(0..<count) }
+        var chosen = Set<Int>()
+        while chosen.count < k { chosen.insert(Int(generator.next() % UInt64(count))) }
+        return chosen.sorted()
+    }
+
+    mutating func checkElement(tensor: Int, element: Int, analytic a: Double) throws -> ElementResult {
+        let x0 = probe[tensor, element]
+        let h = check.method.step(at: x0)
+        var numeric = 0.0
+        var plus = baseValue, minus = baseValue
+        var scale = abs(baseValue)
+        var flipped = false
+        for (offset, weight) in check.method.points {
+            probe[tensor, element] = x0 + offset * h
+            let (value, flip) = try evaluate()
+            flipped = flipped || flip
+            numeric += weight * value
+            scale = max(scale, abs(value))
+            if offset == 1 { plus = value }
+            if offset == -1 { minus = value }
+        }
+        probe[tensor, element] = x0
+        numeric /= h
+        let index = probe.value(of: tensor).index(ofFlat: element)
+        return judge(
+            analytic: a, numeric: numeric, forward: (plus - baseValue) / h, backward: (baseValue - minus) / h,
+            scale: scale, step: h, flipped: flipped, index: index, direction: nil)
+    }
+
+    mutating func checkDirection(tensor: Int, direction u: Tensor, number: Int, analytic: Tensor) throws -> ElementResult {
+        let saved = probe.value(of: tensor)
+        let h = check.method.step * max(1, saved.maxMagnitude) / max(u.maxMagnitude, 1e-300)
+        var numeric = 0.0
+        var plus = baseValue, minus = baseValue
+        var scale = abs(baseValue)
+        var flipped = false
+        for (offset, weight) in check.method.points {
+            probe.restore(tensor, to: saved)
+            probe.add(u, scaledBy: offset * h, to: tensor)
+            let (value, flip) = try evaluate()
+            flipped = flipped || flip
+            numeric += weight * value
+            scale = max(scale, abs(value))
+            if offset == 1 { plus = value }
+            if offset == -1 { minus = value }
+        }
+        probe.restore(tensor, to: saved)
+        numeric /= h
+        // The analytic directional derivative ⟨∇L, u⟩; its rounding grows with Σ|gᵢuᵢ|.
+        var a = 0.0
+        var magnitude = 0.0
+        for i in 0..<u.count {
+            a += analytic.data[i] * u.data[i]
+            magnitude += abs(analytic.data[i] * u.data[i])
+        }
+        var result = judge(
+            analytic: a, numeric: numeric, forward: (plus - baseValue) / h, backward: (baseValue - minus) / h,
+            scale: scale, step: h, flipped: flipped, index: [], direction: number,
+            extraAllowance: check.tolerance.rtol * 1e-3 * magnitude)
+        if result.isKink && result.verdict == .pass {
+            // In a direction, a kink cannot be pinned to one element: inconclusive, not pass.
+            result.verdict = .inconclusive
+        }
+        return result
+    }
+
+    func judge(
+        analytic a: Double, numeric n: Double, forward: Double, backward: Double, scale: Double, step h: Double,
+        flipped: Bool, index: [Int], direction: Int?, extraAllowance: Double = 0
+    ) -> ElementResult {
+        let tolerance = check.tolerance
+        let allowance = tolerance.absoluteAllowance(scale: scale, step: h) + tolerance.rtol * abs(n) + extraAllowance
+        let error = abs(a - n)
+        var result = ElementResult(
+            index: index, direction: direction, analytic: a, numeric: n, absoluteError: error,
+            relativeError: relativeError(a, n), allowance: allowance, backwardDifference: backward,
+            forwardDifference: forward, verdict: .pass, isKink: false, note: nil)
+        if !n.isFinite || !a.isFinite {
+            result.verdict = .fail
+            result.note = !a.isFinite ? "the analytic gradient is not finite" : "the loss is not finite near this point"
+            return result
+        }
+        if error <= allowance { return result }
+        let oneSidedGap = abs(forward - backward)
+        let disagree = oneSidedGap > max(10 * allowance, 1e-3 * max(abs(forward), abs(backward)))
+        guard disagree || flipped else {
+            result.verdict = .fail
+            return result
+        }
+        result.isKink = true
+        let low = min(forward, backward) - allowance
+        let high = max(forward, backward) + allowance
+        if !check.allowKinks {
+            result.verdict = .fail
+            result.note = "a kink (one-sided differences \(formatNumber(backward)) and \(formatNumber(forward))); kinks are not allowed"
+        } else if a >= low && a <= high {
+            result.verdict = .pass
+            result.note = "kink: analytic lies between the one-sided differences \(formatNumber(backward)) and \(formatNumber(forward))"
+        } else if flipped {
+            result.verdict = .inconclusive
+            result.note = "a discrete decision flips within ±h; the difference cannot judge this element"
+        } else {
+            result.verdict = .fail
+            result.note = "at a kink, but analytic lies outside the one-sided differences \(formatNumber(backward)) and \(formatNumber(forward))"
+        }
+        return result
+    }
+
+    func summarize(tensor: Int, shape: [Int], results: [ElementResult], analytic: Tensor) -> TensorReport {
+        let failures = results.filter { $0.verdict == .fail }
+        let worstFailures = failures.sorted { $0.absoluteError / $0.allowance > $1.absoluteError / $1.allowance }
+        let worst = worstFailures.first ?? results.max { $0.absoluteError < $1.absoluteError }
+        let verdict = results.map(\.verdict).max() ?? .pass
+        var signature: String?
+        if !failures.isEmpty {
+            var upstreamValues: [Double]?
+            if probe.ids[tensor].role == .input, upstream.shape == shape, results.allSatisfy({ $0.direction == nil }) {
+                upstreamValues = results.map { upstream.data[flat($0.index, shape)] }
+            }
+            signature = BugSignature.read(
+                analytic: results.map(\.analytic), numeric: results.map(\.numeric),
+                upstream: upstreamValues, batch: shape.count > 1 ? shape.first : nil)
+        }
+        return TensorReport(
+            tensor: probe.ids[tensor], shape: shape, checked: results.count, elementCount: Tensor.count(of: shape),
+            failed: failures.count, kinks: results.filter(\.isKink).count,
+            inconclusive: results.filter { $0.verdict == .inconclusive }.count,
+            maxAbsoluteError: results.map(\.absoluteError).max() ?? 0,
+            maxRelativeError: results.map(\.relativeError).max() ?? 0,
+            worst: worst, worstFailures: Array(worstFailures.prefix(check.worstCount)), signature: signature,
+            verdict: verdict)
+    }
+
+    func flat(_ index: [Int], _ shape: [Int]) -> Int {
+        var flat = 0
+        for (axis, i) in index.enumerated() { flat = flat * shape[axis] + i }
+        return flat
+    }
+}

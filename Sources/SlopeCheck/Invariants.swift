@@ -1,0 +1,241 @@
+import SlopeLayers
+
+/// Properties every correct layer has, checked by running it, each reported by name.
+///
+/// - gradient shapes: one input gradient per input, each of the input's shape;
+///   parameter gradients of the parameters' shapes.
+/// - upstream untouched / inputs untouched: backward and forward leave their arguments
+///   as they were (compared with deep copies, so writes through shared storage show).
+/// - forward deterministic: the same input gives the same output, bit for bit.
+/// - no state between calls: forward(x′) then forward(x) gives the gradients of forward(x) alone.
+/// - backward repeatable: two backward calls after one forward give the same input gradients.
+/// - parameter gradients accumulate: the second backward call doubles them.
+/// - backward linear in upstream: g(αu + βv) = α·g(u) + β·g(v).
+struct Invariants {
+    let layer: any Layer
+    let inputs: [Tensor]
+    let upstream: Tensor
+    let tolerance: Tolerance
+
+    func evaluate(using generator: inout SeededGenerator) -> [InvariantResult] {
+        var results: [InvariantResult] = []
+        func record(_ name: String, _ body: () throws -> InvariantResult) {
+            do { results.append(try body()) } catch { results.append(.fail(name, "threw: \(error)")) }
+        }
+        let parameters = namedParameters(of: layer)
+        let expectedGradients = inputs.count
+
+        record("no state between calls") {
+            // The check has already called the layer at x. Now take the gradient at another
+            // point x′ (shifted, with ties broken) and compare it with a directional
+            // difference at x′: a layer that keeps values from the call at x is caught.
+            var other = inputs
+            for i in other.indices {
+                for k in 0..<other[i].count { other[i].data[k] += 0.37 + 0.05 * generator.nextNormal() }
+            }
+            let planted = try gradients(upstream, at: other)
+            var directions: [Tensor] = []
+            var expected = 0.0, magnitude = 0.0
+            for g in planted {
+                var d = Tensor.zeros(g.shape)
+                for i in 0..<d.count { d.data[i] = generator.nextNormal() }
+                directions.append(d)
+                expected += g.dot(d)
+                for i in 0..<d.count { magnitude += abs(g.data[i] * d.data[i]) }
+            }
+            let h = 1e-6
+            func value(at t: Double) throws -> Double {
+                var shifted = other
+                for i in shifted.indices { shifted[i].add(directions[i], scaledBy: t) }
+                let saved = parameters.map { $0.1.value }
+                defer { for ((_, p), v) in zip(parameters, saved) { p.value = v } }
+                for (k, (_, p)) in parameters.enumerated() { p.value.add(directions[inputs.count + k], scaledBy: t) }
+                return try layer.forward(shifted).dot(upstream)
+            }
+            let numeric = (try value(at: h) - value(at: -h)) / (2 * h)
+            if abs(numeric - expected) > 1e-4 * magnitude + 1e-7 {
+                return .fail(
+                    "no state between calls",
+                    "after a call at one input, the gradient at another does not match its function (directional derivative \(formatNumber(expected)) vs finite difference \(formatNumber(numeric))); does the layer keep values from earlier calls?")
+            }
+            return .pass("no state between calls")
+        }
+
+        record("gradient shapes") {
+            zeroGradients()
+            _ = try layer.forward(inputs)
+            let gradients = try layer.backward(deepCopy(upstream))
+            guard gradients.count == expectedGradients else {
+                return .fail("gradient shapes", "backward returned \(gradients.count) gradients for \(expectedGradients) inputs")
+            }
+            for (i, (g, x)) in zip(gradients, inputs).enumerated() where g.shape != x.shape {
+                return .fail("gradient shapes", "gradient of input \(i) has shape \(g.shape), input has \(x.shape)")
+            }
+            for (name, p) in parameters where p.gradient.shape != p.value.shape {
+                return .fail("gradient shapes", "gradient of \(name) has shape \(p.gradient.shape), parameter has \(p.value.shape)")
+            }
+            return .pass("gradient shapes")
+        }
+
+        record("inputs and upstream untouched") {
+            // The layer gets copies with their own storage; the originals stay as the reference.
+            let given = inputs.map(deepCopy)
+            let givenUpstream = deepCopy(upstream)
+            zeroGradients()
+            _ = try layer.forward(given)
+            _ = try layer.backward(givenUpstream)
+            for (i, (x, original)) in zip(given, inputs).enumerated() where !sameBits(x, original) {
+                return .fail("inputs and upstream untouched", "input \(i) was modified (at \(firstDifference(x, original)))")
+            }
+            if !sameBits(givenUpstream, upstream) {
+                return .fail(
+                    "inputs and upstream untouched",
+                    "backward modified its upstream argument in place (at \(firstDifference(givenUpstream, upstream)))")
+            }
+            return .pass("inputs and upstream untouched")
+        }
+
+        record("forward deterministic") {
+            let first = try layer.forward(inputs)
+            let second = try layer.forward(inputs)
+            return sameBits(first, second)
+                ? .pass("forward deterministic")
+                : .fail("forward deterministic", "two forward passes on the same input differ (at \(firstDifference(first, second)))")
+        }
+
+        // Gradients of a fresh forward(x), backward(u): the reference for the next checks.
+        let reference: [Tensor]
+        do { reference = try gradients(upstream) } catch {
+            results.append(.fail("backward runs", "threw: \(error)"))
+            return results
+        }
+
+        record("backward repeatable") {
+            zeroGradients()
+            _ = try layer.forward(inputs)
+            let first = try layer.backward(deepCopy(upstream))
+            let second = try layer.backward(deepCopy(upstream))
+            if let where_ = mismatch(first, second) {
+                return .fail("backward repeatable", "a second backward after the same forward gives other input gradients (\(where_)); does backward modify its cached values?")
+            }
+            if !parameters.isEmpty {
+                let doubled = parameters.map { $0.1.gradient }
+                let single = Array(reference[inputs.count...])
+                if let where_ = mismatch(doubled, single.map { $0 * 2 }) {
+                    return .fail("backward repeatable", "parameter gradients do not accumulate: after two backward calls they should double (\(where_))")
+                }
+            }
+            return .pass("backward repeatable", parameters.isEmpty ? "" : "parameter gradients accumulate")
+        }
+
+        record("backward linear in upstream") {
+            let v = Tensor.uniform(upstream.shape, in: -1..<1, using: &generator)
+            let (alpha, beta) = (0.75, -1.5)
+            let gv = try gradients(v)
+            let combined = try gradients(upstream * alpha + v * beta)
+            let expected = zip(reference, gv).map { $0 * alpha + $1 * beta }
+            if let where_ = mismatch(combined, expected) {
+                return .fail("backward linear in upstream", "g(αu + βv) ≠ α·g(u) + β·g(v) (\(where_)); does backward ignore or square its upstream?")
+            }
+            return .pass("backward linear in upstream")
+        }
+        zeroGradients()
+        return results
+    }
+
+    func zeroGradients() { for (_, p) in namedParameters(of: layer) { p.zeroGradient() } }
+
+    /// Input gradients then parameter gradients of a fresh forward/backward.
+    func gradients(_ u: Tensor, at point: [Tensor]? = nil) throws -> [Tensor] {
+        zeroGradients()
+        _ = try layer.forward(point ?? inputs)
+        let inputGradients = try layer.backward(deepCopy(u))
+        return inputGradients + namedParameters(of: layer).map { $0.1.gradient }
+    }
+
+    /// Where two lists of tensors differ beyond tolerance, or nil.
+    func mismatch(_ a: [Tensor], _ b: [Tensor]) -> String? {
+        guard a.count == b.count else { return "\(a.count) vs \(b.count) tensors" }
+        for (t, (x, y)) in zip(a, b).enumerated() {
+            guard x.shape == y.shape else { return "tensor \(t): shape \(x.shape) vs \(y.shape)" }
+            let size = max(x.maxMagnitude, y.maxMagnitude)
+            for i in 0..<x.count where abs(x.data[i] - y.data[i]) > 1e-9 * size + 1e-12 || x.data[i].isNaN != y.data[i].isNaN {
+                return "tensor \(t) at \(x.index(ofFlat: i)): \(formatNumber(x.data[i])) vs \(formatNumber(y.data[i]))"
+            }
+        }
+        return nil
+    }
+}
+
+/// Network-level invariants.
+///
+/// - every parameter receives a gradient: for a generic input, no parameter's gradient
+///   is entirely zero (names those that are: "my gradient never reaches layer 1").
+/// - loss matches its gradient: along the gradient direction g, the loss must change at
+///   rate ‖g‖²; a network that reports mean((y−t)²) but back-propagates the gradient of
+///   half of it shows a ratio of ½.
+struct NetworkInvariants {
+    let network: NetworkWithLoss
+    let input: Tensor
+    let tolerance: Tolerance
+    let method: FiniteDifference
+
+    func evaluate() -> [InvariantResult] {
+        var results: [InvariantResult] = []
+        let parameters = namedParameters(of: network)
+        do {
+            for (_, p) in parameters { p.zeroGradient() }
+            _ = try network.forward(input)
+            _ = try network.backward(Tensor(scalar: 1))
+            let silent = parameters.filter { $0.1.gradient.maxMagnitude == 0 }.map(\.0)
+            results.append(
+                silent.isEmpty
+                    ? .pass("every parameter receives a gradient")
+                    : .fail("every parameter receives a gradient", "no gradient reaches \(silent.joined(separator: ", "))"))
+
+            // Directional derivative of the loss along the parameter gradient.
+            let gradients = parameters.map { $0.1.gradient }
+            let squaredNorm = gradients.reduce(0) { $0 + $1.dot($1) }
+            guard squaredNorm > 0 else { return results }
+            let saved = parameters.map { $0.1.value }
+            let largest = max(1, saved.map(\.maxMagnitude).max() ?? 1)
+            let gradientSize = gradients.map(\.maxMagnitude).max() ?? 1
+            let h = 1e-5 * largest / gradientSize
+            func loss(at t: Double) throws -> Double {
+                for ((_, p), (value, g)) in zip(parameters, zip(saved, gradients)) { p.value = value + g * t }
+                return try network.forward(input).scalar
+            }
+            let slope = (try loss(at: h) - loss(at: -h)) / (2 * h)
+            for ((_, p), value) in zip(parameters, saved) { p.value = value }
+            let ratio = squaredNorm / slope
+            if abs(ratio - 1) <= 1e-4 {
+                results.append(.pass("loss matches its gradient", "ratio \(formatNumber(ratio, significantDigits: 8))"))
+            } else {
+                results.append(
+                    .fail(
+                        "loss matches its gradient",
+                        "back-propagated gradient is \(formatNumber(ratio, significantDigits: 4))× the slope of the reported loss"
+                            + (abs(ratio - 0.5) < 1e-3 ? " (the gradient of half the loss?)" : "")
+                            + (abs(ratio - 2) < 2e-3 ? " (the loss is half of what the gradient belongs to?)" : "")))
+            }
+        } catch {
+            results.append(.fail("network runs", "threw: \(error)"))
+        }
+        return results
+    }
+}
+
+/// A copy with its own storage (so writes through a shared buffer cannot reach it).
+func deepCopy(_ t: Tensor) -> Tensor { Tensor(shape: t.shape, data: t.data.map { $0 }) }
+
+func sameBits(_ a: Tensor, _ b: Tensor) -> Bool {
+    a.shape == b.shape && zip(a.data, b.data).allSatisfy { $0.bitPattern == $1.bitPattern }
+}
+
+func firstDifference(_ a: Tensor, _ b: Tensor) -> String {
+    guard a.shape == b.shape else { return "shape \(a.shape) vs \(b.shape)" }
+    for i in 0..<a.count where a.data[i].bitPattern != b.data[i].bitPattern {
+        return "\(a.index(ofFlat: i)): \(formatNumber(b.data[i])) became \(formatNumber(a.data[i]))"
+    }
+    return "nowhere"
+}

@@ -1,0 +1,87 @@
+import SlopeLayers
+
+/// One tensor a check perturbs: an input of the target or one of its parameters.
+public struct ProbedTensorID: Sendable, Hashable, Codable, CustomStringConvertible {
+    public enum Role: String, Sendable, Codable { case input, parameter }
+    public let role: Role
+    public let name: String
+
+    public var description: String { role == .input ? "input \(name)" : "param \(name)" }
+}
+
+/// What a check needs of its target: the scalar L = Σ upstream ⊙ f(...) (or the loss),
+/// its analytic gradient with respect to every probed tensor, and a way to nudge one
+/// element at a time.
+///
+/// Inputs are held here by value; parameters live in the layer's `Parameter` objects
+/// and are nudged there (and always restored to the saved original value, never by
+/// subtracting the step, so nothing drifts).
+final class Probe {
+    let ids: [ProbedTensorID]
+    private(set) var inputs: [Tensor]
+    private let parameters: [Parameter]
+    private let evaluateClosure: ([Tensor]) throws -> Double
+    private let gradientClosure: ([Tensor]) throws -> [Tensor]
+    private let decisionClosure: (() -> [Int])?
+
+    init(
+        inputNames: [String], inputs: [Tensor], parameters: [(String, Parameter)],
+        evaluate: @escaping ([Tensor]) throws -> Double,
+        gradients: @escaping ([Tensor]) throws -> [Tensor],
+        decisions: (() -> [Int])? = nil
+    ) {
+        ids = inputNames.map { ProbedTensorID(role: .input, name: $0) }
+            + parameters.map { ProbedTensorID(role: .parameter, name: $0.0) }
+        self.inputs = inputs
+        self.parameters = parameters.map(\.1)
+        evaluateClosure = evaluate
+        gradientClosure = gradients
+        decisionClosure = decisions
+    }
+
+    var tracksDecisions: Bool { decisionClosure != nil }
+
+    func value(of tensor: Int) -> Tensor {
+        tensor < inputs.count ? inputs[tensor] : parameters[tensor - inputs.count].value
+    }
+
+    subscript(tensor: Int, element: Int) -> Double {
+        get {
+            tensor < inputs.count
+                ? inputs[tensor].data[element] : parameters[tensor - inputs.count].value.data[element]
+        }
+        set {
+            if tensor < inputs.count {
+                inputs[tensor].data[element] = newValue
+            } else {
+                parameters[tensor - inputs.count].value.data[element] = newValue
+            }
+        }
+    }
+
+    /// Adds `scale·direction` to a whole tensor (for directional checks).
+    func add(_ direction: Tensor, scaledBy scale: Double, to tensor: Int) {
+        if tensor < inputs.count {
+            inputs[tensor].add(direction, scaledBy: scale)
+        } else {
+            parameters[tensor - inputs.count].value.add(direction, scaledBy: scale)
+        }
+    }
+
+    func restore(_ tensor: Int, to saved: Tensor) {
+        if tensor < inputs.count { inputs[tensor] = saved } else { parameters[tensor - inputs.count].value = saved }
+    }
+
+    /// L at the current values.
+    func evaluate() throws -> Double { try evaluateClosure(inputs) }
+
+    /// The decisions (ReLU masks, argmaxes) of the last evaluation.
+    func decisions() -> [Int] { decisionClosure?() ?? [] }
+
+    /// ∂L/∂(each probed tensor), computed by the target's backward from zeroed parameter gradients.
+    func analyticGradients() throws -> [Tensor] {
+        for parameter in parameters { parameter.zeroGradient() }
+        let inputGradients = try gradientClosure(inputs)
+        return inputGradients + parameters.map(\.gradient)
+    }
+}

@@ -1,1 +1,0 @@
-// SlopeCheck: see DESIGN.md.

@@ -1,0 +1,69 @@
+import Testing
+import SlopeLayers
+@testable import SlopeCheck
+
+/// Every correct layer, at several seeds, in every mode, must pass: no false alarms.
+@Suite struct NoFalseAlarmTests {
+    static let modes: [CheckMode] = [.exhaustive, .sampled(perTensor: 5), .fast(directions: 3)]
+
+    @Test(arguments: LayerKind.allCases, [0, 1, 2, 3] as [UInt64])
+    func correctLayersPassEveryMode(kind: LayerKind, seed: UInt64) {
+        for mode in Self.modes {
+            let example = LayerExample.make(kind, seed: seed)
+            let report = GradientCheck(mode: mode, seed: seed).run(example.layer, inputs: example.inputs, name: kind.rawValue)
+            #expect(report.verdict == .pass, "\(kind.rawValue) \(mode) seed \(seed): \(report.diagnosis)")
+            #expect(report.invariants.count >= 6)
+        }
+    }
+
+    @Test(arguments: LayerKind.allCases)
+    func fourthOrderStencilPassesToo(kind: LayerKind) {
+        let example = LayerExample.make(kind, seed: 5)
+        let report = GradientCheck(method: .fourthOrder()).run(example.layer, inputs: example.inputs)
+        #expect(report.verdict == .pass, "\(report.diagnosis)")
+    }
+
+    @Test func reluAtExactZeroIsAKinkNotAFailure() {
+        let x = Tensor(rows: [[0, 1, -1, 0], [2, 0, -0.5, 0.25]])
+        let report = GradientCheck().run(ReLU(), inputs: [x])
+        #expect(report.verdict == .pass, "\(report.diagnosis)")
+        #expect(report.tensors[0].kinks == 3)
+        var strict = GradientCheck()
+        strict.allowKinks = false
+        #expect(strict.run(ReLU(), inputs: [x]).verdict == .fail)
+    }
+
+    @Test func maxPoolWithTiesIsNotAFailure() {
+        let x = Tensor(shape: [1, 1, 2, 4], data: [1, 1, 0.5, 0.5, 0, 1, 0.5, -1])
+        let report = GradientCheck().run(MaxPool2D(kernel: (2, 2)), inputs: [x])
+        #expect(report.verdict != .fail, "\(report.diagnosis)")
+        #expect(report.tensors[0].kinks > 0)
+    }
+
+    @Test func graphAndNetworkTargetsPass() {
+        var rng = SeededGenerator(seed: 11)
+        let network = Sequential(
+            [Affine(inFeatures: 3, outFeatures: 5, using: &rng), Tanh(), Affine(inFeatures: 5, outFeatures: 2, using: &rng)],
+            loss: MSE())
+        let x = Tensor.uniform([4, 3], using: &rng), t = Tensor.uniform([4, 2], using: &rng)
+        let report = GradientCheck().run(network: network, input: x, target: t)
+        #expect(report.verdict == .pass, "\(report.diagnosis)")
+        #expect(report.invariants.contains { $0.name == "loss matches its gradient" && $0.verdict == .pass })
+        #expect(report.tensors.map(\.tensor.description) == ["input x", "param 0.Affine.W", "param 0.Affine.b", "param 2.Affine.W", "param 2.Affine.b"])
+
+        let g = Graph()
+        let a = g.input("a"), b = g.input("b")
+        let ab = g.apply(Mul(), a, b)
+        g.output = g.apply(Mul(), ab, a)  // a²b: a used twice
+        let graphReport = GradientCheck().run(g, inputs: [Tensor.uniform([2, 3], using: &rng), Tensor.uniform([2, 3], using: &rng)])
+        #expect(graphReport.verdict == .pass, "\(graphReport.diagnosis)")
+    }
+
+    @Test func parametersAreRestoredAfterACheck() {
+        var rng = SeededGenerator(seed: 2)
+        let affine = Affine(inFeatures: 3, outFeatures: 2, using: &rng)
+        let before = affine.W.value
+        _ = GradientCheck().run(affine, inputs: [Tensor.uniform([2, 3], using: &rng)])
+        #expect(affine.W.value == before)
+    }
+}

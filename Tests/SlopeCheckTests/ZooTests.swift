@@ -1,0 +1,97 @@
+import Testing
+import SlopeLayers
+@testable import SlopeCheck
+
+/// Each broken layer must be caught — by the check its entry names — with a message a
+/// user can act on; each on several seeds.
+@Suite struct ZooTests {
+    @Test(arguments: BrokenLayer.allCases, [0, 1, 7] as [UInt64])
+    func everyBrokenLayerIsCaught(broken: BrokenLayer, seed: UInt64) {
+        let report = broken.subject(seed: seed).check(with: GradientCheck(seed: seed), name: broken.rawValue)
+        #expect(report.verdict == .fail, "\(broken.rawValue) passed: \(broken.bug)")
+        #expect(!report.diagnosis.isEmpty)
+    }
+
+    @Test(arguments: BrokenLayer.allCases)
+    func brokenLayersAreCaughtInFastModeToo(broken: BrokenLayer) {
+        let check = GradientCheck(mode: .fast(directions: 2), seed: 3)
+        let report = broken.subject(seed: 3).check(with: check, name: broken.rawValue)
+        #expect(report.verdict == .fail, "\(broken.rawValue) passed in fast mode")
+    }
+
+    func report(_ broken: BrokenLayer, _ check: GradientCheck = GradientCheck()) -> CheckReport {
+        broken.subject().check(with: check, name: broken.rawValue)
+    }
+
+    func signature(_ report: CheckReport, _ tensor: String) -> String {
+        report.tensors.first { $0.tensor.description == tensor }?.signature ?? "none"
+    }
+
+    @Test func sigmoidReturningUpstreamIsNamed() {
+        let r = report(.sigmoidReturnsUpstream)
+        #expect(signature(r, "input x").contains("equals the upstream"))
+        #expect(r.diagnosis.contains("input x"))
+    }
+
+    @Test func signFlipIsNamed() {
+        #expect(signature(report(.tanhSignFlipped), "input x").contains("sign flipped"))
+    }
+
+    @Test func missingBatchMeanIsNamed() {
+        #expect(signature(report(.softmaxWithLossNoMean), "input x").contains("4× numeric"))
+    }
+
+    @Test func sigmoidDerivativeFromInputFailsWithoutSimpleFactor() {
+        let r = report(.sigmoidDerivativeFromInput)
+        #expect(r.tensors[0].failed > 0)
+        #expect(signature(r, "input x").contains("no simple factor"))
+    }
+
+    @Test func affineBugsAreLocalisedToTheirTensor() {
+        let noTranspose = report(.affineNoTranspose)
+        #expect(noTranspose.tensors.map { "\($0.tensor): \($0.verdict)" } == ["input x: pass", "param W: fail", "param b: pass"])
+        let bias = report(.affineBiasNotSummed)
+        #expect(bias.tensors.map { "\($0.tensor): \($0.verdict)" } == ["input x: pass", "param W: pass", "param b: fail"])
+    }
+
+    @Test func chainWeightBugShowsAFactorOfW() {
+        let r = report(.chainWeightTimesW)
+        let w = r.tensors.first { $0.tensor.name == "w" }!
+        #expect(w.verdict == .fail)
+        #expect(w.signature?.contains("× numeric") == true)
+    }
+
+    @Test func inPlaceUpstreamWriteIsCaughtByTheInvariant() {
+        let r = report(.reluWritesUpstream)
+        let failed = r.failedInvariants.map(\.name)
+        #expect(failed.contains("inputs and upstream untouched"))
+        #expect(r.diagnosis.contains("modified its upstream argument in place"))
+    }
+
+    @Test func stateBetweenCallsIsCaughtByTheInvariant() {
+        let r = report(.keepsStateBetweenCalls)
+        #expect(r.failedInvariants.map(\.name).contains("no state between calls"))
+    }
+
+    @Test func ignoringUpstreamPassesWithOnesButNotWithRandomUpstream() {
+        var ones = GradientCheck(checkInvariants: false)
+        ones.onesUpstream = true
+        #expect(report(.ignoresUpstream, ones).verdict == .pass, "with an all-ones upstream the bug hides")
+        let random = report(.ignoresUpstream, GradientCheck(checkInvariants: false))
+        #expect(random.verdict == .fail, "a random upstream exposes it")
+    }
+
+    @Test func firstLayerCutOffIsNamed() {
+        let r = report(.firstLayerCutOff)
+        let invariant = r.failedInvariants.first { $0.name == "every parameter receives a gradient" }
+        #expect(invariant?.detail == "no gradient reaches 0.Affine.W, 0.Affine.b")
+        #expect(signature(r, "param 0.Affine.W").contains("all zero"))
+    }
+
+    @Test func halfGradientLossIsCaughtWithItsRatio() {
+        let r = report(.lossHalfGradient)
+        let invariant = r.failedInvariants.first { $0.name == "loss matches its gradient" }
+        #expect(invariant?.detail.contains("gradient of half the loss") == true)
+        #expect(signature(r, "param 2.Affine.W").contains("½ of numeric"))
+    }
+}
