@@ -1,0 +1,94 @@
+import Foundation
+import SlopeLayers
+
+/// Compares Slope's forward output and analytic gradients with a fixture's reference.
+///
+/// The report reuses the check report's shape: "analytic" is Slope's value, "numeric"
+/// the reference engine's, judged with the fixture's own tolerance.
+public enum FixtureParity {
+    public static func check(_ fixture: Fixture) -> CheckReport {
+        let started = Date()
+        let name = "\(fixture.kind.rawValue)/\(fixture.caseName)"
+        var report = CheckReport(
+            target: name, method: .default, methodDescription: "parity with \(fixture.source)",
+            tolerance: fixture.tolerance, mode: .exhaustive, seed: 0, inputShapes: fixture.inputs.map(\.shape),
+            checkedValue: .nan, tensors: [], invariants: [], forwardPasses: 1, seconds: 0)
+        do {
+            var rng = SeededGenerator(seed: 0)
+            let built = try LayerRegistry.build(fixture.kind, config: fixture.config, using: &rng)
+            for (parameterName, value) in fixture.parameters {
+                guard let parameter = built.parameters.first(where: { $0.name == parameterName }) else { continue }
+                guard parameter.value.shape == value.shape else {
+                    report.error = "\(fixture.file): params.\(parameterName) has shape \(value.shape), the layer built from config expects \(parameter.value.shape)"
+                    return report
+                }
+                parameter.value = value
+            }
+            var outputs: [(String, Tensor, Tensor)] = []
+            switch built {
+            case .layer(let layer):
+                let y = try layer.forward(fixture.inputs)
+                let gradients = try layer.backward(fixture.upstream!)
+                outputs.append(("output", y, fixture.expectedOutput))
+                for (i, (g, e)) in zip(gradients, fixture.expectedInputGradients).enumerated() {
+                    outputs.append(("grad input \(i)", g, e))
+                }
+                for (parameterName, expected) in fixture.expectedParameterGradients {
+                    let parameter = layer.parameters.first { $0.name == parameterName }!
+                    outputs.append(("grad \(parameterName)", parameter.gradient, expected))
+                }
+            case .loss(let loss):
+                let value = try loss.forward(fixture.inputs[0], fixture.targets!)
+                outputs.append(("output", Tensor(scalar: value), fixture.expectedOutput.reshaped([])))
+                outputs.append(("grad input 0", try loss.backward(), fixture.expectedInputGradients[0]))
+            }
+            for (label, ours, reference) in outputs {
+                report.tensors.append(compare(label, ours: ours, reference: reference, tolerance: fixture.tolerance))
+            }
+        } catch {
+            report.error = "\(fixture.file): \(error)"
+        }
+        report.seconds = Date().timeIntervalSince(started)
+        return report
+    }
+
+    static func compare(_ label: String, ours: Tensor, reference: Tensor, tolerance: Tolerance) -> TensorReport {
+        let id = ProbedTensorID(role: label.hasPrefix("grad") && !label.contains("input") ? .parameter : .input, name: label)
+        guard ours.shape == reference.shape || ours.count == reference.count && reference.count == 1 else {
+            let note = "shape \(ours.shape), reference \(reference.shape)"
+            let element = ElementResult(
+                index: [], direction: nil, analytic: .nan, numeric: .nan, absoluteError: .infinity, relativeError: .infinity,
+                allowance: 0, backwardDifference: .nan, forwardDifference: .nan, verdict: .fail, isKink: false, note: note)
+            return TensorReport(
+                tensor: id, shape: reference.shape, checked: 0, elementCount: reference.count, failed: 1, kinks: 0,
+                inconclusive: 0, maxAbsoluteError: .infinity, maxRelativeError: .infinity, worst: element,
+                worstFailures: [element], signature: nil, verdict: .fail)
+        }
+        var results: [ElementResult] = []
+        for i in 0..<reference.count {
+            let (a, n) = (ours.data[i], reference.data[i])
+            let allowance = tolerance.atol + tolerance.rtol * abs(n)
+            let error = abs(a - n)
+            results.append(
+                ElementResult(
+                    index: reference.index(ofFlat: i), direction: nil, analytic: a, numeric: n, absoluteError: error,
+                    relativeError: relativeError(a, n), allowance: allowance, backwardDifference: .nan,
+                    forwardDifference: .nan, verdict: error <= allowance && a.isFinite ? .pass : .fail, isKink: false,
+                    note: nil))
+        }
+        let failures = results.filter { $0.verdict == .fail }.sorted { $0.absoluteError > $1.absoluteError }
+        return TensorReport(
+            tensor: id, shape: reference.shape, checked: results.count, elementCount: reference.count,
+            failed: failures.count, kinks: 0, inconclusive: 0,
+            maxAbsoluteError: results.map(\.absoluteError).max() ?? 0,
+            maxRelativeError: results.map(\.relativeError).max() ?? 0,
+            worst: failures.first ?? results.max { $0.absoluteError < $1.absoluteError },
+            worstFailures: Array(failures.prefix(5)),
+            signature: failures.isEmpty
+                ? nil
+                : BugSignature.read(
+                    analytic: results.map(\.analytic), numeric: results.map(\.numeric), upstream: nil,
+                    batch: reference.rank > 1 ? reference.shape[0] : nil),
+            verdict: failures.isEmpty ? .pass : .fail)
+    }
+}
