@@ -2,11 +2,18 @@ import SlopeLayers
 
 /// One tensor a check perturbs: an input of the target or one of its parameters.
 public struct ProbedTensorID: Sendable, Hashable, Codable, CustomStringConvertible {
-    public enum Role: String, Sendable, Codable { case input, parameter }
+    /// `value` names a compared quantity that is neither (a fixture's output or gradient).
+    public enum Role: String, Sendable, Codable { case input, parameter, value }
     public let role: Role
     public let name: String
 
-    public var description: String { role == .input ? "input \(name)" : "param \(name)" }
+    public var description: String {
+        switch role {
+        case .input: "input \(name)"
+        case .parameter: "param \(name)"
+        case .value: name
+        }
+    }
 }
 
 /// What a check needs of its target: the scalar L = Σ upstream ⊙ f(...) (or the loss),

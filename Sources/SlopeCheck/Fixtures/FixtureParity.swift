@@ -31,7 +31,7 @@ public enum FixtureParity {
                 let gradients = try layer.backward(fixture.upstream!)
                 outputs.append(("output", y, fixture.expectedOutput))
                 for (i, (g, e)) in zip(gradients, fixture.expectedInputGradients).enumerated() {
-                    outputs.append(("grad input \(i)", g, e))
+                    outputs.append(("grad \(["x", "y"][min(i, 1)])", g, e))
                 }
                 for (parameterName, expected) in fixture.expectedParameterGradients {
                     let parameter = layer.parameters.first { $0.name == parameterName }!
@@ -40,7 +40,7 @@ public enum FixtureParity {
             case .loss(let loss):
                 let value = try loss.forward(fixture.inputs[0], fixture.targets!)
                 outputs.append(("output", Tensor(scalar: value), fixture.expectedOutput.reshaped([])))
-                outputs.append(("grad input 0", try loss.backward(), fixture.expectedInputGradients[0]))
+                outputs.append(("grad x", try loss.backward(), fixture.expectedInputGradients[0]))
             }
             for (label, ours, reference) in outputs {
                 report.tensors.append(compare(label, ours: ours, reference: reference, tolerance: fixture.tolerance))
@@ -53,7 +53,7 @@ public enum FixtureParity {
     }
 
     static func compare(_ label: String, ours: Tensor, reference: Tensor, tolerance: Tolerance) -> TensorReport {
-        let id = ProbedTensorID(role: label.hasPrefix("grad") && !label.contains("input") ? .parameter : .input, name: label)
+        let id = ProbedTensorID(role: .value, name: label)
         guard ours.shape == reference.shape || ours.count == reference.count && reference.count == 1 else {
             let note = "shape \(ours.shape), reference \(reference.shape)"
             let element = ElementResult(

@@ -166,9 +166,16 @@ public func formatNumber(_ x: Double, significantDigits: Int = 6) -> String {
     if x == 0 { return "0" }
     let magnitude = abs(x)
     if magnitude >= 1e-4 && magnitude < 1e6 {
-        var text = String(format: "%.\(significantDigits)g", x)
-        if text.contains("e") { text = String(format: "%.\(significantDigits - 1)e", x) }
-        return text
+        let text = String(format: "%.\(significantDigits)g", x)
+        if !text.contains("e") { return text }
     }
-    return String(format: "%.\(max(0, significantDigits - 3))e", x)
+    // Scientific, with trailing zeros of the mantissa dropped: 1e-05, 3.45e-07.
+    let text = String(format: "%.\(max(0, significantDigits - 1))e", x)
+    guard let e = text.firstIndex(of: "e") else { return text }
+    var mantissa = String(text[..<e])
+    if mantissa.contains(".") {
+        while mantissa.hasSuffix("0") { mantissa.removeLast() }
+        if mantissa.hasSuffix(".") { mantissa.removeLast() }
+    }
+    return mantissa + text[e...]
 }

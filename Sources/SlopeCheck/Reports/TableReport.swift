@@ -1,0 +1,81 @@
+import SlopeLayers
+
+/// The report for people: one row per layer × tensor, then the diagnosis of each failure.
+public enum TableReport {
+    public static func render(_ run: VerifyRun) -> String {
+        var lines: [String] = []
+        lines.append("slope verify · \(run.method) · \(run.tolerance) · \(run.mode) · seed \(run.seed)")
+        let header = ["LAYER", "TENSOR", "STATUS", "CHECKED", "MAX ABS ERR", "MAX REL ERR", "WORST AT", "ANALYTIC", "NUMERIC", "KINKS", "TIME"]
+        var rows: [[String]] = []
+        for report in run.reports {
+            if let error = report.error {
+                rows.append([report.target, "—", "FAIL", "0", "—", "—", "—", "—", "—", "—", milliseconds(report.seconds)])
+                _ = error
+                continue
+            }
+            for (i, t) in report.tensors.enumerated() {
+                let worst = t.worst
+                rows.append([
+                    i == 0 ? report.target : "", t.tensor.description, status(t.verdict),
+                    t.checked == t.elementCount ? "\(t.checked)" : "\(t.checked)/\(t.elementCount)",
+                    formatNumber(t.maxAbsoluteError, significantDigits: 2), formatNumber(t.maxRelativeError, significantDigits: 2),
+                    worst?.location ?? "—", worst.map { formatNumber($0.analytic) } ?? "—",
+                    worst.map { formatNumber($0.numeric) } ?? "—", "\(t.kinks)",
+                    i == 0 ? milliseconds(report.seconds) : "",
+                ])
+            }
+            if !report.invariants.isEmpty {
+                let held = report.invariants.filter { $0.verdict == .pass }.count
+                rows.append([
+                    "", "invariants", held == report.invariants.count ? "pass" : "FAIL",
+                    "\(held)/\(report.invariants.count)", "", "", "", "", "", "", "",
+                ])
+            }
+        }
+        lines.append(contentsOf: align([header] + rows))
+        let failures = run.reports.filter { $0.verdict == .fail }
+        if !failures.isEmpty {
+            lines.append("")
+            lines.append("Failures:")
+            for report in failures { lines.append("  " + report.diagnosis.replacingOccurrences(of: "\n", with: "\n  ")) }
+        }
+        let passed = run.reports.filter { $0.verdict == .pass }.count
+        let inconclusive = run.reports.filter { $0.verdict == .inconclusive }.count
+        lines.append("")
+        lines.append(
+            "\(run.reports.count) checks, \(run.elementsChecked) elements: \(passed) passed, \(failures.count) failed, "
+                + "\(inconclusive) inconclusive · \(milliseconds(run.seconds)) · verdict \(run.verdict.rawValue.uppercased())")
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    static func status(_ verdict: Verdict) -> String {
+        switch verdict {
+        case .pass: "pass"
+        case .fail: "FAIL"
+        case .inconclusive: "inconcl."
+        }
+    }
+
+    static func milliseconds(_ seconds: Double) -> String {
+        seconds < 1 ? "\(Int((seconds * 1000).rounded())) ms" : formatNumber(seconds, significantDigits: 3) + " s"
+    }
+
+    /// Pads columns to equal width.
+    static func align(_ rows: [[String]]) -> [String] {
+        let widths = (0..<(rows.first?.count ?? 0)).map { column in rows.map { $0[column].count }.max() ?? 0 }
+        return rows.map { row in
+            row.enumerated().map { i, cell in cell.padding(toLength: widths[i], withPad: " ", startingAt: 0) }
+                .joined(separator: "  ").trimmingTrailingSpaces()
+        }
+    }
+}
+
+extension String {
+    func trimmingTrailingSpaces() -> String {
+        var s = self
+        while s.last == " " { s.removeLast() }
+        return s
+    }
+}
+
+import Foundation

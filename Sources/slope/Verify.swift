@@ -1,0 +1,206 @@
+import ArgumentParser
+import Foundation
+import SlopeCheck
+import SlopeLayers
+
+extension Slope {
+    /// `slope verify`: the CI gate.
+    struct Verify: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Check every layer's backward pass against finite differences (a CI gate).",
+            discussion: """
+                Without --layer, checks every layer kind at its default example size. With --fixtures DIR, \
+                compares Slope with the reference outputs and gradients stored in DIR instead.
+                Exit status: 0 all passed, 1 a check failed, 2 bad usage or bad input, 3 inconclusive beyond policy.
+                """)
+
+        @Option(name: .customLong("layer"), help: "A layer kind to check (repeatable). See --list.")
+        var layers: [String] = []
+
+        @Option(help: "exhaustive (every element), sampled (--samples per tensor) or fast (--directions per tensor).")
+        var mode: ModeName = .exhaustive
+
+        @Option(help: "Elements per tensor in sampled mode.")
+        var samples: Int = 8
+
+        @Option(help: "Random directions per tensor in fast mode.")
+        var directions: Int = 2
+
+        @Option(help: "A directory of slope-fixture/1 files to compare against.")
+        var fixtures: String?
+
+        @Option(help: "table, json or junit.")
+        var format: ReportFormat = .table
+
+        @Option(name: .shortAndLong, help: "Write the report to FILE (atomically) instead of standard output.")
+        var output: String?
+
+        @Option(help: "Seed of inputs, upstream gradients and samples.")
+        var seed: UInt64 = 0
+
+        @Flag(help: "List the layer kinds (and the broken examples) and exit.")
+        var list = false
+
+        @Option(help: "Run only shard I of N (1-based), e.g. 2/4, to split work across CI jobs.")
+        var shard: Shard?
+
+        @Option(help: "Relative tolerance.")
+        var rtol: Double = Tolerance.default.rtol
+
+        @Option(help: "Absolute tolerance (a rounding floor ε·|L|/h is added).")
+        var atol: Double = Tolerance.default.atol
+
+        @Option(help: "Finite-difference step h (scaled by max(1, |x|)).")
+        var step: Double?
+
+        @Option(help: "central or fourth (the 4th-order stencil).")
+        var stencil: FiniteDifference.Stencil = .central
+
+        @Flag(help: "Count kinks (non-differentiable points) as failures.")
+        var noKinks = false
+
+        @Flag(help: "Also accept the deliberately broken example layers (Broken.*) for --layer.")
+        var includeBroken = false
+
+        @Option(help: "Largest share of inconclusive elements before exit status 3, e.g. 5%.")
+        var maxInconclusive: Percentage = Percentage(fraction: 0.05)
+
+        enum ModeName: String, ExpressibleByArgument, CaseIterable { case exhaustive, sampled, fast }
+        enum ReportFormat: String, ExpressibleByArgument, CaseIterable { case table, json, junit }
+
+        func validate() throws {
+            guard samples > 0 else { throw ValidationError("--samples must be positive, got \(samples)") }
+            guard directions > 0 else { throw ValidationError("--directions must be positive, got \(directions)") }
+            guard rtol >= 0, rtol.isFinite else { throw ValidationError("--rtol must be a non-negative number") }
+            guard atol >= 0, atol.isFinite else { throw ValidationError("--atol must be a non-negative number") }
+            if let step, !(step > 0 && step < 1) { throw ValidationError("--step must be in (0, 1), got \(step)") }
+            for name in layers where LayerKind(rawValue: name) == nil {
+                if BrokenLayer(rawValue: name) != nil {
+                    if !includeBroken { throw ValidationError("\(name) is a deliberately broken example; add --include-broken to check it") }
+                } else {
+                    throw ValidationError(
+                        "unknown layer kind \"\(name)\" (known: \(LayerKind.allCases.map(\.rawValue).joined(separator: ", ")); see --list)")
+                }
+            }
+        }
+
+        func run() throws {
+            if list {
+                printList()
+                return
+            }
+            let started = Date()
+            var check = GradientCheck(
+                method: FiniteDifference(
+                    stencil: stencil, step: step ?? (stencil == .central ? FiniteDifference.default.step : 1e-4)),
+                tolerance: Tolerance(rtol: rtol, atol: atol), seed: seed, allowKinks: !noKinks)
+            check.mode =
+                switch mode {
+                case .exhaustive: .exhaustive
+                case .sampled: .sampled(perTensor: samples)
+                case .fast: .fast(directions: directions)
+                }
+            var reports: [CheckReport]
+            var methodText = check.method.description
+            if let fixtures {
+                reports = try runFixtures(URL(fileURLWithPath: fixtures))
+                methodText = "parity with reference fixtures in \(fixtures)"
+            } else {
+                let names = layers.isEmpty ? LayerKind.allCases.map(\.rawValue) : layers
+                let selected = shard.map { $0.select(names) } ?? names
+                let kinds = selected.compactMap(LayerKind.init(rawValue:))
+                reports = Verification.run(kinds: kinds, check: check)
+                for name in selected {
+                    if let broken = BrokenLayer(rawValue: name) { reports.append(broken.subject(seed: seed).check(with: check, name: name)) }
+                }
+                // Keep the order the user asked for.
+                reports.sort { a, b in (selected.firstIndex(of: a.target) ?? 0) < (selected.firstIndex(of: b.target) ?? 0) }
+            }
+            let run = VerifyRun(
+                method: methodText, tolerance: check.tolerance, mode: check.mode, seed: seed,
+                maxInconclusive: maxInconclusive.fraction, reports: reports, seconds: Date().timeIntervalSince(started))
+            let data: Data =
+                switch format {
+                case .table: Data(TableReport.render(run).utf8)
+                case .json: try JSONReport.render(run)
+                case .junit: Data(JUnitReport.render(run).utf8)
+                }
+            if let output {
+                try AtomicFile.write(data, to: URL(fileURLWithPath: output))
+                if format != .table { FileHandle.standardOutput.write(Data(TableReport.render(run).utf8)) }
+            } else {
+                FileHandle.standardOutput.write(data)
+            }
+            if run.exitStatus != 0 { throw ExitCode(run.exitStatus) }
+        }
+
+        func runFixtures(_ directory: URL) throws -> [CheckReport] {
+            var files = try Fixture.files(in: directory)
+            var loaded: [Fixture] = []
+            for file in files {
+                let fixture = try Fixture.load(file)
+                if layers.isEmpty || layers.contains(fixture.kind.rawValue) { loaded.append(fixture) }
+            }
+            if let shard { loaded = shard.select(loaded) }
+            files = []
+            return loaded.map(FixtureParity.check)
+        }
+
+        func printList() {
+            print("Layer kinds:")
+            for kind in LayerKind.allCases {
+                print("  \(kind.rawValue.padding(toLength: 16, withPad: " ", startingAt: 0))\(kind.summary)")
+            }
+            print("\nBroken examples (with --include-broken):")
+            for broken in BrokenLayer.allCases {
+                print("  \(broken.rawValue.padding(toLength: 34, withPad: " ", startingAt: 0))\(broken.bug)")
+            }
+        }
+    }
+}
+
+/// `I/N`: run the I-th of N shards (1-based).
+struct Shard: ExpressibleByArgument {
+    let index: Int
+    let count: Int
+
+    init?(argument: String) {
+        let parts = argument.split(separator: "/")
+        guard parts.count == 2, let i = Int(parts[0]), let n = Int(parts[1]), n >= 1, i >= 1, i <= n else { return nil }
+        index = i
+        count = n
+    }
+
+    func select<T>(_ items: [T]) -> [T] {
+        items.enumerated().filter { $0.offset % count == index - 1 }.map(\.element)
+    }
+
+    static var defaultCompletionKind: CompletionKind { .default }
+}
+
+/// A fraction written as `5%` or `0.05`.
+struct Percentage: ExpressibleByArgument {
+    let fraction: Double
+
+    init(fraction: Double) { self.fraction = fraction }
+
+    init?(argument: String) {
+        let text = argument.hasSuffix("%") ? String(argument.dropLast()) : argument
+        guard let value = Double(text), value.isFinite, value >= 0 else { return nil }
+        let fraction = argument.hasSuffix("%") ? value / 100 : value
+        guard fraction <= 1 else { return nil }
+        self.fraction = fraction
+    }
+
+    var defaultValueDescription: String { "\(formatNumber(fraction * 100))%" }
+}
+
+extension FiniteDifference.Stencil: ExpressibleByArgument {
+    public init?(argument: String) {
+        switch argument {
+        case "central": self = .central
+        case "fourth", "fourthOrder": self = .fourthOrder
+        default: return nil
+        }
+    }
+}
