@@ -1,0 +1,83 @@
+import Foundation
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
+import Testing
+
+/// `slope verify` as CI sees it: exit statuses, formats, files.
+@Suite struct VerifyCommandTests {
+    @Test func defaultRunPassesEveryKindAndExitsZero() throws {
+        let result = try SlopeBinary.run(["verify"])
+        #expect(result.status == 0, "\(result.stderr)")
+        for kind in ["Mul", "Affine", "Conv2D", "BatchNorm", "SoftmaxWithLoss", "Flatten"] {
+            #expect(result.stdout.contains("\n\(kind) "), "no row for \(kind)")
+        }
+        #expect(result.stdout.contains("17 checks"))
+        #expect(result.stdout.contains("verdict PASS"))
+    }
+
+    @Test func aBrokenLayerExitsOneWithADiagnosis() throws {
+        let result = try SlopeBinary.run(["verify", "--include-broken", "--layer", "Broken.SigmoidReturnsUpstream"])
+        #expect(result.status == 1)
+        #expect(result.stdout.contains("Broken.SigmoidReturnsUpstream input x: 12 of 12 checked elements wrong"))
+        #expect(result.stdout.contains("likely: analytic equals the upstream gradient"))
+    }
+
+    @Test func theSeedsLossMismatchIsCaught() throws {
+        let result = try SlopeBinary.run(["verify", "--include-broken", "--layer", "Broken.LossHalfGradient"])
+        #expect(result.status == 1)
+        #expect(result.stdout.contains("back-propagated gradient is 0.5× the slope of the reported loss"))
+    }
+
+    @Test func junitReportIsWrittenAtomicallyAndIsWellFormed() throws {
+        let dir = try SlopeBinary.temporaryDirectory()
+        let file = dir.appendingPathComponent("report.xml")
+        let result = try SlopeBinary.run(
+            ["verify", "--format", "junit", "--output", file.path, "--include-broken", "--layer", "Affine", "--layer", "Broken.TanhSignFlipped"])
+        #expect(result.status == 1)
+        #expect(SlopeBinary.files(in: dir) == ["report.xml"], "no temporary file left behind")
+        let xml = try XMLDocument(contentsOf: file)
+        let suites = try xml.nodes(forXPath: "//testsuite")
+        #expect(suites.count == 2)
+        let failures = try xml.nodes(forXPath: "//testcase/failure")
+        #expect(failures.count >= 1)
+        let root = xml.rootElement()
+        #expect(root?.attribute(forName: "failures")?.stringValue.flatMap(Int.init) == failures.count)
+    }
+
+    @Test func jsonReportCarriesSeedMethodAndTolerance() throws {
+        let result = try SlopeBinary.run(["verify", "--format", "json", "--layer", "Tanh", "--seed", "42"])
+        #expect(result.status == 0)
+        let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
+        #expect(object?["seed"] as? Int == 42)
+        #expect(object?["format"] as? String == "slope-verify/1")
+        let reports = object?["reports"] as? [[String: Any]]
+        #expect(reports?.count == 1)
+        #expect((reports?.first?["tolerance"] as? [String: Any])?["rtol"] as? Double == 1e-5)
+    }
+
+    @Test func shardsSplitTheKindsWithoutOverlap() throws {
+        var seen: [String] = []
+        for shard in 1...3 {
+            let result = try SlopeBinary.run(["verify", "--shard", "\(shard)/3", "--format", "json"])
+            #expect(result.status == 0)
+            let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
+            seen += (object?["reports"] as? [[String: Any]] ?? []).compactMap { $0["target"] as? String }
+        }
+        #expect(seen.count == 17)
+        #expect(Set(seen).count == 17)
+    }
+
+    @Test func fixtureParityPasses() throws {
+        let result = try SlopeBinary.run(["verify", "--fixtures", SlopeBinary.repositoryRoot.appendingPathComponent("fixtures").path])
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        #expect(result.stdout.contains("Conv2D/"))
+    }
+
+    @Test func listNamesEveryKind() throws {
+        let result = try SlopeBinary.run(["verify", "--list"])
+        #expect(result.status == 0)
+        #expect(result.stdout.contains("SoftmaxWithLoss"))
+        #expect(result.stdout.contains("Broken.ReLUWritesUpstream"))
+    }
+}
