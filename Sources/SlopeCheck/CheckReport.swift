@@ -1,3 +1,4 @@
+import Foundation
 import SlopeLayers
 
 /// The three-way verdict of an element, a tensor, a check or a run.
@@ -58,6 +59,38 @@ public struct TensorReport: Sendable, Codable {
     /// A reading of the pattern of analytic vs numeric when elements fail.
     public var signature: String?
     public var verdict: Verdict
+    /// Relative errors of the checked elements, counted per decade.
+    public var census: ErrorCensus = ErrorCensus()
+    /// What the check covered and what it could have missed (sampled and fast modes).
+    public var coverage: String?
+}
+
+/// Relative errors counted per decade: bin 0 holds errors below 1e-16, bin k holds
+/// [10^(k−17), 10^(k−16)), the last bin holds errors ≥ 1.
+public struct ErrorCensus: Sendable, Codable, Equatable {
+    public static let lowestExponent = -16
+    public var counts: [Int] = Array(repeating: 0, count: 18)
+
+    public init() {}
+
+    public mutating func add(_ relativeError: Double) {
+        guard relativeError.isFinite else { counts[counts.count - 1] += 1; return }
+        let exponent = relativeError <= 0 ? ErrorCensus.lowestExponent - 1 : Int(log10(relativeError).rounded(.down))
+        counts[min(max(exponent - ErrorCensus.lowestExponent + 1, 0), counts.count - 1)] += 1
+    }
+
+    public mutating func merge(_ other: ErrorCensus) {
+        for i in counts.indices { counts[i] += other.counts[i] }
+    }
+
+    /// The lower edge of bin `i` as a label: "<1e-16", "1e-12", "≥1".
+    public static func label(_ i: Int) -> String {
+        if i == 0 { return "<1e-16" }
+        if i == 17 { return "≥1" }
+        return "1e\(i + lowestExponent - 1)"
+    }
+
+    public var total: Int { counts.reduce(0, +) }
 }
 
 /// A named property every correct backward has, and whether it held.

@@ -278,6 +278,8 @@ private struct Engine {
                 analytic: results.map(\.analytic), numeric: results.map(\.numeric),
                 upstream: upstreamValues, batch: shape.count > 1 ? shape.first : nil)
         }
+        var census = ErrorCensus()
+        for result in results { census.add(result.relativeError) }
         return TensorReport(
             tensor: probe.ids[tensor], shape: shape, checked: results.count, elementCount: Tensor.count(of: shape),
             failed: failures.count, kinks: results.filter(\.isKink).count,
@@ -285,7 +287,8 @@ private struct Engine {
             maxAbsoluteError: results.map(\.absoluteError).max() ?? 0,
             maxRelativeError: results.map(\.relativeError).max() ?? 0,
             worst: worst, worstFailures: Array(worstFailures.prefix(check.worstCount)), signature: signature,
-            verdict: verdict)
+            verdict: verdict, census: census,
+            coverage: Coverage.statement(mode: check.mode, checked: results.count, elementCount: Tensor.count(of: shape)))
     }
 
     func flat(_ index: [Int], _ shape: [Int]) -> Int {

@@ -126,6 +126,7 @@ struct Invariants {
             }
             return .pass("backward linear in upstream")
         }
+        results += Identities(layer: layer, inputs: inputs, upstream: upstream).evaluate()
         zeroGradients()
         return results
     }
