@@ -13,6 +13,8 @@ public final class Dropout: UnaryLayer, ModalLayer {
     /// A mask given at init is never redrawn: an input of another shape is an error.
     private let isMaskFixed: Bool
     private var inputShape: [Int]?
+    /// The mode of the last forward pass: backward differentiates that function.
+    private var forwardWasTraining = true
 
     /// - Parameter rate: the probability p of dropping an element, in [0, 1).
     public init(rate: Double, seed: UInt64 = 0) {
@@ -39,6 +41,7 @@ public final class Dropout: UnaryLayer, ModalLayer {
             throw .shapeMismatch(layer: kindName, expected: "x of the fixed mask's shape \(mask.shape)", actual: [x.shape])
         }
         inputShape = x.shape
+        forwardWasTraining = isTraining
         guard isTraining else { return x }
         if let mask, mask.shape != x.shape { self.mask = nil }
         if mask == nil {
@@ -52,7 +55,7 @@ public final class Dropout: UnaryLayer, ModalLayer {
 
     public func backwardInput(_ dout: Tensor) throws(LayerError) -> Tensor {
         try requireUpstream(dout, matches: try cached(inputShape))
-        guard isTraining else { return dout }
+        guard forwardWasTraining else { return dout }
         let mask = try cached(mask)
         let scale = 1 / (1 - rate)
         return dout.zipMap(mask) { d, mi in d * mi * scale }
