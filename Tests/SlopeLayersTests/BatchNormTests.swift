@@ -91,3 +91,17 @@ import Testing
         }
     }
 }
+
+@Suite struct BatchNormModeTests {
+    @Test func backwardUsesTheModeForwardRanIn() throws {
+        // forward in training, then switch to inference before backward (as an evaluation
+        // callback between a step's forward and backward might): the gradient must still be
+        // the training one, which for any dout sums to zero over the batch.
+        let layer = BatchNorm(features: 1)
+        _ = try layer.forward(tensor([2, 1], [1, 3]))
+        layer.isTraining = false
+        let dx = try layer.backward(tensor([2, 1], [1, 1]))[0]
+        // training: ∂L/∂x = γ/(N s)(N·dout − Σ dout − x̂ Σ dout x̂) = (2 − 2 − x̂·0)/(2s) = 0
+        #expect(dx == tensor([2, 1], [0, 0]))
+    }
+}

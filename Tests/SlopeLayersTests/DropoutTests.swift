@@ -119,3 +119,13 @@ import Testing
         expectLayerError(mentioning: ["Flatten", "[6, 2]", "[2, 6]"]) { _ = try layer.backward(.zeros([6, 2])) }
     }
 }
+
+@Suite struct DropoutModeTests {
+    @Test func backwardUsesTheModeForwardRanIn() throws {
+        let layer = Dropout(rate: 0.5, mask: tensor([2], [0, 1]))
+        #expect(try layer.forward(tensor([2], [3, 3])) == tensor([2], [0, 6]))
+        layer.isTraining = false
+        // the forward was masked, so the gradient is too: dout ⊙ m/(1 − p)
+        #expect(try layer.backward(tensor([2], [1, 1]))[0] == tensor([2], [0, 2]))
+    }
+}
