@@ -129,3 +129,12 @@ import Testing
         #expect(try layer.backward(tensor([2], [1, 1]))[0] == tensor([2], [0, 2]))
     }
 }
+
+@Suite struct DropoutRegistryTests {
+    @Test func aMaskThatIsNotATensorIsRejectedNotIgnored() {
+        // given as a list of numbers, the mask used to be silently replaced by a seeded one
+        expectLayerError(mentioning: ["Dropout", "\"mask\"", "tensor"]) {
+            _ = try buildLayer(.dropout, ["rate": .number(0.5), "mask": .numbers([1, 0])])
+        }
+    }
+}
