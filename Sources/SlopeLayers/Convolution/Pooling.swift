@@ -9,6 +9,7 @@ public final class MaxPool2D: UnaryLayer, DecisionLayer {
     public let kernel: (Int, Int)
     public let stride: (Int, Int)
     private var inputShape: [Int]?
+    private var outputShape: [Int] = []
     private var argmax: [Int] = []
 
     public init(kernel: (Int, Int), stride: (Int, Int)? = nil) {
@@ -22,6 +23,7 @@ public final class MaxPool2D: UnaryLayer, DecisionLayer {
         inputShape = x.shape
         let (n, c) = (x.shape[0], x.shape[1])
         var y = Tensor.zeros([n, c, g.outHeight, g.outWidth])
+        outputShape = y.shape
         argmax = [Int](repeating: 0, count: y.count)
         var o = 0
         for plane in 0..<(n * c) {
@@ -47,9 +49,7 @@ public final class MaxPool2D: UnaryLayer, DecisionLayer {
 
     public func backwardInput(_ dout: Tensor) throws(LayerError) -> Tensor {
         let shape = try cached(inputShape)
-        guard dout.count == argmax.count else {
-            throw .upstreamShape(layer: kindName, expected: [argmax.count], actual: dout.shape)
-        }
+        try requireUpstream(dout, matches: outputShape)
         var dx = Tensor.zeros(shape)
         for (o, k) in argmax.enumerated() { dx.data[k] += dout.data[o] }
         return dx

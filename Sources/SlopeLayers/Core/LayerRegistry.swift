@@ -69,7 +69,10 @@ public enum LayerRegistry {
             guard rate >= 0 && rate < 1 else {
                 throw .invalidConfig(layer: kind.rawValue, key: "rate", reason: "must be in [0, 1), got \(rate)")
             }
-            if case .tensor(let mask)? = config["mask"] {
+            if let value = config["mask"] {
+                guard case .tensor(let mask) = value else {
+                    throw .invalidConfig(layer: kind.rawValue, key: "mask", reason: "must be a tensor of 0s and 1s")
+                }
                 guard mask.data.allSatisfy({ $0 == 0 || $0 == 1 }) else {
                     throw .invalidConfig(layer: kind.rawValue, key: "mask", reason: "must hold only 0 and 1")
                 }

@@ -16,6 +16,8 @@ public final class BatchNorm: UnaryLayer, ModalLayer {
     public private(set) var runningVariance: Tensor
     private var xhat: Tensor?
     private var inverseStd: [Double] = []
+    /// The mode of the last forward pass: backward differentiates that function.
+    private var forwardWasTraining = true
 
     public var features: Int { gamma.value.count }
     public var parameters: [Parameter] { [gamma, beta] }
@@ -52,6 +54,7 @@ public final class BatchNorm: UnaryLayer, ModalLayer {
             mean = runningMean.data
             variance = runningVariance.data
         }
+        forwardWasTraining = isTraining
         inverseStd = variance.map { 1 / ($0 + epsilon).squareRoot() }
         var xhat = x
         var y = x
@@ -88,7 +91,7 @@ public final class BatchNorm: UnaryLayer, ModalLayer {
             for j in 0..<f {
                 let k = i * f + j
                 let g = gamma.value.data[j]
-                if isTraining {
+                if forwardWasTraining {
                     // dx̂ = dout·γ; Σdx̂ = γ·ΣD; Σdx̂·x̂ = γ·ΣDX
                     dx.data[k] = g * inverseStd[j] / Double(n)
                         * (Double(n) * dout.data[k] - sumD[j] - xhat.data[k] * sumDX[j])

@@ -10,12 +10,18 @@ public final class Dropout: UnaryLayer, ModalLayer {
     public var isTraining = true
     private var generator: SeededGenerator
     public private(set) var mask: Tensor?
+    /// A mask given at init is never redrawn: an input of another shape is an error.
+    private let isMaskFixed: Bool
+    private var inputShape: [Int]?
+    /// The mode of the last forward pass: backward differentiates that function.
+    private var forwardWasTraining = true
 
     /// - Parameter rate: the probability p of dropping an element, in [0, 1).
     public init(rate: Double, seed: UInt64 = 0) {
         precondition(rate >= 0 && rate < 1, "dropout rate \(rate) outside [0, 1)")
         self.rate = rate
         generator = SeededGenerator(seed: seed)
+        isMaskFixed = false
     }
 
     /// A layer with a fixed mask (entries 0 or 1), e.g. from a fixture.
@@ -24,12 +30,18 @@ public final class Dropout: UnaryLayer, ModalLayer {
         self.rate = rate
         generator = SeededGenerator(seed: 0)
         self.mask = mask
+        isMaskFixed = true
     }
 
-    /// Draws a fresh mask at the next forward pass.
-    public func resample() { mask = nil }
+    /// Draws a fresh mask at the next forward pass (a fixed mask is kept).
+    public func resample() { if !isMaskFixed { mask = nil } }
 
     public func forward(_ x: Tensor) throws(LayerError) -> Tensor {
+        if isMaskFixed, let mask, mask.shape != x.shape {
+            throw .shapeMismatch(layer: kindName, expected: "x of the fixed mask's shape \(mask.shape)", actual: [x.shape])
+        }
+        inputShape = x.shape
+        forwardWasTraining = isTraining
         guard isTraining else { return x }
         if let mask, mask.shape != x.shape { self.mask = nil }
         if mask == nil {
@@ -42,9 +54,9 @@ public final class Dropout: UnaryLayer, ModalLayer {
     }
 
     public func backwardInput(_ dout: Tensor) throws(LayerError) -> Tensor {
-        guard isTraining else { return dout }
+        try requireUpstream(dout, matches: try cached(inputShape))
+        guard forwardWasTraining else { return dout }
         let mask = try cached(mask)
-        try requireUpstream(dout, matches: mask.shape)
         let scale = 1 / (1 - rate)
         return dout.zipMap(mask) { d, mi in d * mi * scale }
     }
