@@ -237,7 +237,8 @@ import Testing
         #expect(tensor([2], [0.5, -3]).description == "Tensor[2](0.5, -3)")
         #expect(cube.description == "Tensor[2, 3, 4](0, 1, 2, 3, 4, 5, 6, 7, …)")
         #expect(formatNumber(.nan) == "nan" && formatNumber(-.infinity) == "-inf")
-        #expect(formatNumber(-3.25e-7) == "-3.250e-07")
+        #expect(formatNumber(-3.25e-7) == "-3.25e-07")
+        #expect(formatNumber(1e-5) == "1e-05" && formatNumber(0.30000000000000004) == "0.3")
     }
 
     @Test func uniformIsSeededAndInRange() {

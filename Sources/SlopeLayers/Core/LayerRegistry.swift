@@ -114,7 +114,9 @@ struct ConfigReader {
         case .number(let x)?:
             guard x.isFinite else { throw .invalidConfig(layer: layer, key: key, reason: "must be finite, got \(x)") }
             return x
-        case .numbers(let xs)? where xs.count == 1: return xs[0]
+        case .numbers(let xs)? where xs.count == 1:
+            guard xs[0].isFinite else { throw .invalidConfig(layer: layer, key: key, reason: "must be finite, got \(xs[0])") }
+            return xs[0]
         default: throw .invalidConfig(layer: layer, key: key, reason: "must be a number")
         }
     }

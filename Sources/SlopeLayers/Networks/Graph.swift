@@ -76,6 +76,9 @@ public final class Graph: Layer {
 
     public func forward(_ inputs: [Tensor]) throws(LayerError) -> Tensor {
         try requireArity(inputs)
+        guard !sources.isEmpty else {
+            throw .shapeMismatch(layer: kindName, expected: "at least one value in the graph", actual: [])
+        }
         values = Array(repeating: nil, count: sources.count)
         for (value, tensor) in zip(inputOrder, inputs) { values[value.id] = tensor }
         for (id, source) in sources.enumerated() {
