@@ -125,6 +125,8 @@ public struct CheckReport: Sendable, Codable {
     public var seconds: Double
     /// A check that could not run (the layer threw): the message.
     public var error: String?
+    /// Whether kinks were accepted (part of what `--replay` needs).
+    public var allowKinks = true
 
     public var verdict: Verdict {
         if error != nil { return .fail }

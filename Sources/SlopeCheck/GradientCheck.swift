@@ -49,6 +49,7 @@ public struct GradientCheck: Sendable {
             target: name ?? layer.kindName, method: method, methodDescription: method.description,
             tolerance: tolerance, mode: mode, seed: seed, inputShapes: inputs.map(\.shape), checkedValue: .nan,
             tensors: [], invariants: [], forwardPasses: 0, seconds: 0)
+        report.allowKinks = allowKinks
         let parameters = namedParameters(of: layer)
         let saved = parameters.map { $0.1.value }
         defer { for (parameter, value) in zip(parameters, saved) { parameter.1.value = value } }
@@ -87,6 +88,13 @@ public struct GradientCheck: Sendable {
         }
         report.seconds = Date().timeIntervalSince(started)
         return report
+    }
+
+    /// The settings a report was made with, to rerun it exactly (`slope verify --replay`).
+    public init(replaying report: CheckReport) {
+        self.init(
+            method: report.method, tolerance: report.tolerance, mode: report.mode, seed: report.seed,
+            allowKinks: report.allowKinks)
     }
 
     /// Checks a loss layer's gradient with respect to the prediction.

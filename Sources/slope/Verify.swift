@@ -65,12 +65,20 @@ extension Slope {
         @Option(help: "Largest share of inconclusive elements before exit status 3, e.g. 5%.")
         var maxInconclusive: Percentage = Percentage(fraction: 0.05)
 
+        @Option(help: "Re-run over N seeds (seed, seed+1, …) and report each check's pass rate (flake measurement).")
+        var `repeat`: Int = 1
+
+        @Option(help: "Re-run exactly the failing checks of a JSON report (from --format json).")
+        var replay: String?
+
         enum ModeName: String, ExpressibleByArgument, CaseIterable { case exhaustive, sampled, fast }
         enum ReportFormat: String, ExpressibleByArgument, CaseIterable { case table, json, junit }
 
         func validate() throws {
             guard samples > 0 else { throw ValidationError("--samples must be positive, got \(samples)") }
             guard directions > 0 else { throw ValidationError("--directions must be positive, got \(directions)") }
+            guard (1...1000).contains(`repeat`) else { throw ValidationError("--repeat must be between 1 and 1000, got \(`repeat`)") }
+            if replay != nil && fixtures != nil { throw ValidationError("--replay and --fixtures cannot be combined") }
             guard rtol >= 0, rtol.isFinite else { throw ValidationError("--rtol must be a non-negative number") }
             guard atol >= 0, atol.isFinite else { throw ValidationError("--atol must be a non-negative number") }
             if let step, !(step > 0 && step < 1) { throw ValidationError("--step must be in (0, 1), got \(step)") }
@@ -102,19 +110,20 @@ extension Slope {
                 }
             var reports: [CheckReport]
             var methodText = check.method.description
-            if let fixtures {
+            if let replay {
+                reports = try replayFailures(URL(fileURLWithPath: replay))
+                methodText = "replay of the failing checks in \(replay)"
+            } else if let fixtures {
                 reports = try runFixtures(URL(fileURLWithPath: fixtures))
                 methodText = "parity with reference fixtures in \(fixtures)"
             } else {
                 let names = layers.isEmpty ? LayerKind.allCases.map(\.rawValue) : layers
                 let selected = shard.map { $0.select(names) } ?? names
-                let kinds = selected.compactMap(LayerKind.init(rawValue:))
-                reports = Verification.run(kinds: kinds, check: check)
-                for name in selected {
-                    if let broken = BrokenLayer(rawValue: name) { reports.append(broken.subject(seed: seed).check(with: check, name: name)) }
+                if `repeat` > 1 {
+                    try runRepeated(selected, check: check)
+                    return
                 }
-                // Keep the order the user asked for.
-                reports.sort { a, b in (selected.firstIndex(of: a.target) ?? 0) < (selected.firstIndex(of: b.target) ?? 0) }
+                reports = Self.check(selected, with: check)
             }
             let run = VerifyRun(
                 method: methodText, tolerance: check.tolerance, mode: check.mode, seed: seed,
@@ -132,6 +141,68 @@ extension Slope {
                 FileHandle.standardOutput.write(data)
             }
             if run.exitStatus != 0 { throw ExitCode(run.exitStatus) }
+        }
+
+        /// Checks named targets (layer kinds and broken examples) in the order given.
+        static func check(_ names: [String], with check: GradientCheck) -> [CheckReport] {
+            Verification.parallelMap(names) { name in
+                if let kind = LayerKind(rawValue: name) {
+                    let example = LayerExample.make(kind, seed: check.seed)
+                    return check.run(example.layer, inputs: example.inputs, name: name)
+                }
+                return BrokenLayer(rawValue: name)!.subject(seed: check.seed).check(with: check, name: name)
+            }
+        }
+
+        /// `--repeat N`: the same checks over N seeds, with a pass rate per check.
+        func runRepeated(_ names: [String], check: GradientCheck) throws {
+            var counts: [String: (pass: Int, fail: Int, inconclusive: Int)] = [:]
+            for offset in 0..<UInt64(`repeat`) {
+                var seeded = check
+                seeded.seed = seed &+ offset
+                for report in Self.check(names, with: seeded) {
+                    var c = counts[report.target] ?? (0, 0, 0)
+                    switch report.verdict {
+                    case .pass: c.pass += 1
+                    case .fail: c.fail += 1
+                    case .inconclusive: c.inconclusive += 1
+                    }
+                    counts[report.target] = c
+                }
+            }
+            var text = "slope verify --repeat \(`repeat`) · seeds \(seed)…\(seed &+ UInt64(`repeat`) - 1) · \(check.method) · \(check.mode)\n"
+            let rows = [["CHECK", "PASSED", "FAILED", "INCONCLUSIVE", "PASS RATE"]]
+                + names.map { name in
+                    let c = counts[name] ?? (0, 0, 0)
+                    return [name, "\(c.pass)", "\(c.fail)", "\(c.inconclusive)", String(format: "%.1f%%", 100 * Double(c.pass) / Double(`repeat`))]
+                }
+            text += TableReport.align(rows).joined(separator: "\n") + "\n"
+            let flaky = names.filter { let c = counts[$0]!; return c.fail > 0 && c.pass > 0 }
+            if !flaky.isEmpty { text += "Flaky (verdict depends on the seed): \(flaky.joined(separator: ", "))\n" }
+            if let output {
+                try AtomicFile.write(text, to: URL(fileURLWithPath: output))
+            }
+            FileHandle.standardOutput.write(Data(text.utf8))
+            if counts.values.contains(where: { $0.fail > 0 }) { throw ExitCode(1) }
+        }
+
+        /// `--replay FILE`: re-runs every failing or inconclusive check of a JSON report with
+        /// its recorded seed, step, stencil, tolerances and mode.
+        func replayFailures(_ file: URL) throws -> [CheckReport] {
+            let data: Data
+            do { data = try Data(contentsOf: file) } catch { throw ValidationError("cannot read the report \(file.path)") }
+            let previous: VerifyRun
+            do { previous = try JSONDecoder().decode(VerifyRun.self, from: data) } catch {
+                throw ValidationError("\(file.path) is not a slope verify JSON report (make one with --format json)")
+            }
+            var reports: [CheckReport] = []
+            for old in previous.reports where old.verdict != .pass {
+                guard LayerKind(rawValue: old.target) != nil || BrokenLayer(rawValue: old.target) != nil else {
+                    throw ValidationError("\(file.path): check \"\(old.target)\" cannot be replayed (only layer kinds and broken examples can)")
+                }
+                reports += Self.check([old.target], with: GradientCheck(replaying: old))
+            }
+            return reports
         }
 
         func runFixtures(_ directory: URL) throws -> [CheckReport] {

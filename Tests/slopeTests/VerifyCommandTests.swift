@@ -81,3 +81,33 @@ import Testing
         #expect(result.stdout.contains("Broken.ReLUWritesUpstream"))
     }
 }
+
+@Suite struct VerifyStageTwoTests {
+    @Test func repeatReportsAPassRatePerCheck() throws {
+        let result = try SlopeBinary.run(["verify", "--repeat", "3", "--include-broken", "--layer", "Sigmoid", "--layer", "Broken.TanhSignFlipped"])
+        #expect(result.status == 1)
+        #expect(result.stdout.contains("Sigmoid                 3       0       0             100.0%"))
+        #expect(result.stdout.contains("Broken.TanhSignFlipped  0       3       0             0.0%"))
+    }
+
+    @Test func replayRerunsOnlyTheFailingChecksWithTheirSeed() throws {
+        let dir = try SlopeBinary.temporaryDirectory()
+        let report = dir.appendingPathComponent("run.json")
+        let first = try SlopeBinary.run(
+            ["verify", "--format", "json", "-o", report.path, "--seed", "9", "--include-broken", "--layer", "Tanh", "--layer", "Broken.AffineBiasNotSummed"])
+        #expect(first.status == 1)
+        let replay = try SlopeBinary.run(["verify", "--replay", report.path, "--format", "json"])
+        #expect(replay.status == 1)
+        let object = try JSONSerialization.jsonObject(with: Data(replay.stdout.utf8)) as? [String: Any]
+        let reports = object?["reports"] as? [[String: Any]] ?? []
+        #expect(reports.map { $0["target"] as? String } == ["Broken.AffineBiasNotSummed"])
+        #expect(reports.first?["seed"] as? Int == 9)
+    }
+
+    @Test func sampledModeStatesItsCoverage() throws {
+        let result = try SlopeBinary.run(["verify", "--mode", "sampled", "--samples", "4", "--layer", "Affine"])
+        #expect(result.status == 0)
+        #expect(result.stdout.contains("Affine input x: 4 of 20 elements; a bug in 10% of them slips through with p ≤ 0.63"))
+        #expect(result.stdout.contains("Relative-error census"))
+    }
+}

@@ -39,6 +39,13 @@ public enum TableReport {
             lines.append("Failures:")
             for report in failures { lines.append("  " + report.diagnosis.replacingOccurrences(of: "\n", with: "\n  ")) }
         }
+        lines.append("")
+        lines.append(censusLine(run))
+        let coverage = run.reports.flatMap { r in r.tensors.compactMap { t in t.coverage.map { "  \(r.target) \(t.tensor): \($0)" } } }
+        if !coverage.isEmpty {
+            lines.append("Coverage:")
+            lines.append(contentsOf: coverage)
+        }
         let passed = run.reports.filter { $0.verdict == .pass }.count
         let inconclusive = run.reports.filter { $0.verdict == .inconclusive }.count
         lines.append("")
@@ -46,6 +53,22 @@ public enum TableReport {
             "\(run.reports.count) checks, \(run.elementsChecked) elements: \(passed) passed, \(failures.count) failed, "
                 + "\(inconclusive) inconclusive · \(milliseconds(run.seconds)) · verdict \(run.verdict.rawValue.uppercased())")
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// "relative errors: 1e-12 ▏3  1e-11 ▏40 …" over the decades that hold any element.
+    static func censusLine(_ run: VerifyRun) -> String {
+        var census = ErrorCensus()
+        for report in run.reports { for t in report.tensors { census.merge(t.census) } }
+        let used = census.counts.indices.filter { census.counts[$0] > 0 }
+        guard let first = used.first, let last = used.last else { return "Relative-error census: no elements" }
+        let top = census.counts.max() ?? 1
+        let bars = Array(" ▁▂▃▄▅▆▇█")
+        let cells = (first...last).map { i -> String in
+            let c = census.counts[i]
+            let bar = c == 0 ? " " : String(bars[max(1, Int((Double(c) / Double(top) * 8).rounded(.up)))])
+            return "\(ErrorCensus.label(i)):\(bar)\(c)"
+        }
+        return "Relative-error census (elements per decade): " + cells.joined(separator: "  ")
     }
 
     static func status(_ verdict: Verdict) -> String {
@@ -61,7 +84,7 @@ public enum TableReport {
     }
 
     /// Pads columns to equal width.
-    static func align(_ rows: [[String]]) -> [String] {
+    public static func align(_ rows: [[String]]) -> [String] {
         let widths = (0..<(rows.first?.count ?? 0)).map { column in rows.map { $0[column].count }.max() ?? 0 }
         return rows.map { row in
             row.enumerated().map { i, cell in cell.padding(toLength: widths[i], withPad: " ", startingAt: 0) }
