@@ -36,8 +36,8 @@ public final class Adam: Optimizer {
             let slot = slots.slot(for: p)
             p.gradient.data.withUnsafeBufferPointer { g in
                 p.value.data.withUnsafeMutableBufferPointer { x in
-                    slot.buffers[0].withUnsafeMutableBufferPointer { m in
-                        slot.buffers[1].withUnsafeMutableBufferPointer { v in
+                    slot.buffers[0].values.withUnsafeMutableBufferPointer { m in
+                        slot.buffers[1].values.withUnsafeMutableBufferPointer { v in
                             for i in x.indices {
                                 m[i] = b1 * m[i] + (1 - b1) * g[i]
                                 v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i]

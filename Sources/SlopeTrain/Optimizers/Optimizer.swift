@@ -61,9 +61,14 @@ public enum OptimizerStateError: Error, Equatable, CustomStringConvertible {
 
 /// Per-parameter buffers of an optimizer with memory, created lazily at the first step.
 final class SlotTable {
+    /// One buffer per slot name; separate objects so an update may write two at once.
     final class Slot {
-        var buffers: [[Double]]
-        init(count: Int, buffers: Int) { self.buffers = Array(repeating: Array(repeating: 0, count: count), count: buffers) }
+        final class Buffer {
+            var values: [Double]
+            init(_ values: [Double]) { self.values = values }
+        }
+        let buffers: [Buffer]
+        init(count: Int, buffers: Int) { self.buffers = (0..<buffers).map { _ in Buffer(Array(repeating: 0, count: count)) } }
     }
 
     let names: [String]
@@ -84,7 +89,7 @@ final class SlotTable {
         for (index, slotName) in names.enumerated() {
             var byParameter: [String: [Double]] = [:]
             for (name, parameter) in parameters {
-                byParameter[name] = slots[ObjectIdentifier(parameter)]?.buffers[index]
+                byParameter[name] = slots[ObjectIdentifier(parameter)]?.buffers[index].values
                     ?? Array(repeating: 0, count: parameter.value.count)
             }
             result[slotName] = byParameter
@@ -104,7 +109,7 @@ final class SlotTable {
                 guard values.count == parameter.value.count else {
                     throw .slotLength(field: field, expected: parameter.value.count, found: values.count)
                 }
-                slot.buffers[index] = values
+                slot.buffers[index].values = values
             }
             restored[ObjectIdentifier(parameter)] = slot
         }

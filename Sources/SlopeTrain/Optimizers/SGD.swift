@@ -53,7 +53,7 @@ public final class Momentum: Optimizer {
             let slot = slots.slot(for: p)
             p.gradient.data.withUnsafeBufferPointer { g in
                 p.value.data.withUnsafeMutableBufferPointer { x in
-                    slot.buffers[0].withUnsafeMutableBufferPointer { v in
+                    slot.buffers[0].values.withUnsafeMutableBufferPointer { v in
                         for i in x.indices {
                             v[i] = mu * v[i] - lr * g[i]
                             x[i] += v[i]
