@@ -46,7 +46,7 @@ public final class ProgressLine {
         let now = clock()
         guard let start else {
             self.start = now
-            startEpoch = epoch - 1
+            startEpoch = epoch
             return
         }
         let interval: Double
