@@ -12,4 +12,12 @@ void slope_tanh(const double *x, double *y, size_t n);
 /// y[i] = exp(x[i]) for i < n.
 void slope_exp(const double *x, double *y, size_t n);
 
+/// Row-major C[m×n] = op(A)·op(B), plus the old C when `accumulate`; op transposes when
+/// asked, lda/ldb are the stored row lengths. For small operands (no threads, no
+/// packing); sums may be reordered, so results match a strict loop to rounding.
+void slope_gemm_small(size_t m, size_t n, size_t k,
+                      const double *a, size_t lda, int transpose_a,
+                      const double *b, size_t ldb, int transpose_b,
+                      double *c, int accumulate);
+
 #endif

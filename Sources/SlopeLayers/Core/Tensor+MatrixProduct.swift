@@ -1,4 +1,5 @@
 import CBLAS
+import CKernels
 
 /// Matrix products: OpenBLAS `cblas_dgemm` for large operands, a plain loop for tiny ones.
 extension Tensor {
@@ -66,19 +67,8 @@ extension Tensor {
                 accumulate ? 1.0 : 0.0, c, Int32(n))
             return
         }
-        if !accumulate { c.update(repeating: 0, count: m * n) }
-        // i-p-j order keeps the innermost loop contiguous in B and C (it vectorises).
-        for i in 0..<m {
-            let row = c + i * n
-            for p in 0..<k {
-                let aip = transposeA ? a[p * lda + i] : a[i * lda + p]
-                if transposeB {
-                    for j in 0..<n { row[j] += aip * b[j * ldb + p] }
-                } else {
-                    let bp = b + p * ldb
-                    for j in 0..<n { row[j] += aip * bp[j] }
-                }
-            }
-        }
+        // A vectorised C loop (CKernels) with one loop order per transpose case.
+        slope_gemm_small(
+            m, n, k, a, lda, transposeA ? 1 : 0, b, ldb, transposeB ? 1 : 0, c, accumulate ? 1 : 0)
     }
 }

@@ -1,0 +1,73 @@
+// Small matrix products, C = op(A)·op(B) (+ C), for operands too small for OpenBLAS.
+//
+// Compiled with -ffast-math so the compiler may reorder the sums of a dot product
+// and vectorise them; the results then differ from a strict left-to-right sum by
+// rounding only. One loop order per case keeps the innermost loop contiguous.
+// target_clones picks AVX-512 or AVX2+FMA code at load time and keeps a generic
+// version for machines without them.
+#include "CKernels.h"
+
+#if defined(__x86_64__) && defined(__clang__)
+#define SLOPE_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#else
+#define SLOPE_CLONES
+#endif
+
+SLOPE_CLONES
+void slope_gemm_small(size_t m, size_t n, size_t k,
+                      const double *restrict a, size_t lda, int transpose_a,
+                      const double *restrict b, size_t ldb, int transpose_b,
+                      double *restrict c, int accumulate) {
+    if (!accumulate) {
+        for (size_t i = 0; i < m * n; i++) c[i] = 0;
+    }
+    if (!transpose_a && !transpose_b) {
+        if (n == 1) {  // matrix·vector: one dot product per row, contiguous in A
+            for (size_t i = 0; i < m; i++) {
+                double sum = 0;
+                for (size_t p = 0; p < k; p++) sum += a[i * lda + p] * b[p * ldb];
+                c[i] += sum;
+            }
+            return;
+        }
+        for (size_t i = 0; i < m; i++)
+            for (size_t p = 0; p < k; p++) {
+                const double aip = a[i * lda + p];
+                for (size_t j = 0; j < n; j++) c[i * n + j] += aip * b[p * ldb + j];
+            }
+    } else if (transpose_a && !transpose_b) {  // Aᵀ·B: rank-1 updates, row p of A and of B
+        for (size_t p = 0; p < k; p++) {
+            if (n == 1) {
+                const double bp = b[p * ldb];
+                for (size_t i = 0; i < m; i++) c[i] += a[p * lda + i] * bp;
+            } else {
+                for (size_t i = 0; i < m; i++) {
+                    const double api = a[p * lda + i];
+                    for (size_t j = 0; j < n; j++) c[i * n + j] += api * b[p * ldb + j];
+                }
+            }
+        }
+    } else if (!transpose_a && transpose_b) {  // A·Bᵀ: dot products of rows, unless k is tiny
+        if (k < 4) {
+            for (size_t i = 0; i < m; i++)
+                for (size_t p = 0; p < k; p++) {
+                    const double aip = a[i * lda + p];
+                    for (size_t j = 0; j < n; j++) c[i * n + j] += aip * b[j * ldb + p];
+                }
+            return;
+        }
+        for (size_t i = 0; i < m; i++)
+            for (size_t j = 0; j < n; j++) {
+                double sum = 0;
+                for (size_t p = 0; p < k; p++) sum += a[i * lda + p] * b[j * ldb + p];
+                c[i * n + j] += sum;
+            }
+    } else {  // Aᵀ·Bᵀ
+        for (size_t i = 0; i < m; i++)
+            for (size_t j = 0; j < n; j++) {
+                double sum = 0;
+                for (size_t p = 0; p < k; p++) sum += a[p * lda + i] * b[j * ldb + p];
+                c[i * n + j] += sum;
+            }
+    }
+}

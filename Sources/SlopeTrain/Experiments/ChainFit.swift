@@ -1,0 +1,38 @@
+import SlopeLayers
+
+/// The chain experiment's result: the common result plus the trained chain's predictions.
+public struct ChainFitResult {
+    public let run: ExperimentResult
+    /// The three weights w1, w2, w3 after training.
+    public let weights: [Double]
+    /// Predictions for the inputs 1 and −1 (the labels are −1 and 1).
+    public let predictions: [Double]
+}
+
+extension Experiments {
+    /// The default seed of the chain experiment (its weights reach the labels in 160 epochs).
+    public static let chainDefaultSeed: UInt64 = 7
+
+    /// The seed's scalar chain: output = w3·w2·w1·x, three `Scale` layers.
+    ///
+    /// Weights uniform in [−0.5, 0.5) from `options.seed` (default `chainDefaultSeed`);
+    /// data x = [1, −1], labels [−1, 1]; loss ½(y − t)² per sample, one update per
+    /// sample (batch 1, in order); SGD with lr 0.05; 160 epochs. With `buggyGradient`
+    /// each weight's gradient is the seed's mistaken upstream·w·x, which does not learn.
+    public static func chain(_ options: RunOptions = RunOptions(), buggyGradient: Bool = false) throws(TrainingError)
+        -> ChainFitResult
+    {
+        var generator = SeededGenerator(seed: options.seed ?? chainDefaultSeed)
+        let links = (0..<3).map { _ in
+            Scale(weight: Double.random(in: -0.5..<0.5, using: &generator), buggyGradient: buggyGradient)
+        }
+        let network = Sequential(links, loss: HalfSquaredError())
+        let dataset = Dataset.chain()
+        let run = try run(
+            network: network, optimizer: SGD(learningRate: options.learningRate ?? 0.05),
+            loader: BatchLoader(dataset, batchSize: options.batchSize ?? 1),
+            epochs: options.epochs ?? 160, options: options)
+        let predictions = (try? network.forward(dataset.x).data) ?? []
+        return ChainFitResult(run: run, weights: links.map { $0.w.value.data[0] }, predictions: predictions)
+    }
+}

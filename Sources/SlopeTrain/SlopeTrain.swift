@@ -1,1 +1,0 @@
-// SlopeTrain: see DESIGN.md.
