@@ -8,6 +8,16 @@ public enum AtomicFile {
         public var path: String
         public var reason: String
         public var description: String { "cannot write \(path): \(reason)" }
+
+        public init(path: String, reason: String) {
+            self.path = path
+            self.reason = reason
+        }
+    }
+
+    /// Writes `data` to the file at `path` (see `write(_:to:)` for URLs).
+    public static func write(_ data: Data, to path: String) throws(WriteError) {
+        try write(data, to: URL(fileURLWithPath: path))
     }
 
     public static func write(_ data: Data, to url: URL) throws(WriteError) {

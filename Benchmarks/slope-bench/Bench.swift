@@ -1,0 +1,204 @@
+import CBLAS
+import CBaselines
+import Foundation
+import SlopeCheck
+import SlopeLayers
+
+/// `make bench`: every headline figure against its baseline, measured in the same run.
+/// Usage: slope-bench [--out DIR] [--quick]
+@main
+enum Bench {
+    @MainActor
+    static func main() throws {
+
+        var outDirectory = "output"
+        var quick = false
+        var arguments = CommandLine.arguments.dropFirst().makeIterator()
+        while let argument = arguments.next() {
+            switch argument {
+            case "--out": outDirectory = arguments.next() ?? outDirectory
+            case "--quick": quick = true
+            default:
+                FileHandle.standardError.write(Data("usage: slope-bench [--out DIR] [--quick]\n".utf8))
+                exit(2)
+            }
+        }
+        let runs = quick ? 3 : 5
+        var rows: [Row] = []
+        func report(_ row: Row) {
+            rows.append(row)
+            let ratio = row.ratio.map { String(format: "%.2f×", $0) } ?? "—"
+            print("\(row.group): \(formatSeconds(row.subject.median)) vs \(row.baselineName) \(row.baseline.map { formatSeconds($0.median) } ?? "skipped") → \(ratio)  \(row.note)")
+        }
+
+        // MARK: sine fit
+        rows += SineBenchmark.rows(runs: runs, quick: quick, report: report)
+
+        // MARK: matrix products
+        for (m, k, n) in [(64, 784, 128), (512, 512, 512)] {
+            var rng = SeededGenerator(seed: 1)
+            let a = Tensor.uniform([m, k], using: &rng), b = Tensor.uniform([k, n], using: &rng)
+            let flops = 2.0 * Double(m * n * k)
+            let repeats = m == 512 ? 10 : 100
+            let slope = measure("Tensor.matmul", runs: runs) {
+                for _ in 0..<repeats { _ = Tensor.matmul(a, b) }
+            }
+            var c = [Double](repeating: 0, count: m * n)
+            let direct = measure("cblas_dgemm", runs: runs) {
+                for _ in 0..<repeats {
+                    cblas_dgemm(
+                        CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(n), Int32(k), 1, a.data, Int32(k), b.data,
+                        Int32(n), 0, &c, Int32(n))
+                }
+            }
+            let gflops = flops * Double(repeats) / slope.median / 1e9
+            let directGflops = flops * Double(repeats) / direct.median / 1e9
+            let share = gflops / directGflops
+            report(
+                Row(
+                    group: "matmul \(m)×\(k)·\(k)×\(n) (×\(repeats))", subject: slope, baseline: direct, baselineName: "direct cblas_dgemm",
+                    note: String(format: "%.1f vs %.1f GFLOP/s (%.0f%% of dgemm)", gflops, directGflops, share * 100),
+                    aim: m == 512 ? (share >= 0.9 ? "≥ 90% of dgemm: met" : "≥ 90% of dgemm: missed") : ""))
+        }
+
+        // MARK: where the loop/BLAS switch pays
+        var switchLines = ["| n (n×n·n×n) | plain loop | cblas_dgemm | faster |", "|---|---|---|---|"]
+        for n in [2, 4, 8, 16, 24, 32, 48, 64] {
+            var rng = SeededGenerator(seed: 2)
+            let a = Tensor.uniform([n, n], using: &rng), b = Tensor.uniform([n, n], using: &rng)
+            var c = [Double](repeating: 0, count: n * n)
+            let repeats = max(10, 200_000 / (n * n * n))
+            func time(_ blas: Bool) -> Measurement {
+                measure("n\(n)", runs: runs) {
+                    a.data.withUnsafeBufferPointer { pa in
+                        b.data.withUnsafeBufferPointer { pb in
+                            c.withUnsafeMutableBufferPointer { pc in
+                                for _ in 0..<repeats {
+                                    Tensor.gemm(
+                                        m: n, n: n, k: n, a: pa.baseAddress!, lda: n, transposeA: false, b: pb.baseAddress!, ldb: n,
+                                        transposeB: false, c: pc.baseAddress!, accumulate: false, forceBLAS: blas)
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            let loop = time(false), blas = time(true)
+            switchLines.append(
+                "| \(n) | \(formatSeconds(loop.median / Double(repeats))) | \(formatSeconds(blas.median / Double(repeats))) | \(loop.median < blas.median ? "loop" : "BLAS") |")
+        }
+        // The sine fit's own shapes.
+        do {
+            var rng = SeededGenerator(seed: 3)
+            let x = Tensor.uniform([90, 1], using: &rng), w = Tensor.uniform([1, 25], using: &rng)
+            var c = [Double](repeating: 0, count: 90 * 25)
+            func time(_ blas: Bool) -> Measurement {
+                measure("sine", runs: runs) {
+                    x.data.withUnsafeBufferPointer { pa in
+                        w.data.withUnsafeBufferPointer { pb in
+                            c.withUnsafeMutableBufferPointer { pc in
+                                for _ in 0..<10_000 {
+                                    Tensor.gemm(
+                                        m: 90, n: 25, k: 1, a: pa.baseAddress!, lda: 1, transposeA: false, b: pb.baseAddress!, ldb: 25,
+                                        transposeB: false, c: pc.baseAddress!, accumulate: false, forceBLAS: blas)
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            let loop = time(false), blas = time(true)
+            switchLines.append(
+                "| 90×1·1×25 (sine fit) | \(formatSeconds(loop.median / 1e4)) | \(formatSeconds(blas.median / 1e4)) | \(loop.median < blas.median ? "loop" : "BLAS") (\(String(format: "%.1f", blas.median / loop.median))×) |")
+        }
+        print(switchLines.joined(separator: "\n"))
+
+        // MARK: Conv2D forward + backward
+        do {
+            var rng = SeededGenerator(seed: 4)
+            let conv = Conv2D(inChannels: 3, outChannels: 16, kernel: (3, 3), using: &rng)
+            let x = Tensor.uniform([8, 3, 32, 32], using: &rng)
+            let dy = Tensor.uniform([8, 16, 30, 30], using: &rng)
+            let slope = try measure("Conv2D", runs: runs) {
+                conv.zeroGradients()
+                _ = try conv.forward(x)
+                _ = try conv.backward(dy)
+            }
+            var y = [Double](repeating: 0, count: dy.count), dx = [Double](repeating: 0, count: x.count)
+            var dW = [Double](repeating: 0, count: 16 * 27), db = [Double](repeating: 0, count: 16)
+            let naive = measure("naive", runs: runs) {
+                slope_baseline_conv(x.data, conv.W.value.data, conv.b.value.data, dy.data, &y, &dx, &dW, &db, 8, 3, 32, 32, 16, 3)
+            }
+            let ratio = naive.median / slope.median
+            report(
+                Row(
+                    group: "Conv2D fwd+bwd 8×3×32×32, 16 3×3", subject: slope, baseline: naive, baselineName: "naive C loops (-O3)",
+                    note: "im2col + dgemm", aim: ratio >= 5 ? "≥ 5×: met" : "≥ 5×: missed"))
+        }
+
+        // MARK: verification
+        do {
+            let exhaustive = measure("verify", runs: runs) {
+                _ = Verification.run(kinds: LayerKind.allCases, check: GradientCheck())
+            }
+            let serial = measure("verify serial", runs: runs) {
+                for kind in LayerKind.allCases {
+                    let example = LayerExample.make(kind)
+                    _ = GradientCheck().run(example.layer, inputs: example.inputs)
+                }
+            }
+            report(
+                Row(
+                    group: "slope verify, all 17 kinds, exhaustive", subject: exhaustive, baseline: serial, baselineName: "same, one core",
+                    note: "incl. invariants and identities", aim: exhaustive.median < 2 ? "< 2 s: met" : "< 2 s: missed"))
+            let fast = measure("verify fast", runs: runs) {
+                _ = Verification.run(kinds: LayerKind.allCases, check: GradientCheck(mode: .fast(directions: 2)))
+            }
+            report(
+                Row(
+                    group: "slope verify, all 17 kinds, fast (2 directions)", subject: fast, baseline: exhaustive, baselineName: "exhaustive",
+                    note: "", aim: ""))
+
+            // Fast mode against exhaustive on a large Affine: exhaustive is extrapolated from a
+            // sample (it costs 2 forward passes per element, 150,656 elements here).
+            var rng = SeededGenerator(seed: 5)
+            let affine = Affine(inFeatures: 784, outFeatures: 128, using: &rng)
+            let x = Tensor.uniform([64, 784], using: &rng)
+            let elements = 64 * 784 + 784 * 128 + 128
+            let perTensor = quick ? 50 : 200
+            let sampled = measure("sampled", warmup: 0, runs: 3) {
+                _ = GradientCheck(mode: .sampled(perTensor: perTensor), checkInvariants: false).run(affine, inputs: [x])
+            }
+            let perElement = sampled.median / Double(3 * perTensor)
+            let estimated = Measurement(name: "exhaustive (extrapolated)", samples: sampled.samples.map { $0 / Double(3 * perTensor) * Double(elements) })
+            let fastAffine = measure("fast", runs: runs) {
+                _ = GradientCheck(mode: .fast(directions: 2), checkInvariants: false).run(affine, inputs: [x])
+            }
+            let forward = measure("forward", runs: runs) { _ = try? affine.forward(x) }
+            let ratio = estimated.median / fastAffine.median
+            report(
+                Row(
+                    group: "fast check, Affine x 64×784, W 784×128", subject: fastAffine, baseline: estimated,
+                    baselineName: "exhaustive (extrapolated from \(3 * perTensor) elements)",
+                    note: String(format: "%.2f forward passes per checked element (ideal 2)", perElement / forward.median),
+                    aim: ratio >= 100 ? "≥ 100× cheaper: met" : "≥ 100× cheaper: missed"))
+        }
+
+        // MARK: charts
+        rows += ChartBenchmark.rows(runs: runs, outDirectory: outDirectory, report: report)
+
+        let machine = "Machine: \(ProcessInfo.processInfo.activeProcessorCount) cores, \(ProcessInfo.processInfo.physicalMemory / (1 << 30)) GiB; \(Date())."
+        let table = renderTable(rows, machine: machine) + "\nMatrix-product switch (per product):\n\n" + switchLines.joined(separator: "\n") + "\n"
+        print("\n" + table)
+        let url = URL(fileURLWithPath: outDirectory).appendingPathComponent("bench.md")
+        do {
+            try FileManager.default.createDirectory(atPath: outDirectory, withIntermediateDirectories: true)
+            try AtomicFile.write(table, to: url)
+            print("wrote \(url.path)")
+        } catch {
+            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            exit(2)
+        }
+
+    }
+}
