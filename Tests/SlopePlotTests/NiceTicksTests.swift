@@ -35,8 +35,8 @@ import Testing
     }
 
     @Test func millionsUseExponents() {
-        let ticks = NiceTicks.linear(from: 0, to: 3e6, maxCount: 4)
-        #expect(ticks.map(\.label) == ["0", "1e+06", "2e+06", "3e+06"])
+        let ticks = NiceTicks.linear(from: 0, to: 3e7, maxCount: 4)
+        #expect(ticks.map(\.label) == ["0", "1e+07", "2e+07", "3e+07"])
     }
 
     @Test func logDecades() {
@@ -70,5 +70,13 @@ import Testing
         let ticks = NiceTicks.linear(from: -1e308, to: 1e308, maxCount: 5)
         #expect(ticks.count >= 2)
         #expect(ticks.allSatisfy { $0.value.isFinite })
+    }
+}
+
+@Suite struct LogMantissaTickTests {
+    @Test func fewDecadesLabelOneTwoFive() {
+        let ticks = NiceTicks.log(from: 0.013, to: 2.5, maxCount: 8)
+        #expect(ticks.major.map(\.label) == ["0.02", "0.05", "0.1", "0.2", "0.5", "1", "2"])
+        #expect(ticks.minor.contains(0.3))
     }
 }

@@ -4,7 +4,7 @@ import Foundation
 ///
 /// Linear axes step by 1, 2 or 5 times a power of ten, and every label uses the decimals
 /// of the step (so 0.1 + 0.2 prints as `0.3`, never `0.30000000000000004`). Very large or
-/// very small magnitudes (≥ 10⁶ or < 10⁻³) are written in exponent form (`2e-09`).
+/// very small magnitudes (≥ 10⁷ or < 10⁻³) are written in exponent form (`2e-09`).
 /// Log axes tick at decades (`1e-06`, or `0.01`…`10000` when every decade is in that range),
 /// thinned to every 2nd, 3rd… decade when there are too many; a log range narrower than two
 /// decades falls back to 1-2-5 mantissas and then to linear steps.
@@ -30,6 +30,10 @@ public enum NiceTicks {
         let kLo = Int(ceil(dLo - 1e-9)), kHi = Int(floor(dHi + 1e-9))
         let decades = kHi - kLo + 1
 
+        // Up to about three decades: label 1, 2 and 5 of each decade when they fit.
+        if dHi - dLo <= 3.5, let ticks = mantissaTicks(lo, hi, dLo, dHi, maxCount: maxCount) {
+            return ticks
+        }
         if decades >= 2 {
             let stride = (decades + maxCount - 1) / maxCount
             let majorExponents = (kLo...kHi).filter { $0 % stride == 0 }
@@ -41,7 +45,7 @@ public enum NiceTicks {
             if stride == 1 {
                 for k in (kLo - 1)...kHi {
                     for m in 2...9 {
-                        let v = Double(m) * decade(k)
+                        let v = multiple(m, k)
                         if v >= lo, v <= hi { minor.append(v) }
                     }
                 }
@@ -51,24 +55,31 @@ public enum NiceTicks {
             return (major, minor)
         }
 
-        // Less than two decades: try 1, 2, 5 × 10^k.
-        var mantissaTicks: [Double] = []
-        for k in Int(floor(dLo)) - 1...Int(ceil(dHi)) {
-            for m in [1.0, 2.0, 5.0] {
-                let v = m * decade(k)
-                if v >= lo * (1 - 1e-12), v <= hi * (1 + 1e-12) { mantissaTicks.append(v) }
-            }
-        }
-        if mantissaTicks.count >= 3, mantissaTicks.count <= maxCount {
-            let plain = mantissaTicks.allSatisfy { $0 >= 1e-3 && $0 < 1e5 }
-            let major = mantissaTicks.map { v in
-                let k = Int(floor(log10(v) + 1e-9))
-                return Tick(value: v, label: plain ? fixed(v, decimals: max(0, -k)) : String(format: "%.0e", v))
-            }
-            return (major, [])
-        }
+        // Less than two decades and too few 1-2-5 ticks: linear steps.
         let major = linear(from: lo, to: hi, maxCount: maxCount).filter { $0.value > 0 }
         return (major, [])
+    }
+
+    /// Ticks at 1, 2 and 5 × 10^k inside `lo…hi` with the other multiples as minor ticks,
+    /// or `nil` when that gives fewer than 3 or more than `maxCount` ticks.
+    private static func mantissaTicks(_ lo: Double, _ hi: Double, _ dLo: Double, _ dHi: Double, maxCount: Int)
+        -> (major: [Tick], minor: [Double])?
+    {
+        var major: [Double] = [], minor: [Double] = []
+        for k in Int(floor(dLo)) - 1...Int(ceil(dHi)) {
+            for m in 1...9 {
+                let v = multiple(m, k)
+                guard v >= lo * (1 - 1e-12), v <= hi * (1 + 1e-12) else { continue }
+                if m == 1 || m == 2 || m == 5 { major.append(v) } else { minor.append(v) }
+            }
+        }
+        guard major.count >= 3, major.count <= maxCount else { return nil }
+        let plain = major.allSatisfy { $0 >= 1e-3 && $0 < 1e5 }
+        let ticks = major.map { v in
+            let k = Int(floor(log10(v) + 1e-9))
+            return Tick(value: v, label: plain ? fixed(v, decimals: max(0, -k)) : String(format: "%.0e", v))
+        }
+        return (ticks, minor)
     }
 
     /// A range around a single value `v`: `v ± 10 %`, or `-1…1` when `v` is 0.
@@ -113,10 +124,10 @@ public enum NiceTicks {
     }
 
     /// Labels for evenly spaced `values` `step` apart: fixed decimals taken from the step,
-    /// or exponent form for magnitudes ≥ 10⁶ or < 10⁻³; exactly 0 is always `0`.
+    /// or exponent form for magnitudes ≥ 10⁷ or < 10⁻³; exactly 0 is always `0`.
     static func labels(for values: [Double], step: Double) -> [String] {
         let largest = values.map { abs($0) }.max() ?? 0
-        if largest >= 1e6 || (largest > 0 && largest < 1e-3) {
+        if largest >= 1e7 || (largest > 0 && largest < 1e-3) {
             // The fewest mantissa digits that still tell every tick apart exactly.
             for digits in 0...15 {
                 let labels = values.map { $0 == 0 ? "0" : String(format: "%.\(digits)e", $0) }
@@ -137,6 +148,11 @@ public enum NiceTicks {
 
     static func sci(_ exponent: Int) -> String {
         String(format: "%.0e", decade(exponent))
+    }
+
+    /// m × 10^k, correctly rounded (0.3, not 0.30000000000000004).
+    static func multiple(_ m: Int, _ k: Int) -> Double {
+        k >= 0 ? Double(m) * pow(10, Double(k)) : Double(m) / pow(10, Double(-k))
     }
 
     /// 10^k, exact for every k a Double can hold.
