@@ -6,5 +6,5 @@ struct Slope: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "slope",
         abstract: "Check backward passes with finite differences, train the classic examples, draw the results.",
-        subcommands: [Demo.self])
+        subcommands: [Demo.self, Plot.self])
 }

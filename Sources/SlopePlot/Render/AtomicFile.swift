@@ -14,25 +14,33 @@ enum AtomicFile {
         if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
             throw PlotError.cannotWrite(path: path, reason: "it is a directory")
         }
-        let temporary = directory.appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).tmp")
-        do {
-            try data.write(to: temporary, options: [.withoutOverwriting])
-        } catch {
-            try? FileManager.default.removeItem(at: temporary)
-            throw PlotError.cannotWrite(path: path, reason: "the directory is not writable (\(reason(error)))")
+        let temporary = directory.appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).tmp").path
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL, 0o644)
+        guard fd >= 0 else {
+            throw PlotError.cannotWrite(path: path, reason: "cannot create a file in its directory (\(lastError()))")
         }
-        guard rename(temporary.path, path) == 0 else {
-            let message = String(cString: strerror(errno))
-            try? FileManager.default.removeItem(at: temporary)
-            throw PlotError.cannotWrite(path: path, reason: message)
+        var failure: String? = nil
+        data.withUnsafeBytes { (buffer: UnsafeRawBufferPointer) in
+            var offset = 0
+            while offset < buffer.count, failure == nil {
+                let written = Foundation.write(fd, buffer.baseAddress! + offset, buffer.count - offset)
+                if written < 0 {
+                    if errno != EINTR { failure = lastError() }
+                } else {
+                    offset += written
+                }
+            }
+        }
+        if failure == nil, fsync(fd) != 0 { failure = lastError() }
+        if close(fd) != 0, failure == nil { failure = lastError() }
+        if failure == nil, rename(temporary, path) != 0 { failure = lastError() }
+        if let failure {
+            unlink(temporary)
+            throw PlotError.cannotWrite(path: path, reason: failure)
         }
     }
 
-    private static func reason(_ error: any Error) -> String {
-        if let underlying = (error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError,
-           underlying.domain == NSPOSIXErrorDomain {
-            return String(cString: strerror(Int32(underlying.code)))
-        }
-        return (error as NSError).localizedDescription
+    private static func lastError() -> String {
+        String(cString: strerror(errno))
     }
 }
