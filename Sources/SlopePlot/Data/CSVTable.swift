@@ -64,51 +64,79 @@ public struct CSVTable: Sendable {
     /// Parses raw bytes; `source` names them in errors.
     public init(bytes: [UInt8], source: String) throws(CSVError) {
         self.source = source
-        var body = bytes[...]
+        var body = bytes[...]  // indices stay file offsets
         if body.starts(with: [0xEF, 0xBB, 0xBF]) { body = body.dropFirst(3) }
         if let bad = Self.firstNonTextByte(body) {
             let line = body[..<bad].count(where: { $0 == UInt8(ascii: "\n") }) + 1
             throw CSVError.notText(path: source, offset: bad, line: line)
         }
-        let text = String(decoding: body, as: UTF8.self)
-
         var header: [String]? = nil
         var columns: [[Double]] = []
         var badCells: [Int: (line: Int, text: String)] = [:]
         var rows = 0
-        var lineNumber = 0
-        for rawLine in text.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
-            lineNumber += 1
-            var line = Substring(rawLine)
-            if line.hasSuffix("\r") { line = line.dropLast() }
-            if line.allSatisfy({ $0 == " " || $0 == "\t" }) { continue }
-            let cells = line.split(separator: ",", omittingEmptySubsequences: false)
-            guard let names = header else {
-                let names = cells.map(Self.headerName)
-                var seen = Set<String>()
-                for name in names where !seen.insert(name).inserted {
-                    throw CSVError.duplicateColumn(path: source, name: name)
+        var failure: CSVError? = nil
+        let space = UInt8(ascii: " "), tab = UInt8(ascii: "\t"), comma = UInt8(ascii: ","),
+            newline = UInt8(ascii: "\n"), carriageReturn = UInt8(ascii: "\r")
+
+        // A byte-level scan: this runs over every cell of files with millions of rows.
+        body.withUnsafeBufferPointer { buffer in
+            var lineNumber = 0
+            var lineStart = 0
+            var cellRanges: [Range<Int>] = []
+            while lineStart <= buffer.count, failure == nil {
+                lineNumber += 1
+                var lineEnd = lineStart
+                while lineEnd < buffer.count, buffer[lineEnd] != newline { lineEnd += 1 }
+                defer { lineStart = lineEnd + 1 }
+                var end = lineEnd
+                if end > lineStart, buffer[end - 1] == carriageReturn { end -= 1 }
+
+                // Split into trimmed cells.
+                cellRanges.removeAll(keepingCapacity: true)
+                var cellStart = lineStart
+                var blank = true
+                for i in lineStart...end where i == end || buffer[i] == comma {
+                    var a = cellStart, b = i
+                    while a < b, buffer[a] == space || buffer[a] == tab { a += 1 }
+                    while b > a, buffer[b - 1] == space || buffer[b - 1] == tab { b -= 1 }
+                    if a < b || i < end { blank = false }
+                    cellRanges.append(a..<b)
+                    cellStart = i + 1
                 }
-                header = names
-                columns = Array(repeating: [], count: names.count)
-                continue
-            }
-            guard cells.count == names.count else {
-                throw CSVError.raggedRow(path: source, line: lineNumber, cells: cells.count, expected: names.count)
-            }
-            for (c, cell) in cells.enumerated() {
-                let trimmed = cell.trimmingCharacters(in: .whitespaces)
-                if trimmed.isEmpty {
-                    columns[c].append(.nan)
-                } else if let value = Double(trimmed) {
-                    columns[c].append(value)
-                } else {
-                    columns[c].append(.nan)
-                    if badCells[c] == nil { badCells[c] = (lineNumber, trimmed) }
+                if blank { continue }
+                func text(_ r: Range<Int>) -> String {
+                    String(decoding: UnsafeBufferPointer(rebasing: buffer[r]), as: UTF8.self)
                 }
+
+                guard let names = header else {
+                    let names = cellRanges.map { Self.headerName(text($0)) }
+                    var seen = Set<String>()
+                    if let duplicate = names.first(where: { !seen.insert($0).inserted }) {
+                        failure = .duplicateColumn(path: source, name: duplicate)
+                        return
+                    }
+                    header = names
+                    columns = Array(repeating: [], count: names.count)
+                    continue
+                }
+                guard cellRanges.count == names.count else {
+                    failure = .raggedRow(path: source, line: lineNumber, cells: cellRanges.count, expected: names.count)
+                    return
+                }
+                for (c, r) in cellRanges.enumerated() {
+                    if r.isEmpty {
+                        columns[c].append(.nan)
+                    } else if let value = Double(text(r)) {
+                        columns[c].append(value)
+                    } else {
+                        columns[c].append(.nan)
+                        if badCells[c] == nil { badCells[c] = (lineNumber, text(r)) }
+                    }
+                }
+                rows += 1
             }
-            rows += 1
         }
+        if let failure { throw failure }
         guard let header else { throw CSVError.emptyFile(path: source) }
         self.header = header
         self.columns = columns
@@ -132,8 +160,8 @@ public struct CSVTable: Sendable {
         return columns[index]
     }
 
-    private static func headerName(_ cell: Substring) -> String {
-        var name = cell.trimmingCharacters(in: .whitespaces)
+    private static func headerName(_ cell: String) -> String {
+        var name = cell
         if name.count >= 2, name.hasPrefix("\""), name.hasSuffix("\"") { name = String(name.dropFirst().dropLast()) }
         return name
     }
