@@ -198,7 +198,8 @@ enum FitRunner {
         let values = (0..<regions.ys.count).map { r in (0..<n).map { c in Double(regions.classes[r * n + c]) } }
         let data = result.run.dataset
         let labels = Experiments.argmaxRows(data.y)
-        let points = (0..<data.count).map { (x: data.x.data[2 * $0], y: data.x.data[2 * $0 + 1], label: labels[$0]) }
+        var points: [(x: Double, y: Double, label: Int)] = []
+        for i in 0..<data.count { points.append((x: data.x.data[2 * i], y: data.x.data[2 * i + 1], label: labels[i])) }
         let chart = Chart.heatMap(
             values, x: regions.xs.first!...regions.xs.last!, y: regions.ys.first!...regions.ys.last!,
             classNames: ["class 0", "class 1", "class 2"], points: points,

@@ -14,7 +14,7 @@ struct Slope: ParsableCommand {
             Exit status: 0 all passed, 1 a check failed, 2 bad usage or bad input, \
             3 too many inconclusive elements (see --max-inconclusive).
             """,
-        subcommands: [Verify.self, Demo.self])
+        subcommands: [Verify.self, Fit.self, Plot.self, Sweep.self, Demo.self])
 
     /// Runs a command, mapping every user mistake to a one-line message and exit status 2.
     static func main() {

@@ -64,7 +64,8 @@ extension Experiments {
         return SpiralFitResult(run: run, accuracy: Double(correct) / Double(dataset.count))
     }
 
-    static func argmaxRows(_ t: Tensor) -> [Int] {
+    /// The arg-max column of every row (the predicted class).
+    public static func argmaxRows(_ t: Tensor) -> [Int] {
         let columns = t.shape[1]
         return (0..<t.shape[0]).map { row in
             var best = 0

@@ -1,1 +1,0 @@
-// SlopePlot: see DESIGN.md.
