@@ -15,10 +15,10 @@ public struct FiniteDifference: Sendable, Equatable, Codable, CustomStringConver
     public var stencil: Stencil
     public var step: Double
 
-    /// Central differences with h = 1e-6·max(1, |x|) — see the README for why.
-    public static let `default` = FiniteDifference(stencil: .central, step: 1e-6)
+    /// Central differences with h = 5e-6·max(1, |x|), near ∛ε — see the README for why.
+    public static let `default` = FiniteDifference(stencil: .central, step: 5e-6)
 
-    public static func central(step: Double = 1e-6) -> FiniteDifference { .init(stencil: .central, step: step) }
+    public static func central(step: Double = 5e-6) -> FiniteDifference { .init(stencil: .central, step: step) }
     public static func fourthOrder(step: Double = 1e-4) -> FiniteDifference { .init(stencil: .fourthOrder, step: step) }
 
     public init(stencil: Stencil, step: Double) {
