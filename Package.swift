@@ -54,7 +54,7 @@ let package = Package(
         .testTarget(name: "SlopeCheckTests", dependencies: ["SlopeCheck", "SlopeLayers"],
                     resources: []),
         .testTarget(name: "SlopePlotTests", dependencies: ["SlopePlot"]),
-        .testTarget(name: "slopeTests", dependencies: ["slope"]),
+        .testTarget(name: "slopeTests", dependencies: ["slope"], exclude: ["BadInputs"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -15,7 +15,7 @@ extension Slope {
         @Option(help: "Directory for every file the demo writes.")
         var out: String = "output"
 
-        @Option(help: "Epochs of the sine fit (the full seed experiment is 40000).")
+        @Option(parsing: .unconditional, help: "Epochs of the sine fit (the full seed experiment is 40000).")
         var sineEpochs: Int = 40_000
 
         @Flag(help: "No progress lines.")

@@ -23,13 +23,13 @@ extension Slope {
         @Argument(help: "sine, chain or spiral.")
         var experiment: Experiment
 
-        @Option(help: "Epochs (default: sine 40000, chain 160, spiral 400).")
+        @Option(parsing: .unconditional, help: "Epochs (default: sine 40000, chain 160, spiral 400).")
         var epochs: Int?
 
-        @Option(help: "Learning rate (default: sine 0.015, chain 0.05, spiral 0.01).")
+        @Option(parsing: .unconditional, help: "Learning rate (default: sine 0.015, chain 0.05, spiral 0.01).")
         var lr: Double?
 
-        @Option(help: "Batch size (default: sine 90, chain 1, spiral the whole set).")
+        @Option(parsing: .unconditional, help: "Batch size (default: sine 90, chain 1, spiral the whole set).")
         var batch: Int?
 
         @Option(help: "Seed of initial weights and data (sine default: the seed's exact numpy weights).")
@@ -72,11 +72,22 @@ extension Slope {
             if let batch, batch > dataSize {
                 throw ValidationError("--batch \(batch) is larger than the \(experiment.rawValue) data set (\(dataSize) points)")
             }
-            let directory = try OutputDirectory(out)
-            let checkpointPath = checkpoint ?? directory.file("\(experiment.rawValue)-checkpoint.json").path
-            if resume && !FileManager.default.fileExists(atPath: checkpointPath) {
-                throw ValidationError("--resume: no checkpoint at \(checkpointPath)")
+            let checkpointPath = checkpoint ?? URL(fileURLWithPath: out).appendingPathComponent("\(experiment.rawValue)-checkpoint.json").path
+            if resume {
+                // Read the checkpoint before anything is created or trained.
+                guard FileManager.default.fileExists(atPath: checkpointPath) else {
+                    throw ValidationError("--resume: no checkpoint at \(checkpointPath)")
+                }
+                _ = try Checkpoint.read(from: checkpointPath)
             }
+            let directory = try OutputDirectory(out)
+            do { try train(into: directory, checkpointPath: checkpointPath) } catch {
+                directory.removeIfCreatedAndEmpty()
+                throw error
+            }
+        }
+
+        func train(into directory: OutputDirectory, checkpointPath: String) throws {
             StopFlag.installInterruptHandler()
             let progress = quiet ? nil : ProgressLine(total: epochs ?? defaultEpochs, mode: .automatic)
             var options = RunOptions(

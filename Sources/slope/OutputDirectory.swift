@@ -4,6 +4,8 @@ import Foundation
 /// any work) when it is a file or not writable, so a long run never fails at the end.
 struct OutputDirectory {
     let url: URL
+    /// True when this run created the directory (so a failed run can remove it again).
+    private(set) var created = false
 
     struct Problem: Error, CustomStringConvertible {
         let path: String
@@ -20,9 +22,16 @@ struct OutputDirectory {
             do { try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true) } catch {
                 throw Problem(path: path, reason: "cannot be created (\(String(cString: strerror(errno))))")
             }
+            created = true
         }
         guard access(url.path, W_OK) == 0 else { throw Problem(path: path, reason: "is not writable") }
     }
 
     func file(_ name: String) -> URL { url.appendingPathComponent(name) }
+
+    /// Removes the directory again if this run created it and left nothing in it.
+    func removeIfCreatedAndEmpty() {
+        guard created, (try? FileManager.default.contentsOfDirectory(atPath: url.path))?.isEmpty == true else { return }
+        try? FileManager.default.removeItem(at: url)
+    }
 }

@@ -33,7 +33,7 @@ extension Slope.Plot {
 
     /// Options every chart takes.
     struct ChartOptions: ParsableArguments {
-        @Option(help: ArgumentHelp("Image size in pixels, each side 16…8192.", valueName: "WIDTHxHEIGHT"))
+        @Option(parsing: .unconditional, help: ArgumentHelp("Image size in pixels, each side 16…8192.", valueName: "WIDTHxHEIGHT"))
         var size = FigureSize(width: 800, height: 500)
 
         @Option(help: "Chart title.")
@@ -179,8 +179,7 @@ private func write(_ chart: Chart, to path: String) throws {
     print("wrote \(path)")
 }
 
-/// Prints a bad-usage message as `error: …` and returns the exit status 2 to throw.
-private func usageError(_ message: String) -> ExitCode {
-    printError("error: \(message)")
-    return ExitCode(2)
+/// A bad-usage error; `slope` prints it as one `error: …` line and exits 2.
+private func usageError(_ message: String) -> ValidationError {
+    ValidationError(message)
 }

@@ -20,10 +20,10 @@ extension Slope {
         @Option(help: "exhaustive (every element), sampled (--samples per tensor) or fast (--directions per tensor).")
         var mode: ModeName = .exhaustive
 
-        @Option(help: "Elements per tensor in sampled mode.")
+        @Option(parsing: .unconditional, help: "Elements per tensor in sampled mode.")
         var samples: Int = 8
 
-        @Option(help: "Random directions per tensor in fast mode.")
+        @Option(parsing: .unconditional, help: "Random directions per tensor in fast mode.")
         var directions: Int = 2
 
         @Option(help: "A directory of slope-fixture/1 files to compare against.")
@@ -44,13 +44,13 @@ extension Slope {
         @Option(help: "Run only shard I of N (1-based), e.g. 2/4, to split work across CI jobs.")
         var shard: Shard?
 
-        @Option(help: "Relative tolerance.")
+        @Option(parsing: .unconditional, help: "Relative tolerance.")
         var rtol: Double = Tolerance.default.rtol
 
-        @Option(help: "Absolute tolerance (a rounding floor ε·|L|/h is added).")
+        @Option(parsing: .unconditional, help: "Absolute tolerance (a rounding floor ε·|L|/h is added).")
         var atol: Double = Tolerance.default.atol
 
-        @Option(help: "Finite-difference step h (scaled by max(1, |x|)).")
+        @Option(parsing: .unconditional, help: "Finite-difference step h (scaled by max(1, |x|)).")
         var step: Double?
 
         @Option(help: "central or fourth (the 4th-order stencil).")
@@ -65,7 +65,7 @@ extension Slope {
         @Option(help: "Largest share of inconclusive elements before exit status 3, e.g. 5%.")
         var maxInconclusive: Percentage = Percentage(fraction: 0.05)
 
-        @Option(help: "Re-run over N seeds (seed, seed+1, …) and report each check's pass rate (flake measurement).")
+        @Option(parsing: .unconditional, help: "Re-run over N seeds (seed, seed+1, …) and report each check's pass rate (flake measurement).")
         var `repeat`: Int = 1
 
         @Option(help: "Re-run exactly the failing checks of a JSON report (from --format json).")

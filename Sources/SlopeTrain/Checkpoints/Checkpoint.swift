@@ -51,6 +51,11 @@ public struct Checkpoint: Codable, Equatable, Sendable {
 
     /// Reads and decodes a checkpoint, checking the format line first.
     public static func read(from path: String) throws(CheckpointError) -> Checkpoint {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw .unreadable(file: path, reason: "no such file")
+        }
+        if isDirectory.boolValue { throw .unreadable(file: path, reason: "it is a directory, not a checkpoint file") }
         let data: Data
         do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
             throw .unreadable(file: path, reason: (error as NSError).localizedDescription)
