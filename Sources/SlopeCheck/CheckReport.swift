@@ -63,6 +63,8 @@ public struct TensorReport: Sendable, Codable {
     public var census: ErrorCensus = ErrorCensus()
     /// What the check covered and what it could have missed (sampled and fast modes).
     public var coverage: String?
+    /// The Taylor test along a random direction (nil when turned off).
+    public var order: ConvergenceOrder?
 }
 
 /// Relative errors counted per decade: bin 0 holds errors below 1e-16, bin k holds
@@ -143,13 +145,16 @@ public struct CheckReport: Sendable, Codable {
         if let error { return "\(target): could not run: \(error)" }
         var lines: [String] = []
         for t in tensors where t.verdict == .fail {
-            var line = "\(target) \(t.tensor): \(t.failed) of \(t.checked) checked elements wrong"
-            if let w = t.worst {
+            var line = t.failed == 0
+                ? "\(target) \(t.tensor): all \(t.checked) checked elements within tolerance, but the Taylor test fails"
+                : "\(target) \(t.tensor): \(t.failed) of \(t.checked) checked elements wrong"
+            if let w = t.worst, t.failed > 0 {
                 line += "; worst at \(w.location): analytic \(formatNumber(w.analytic)), numeric \(formatNumber(w.numeric))"
                 line += " (abs error \(formatNumber(w.absoluteError, significantDigits: 3)), rel error \(formatNumber(w.relativeError, significantDigits: 3)))"
                 if let note = w.note { line += " — \(note)" }
             }
             if let signature = t.signature { line += "\n    likely: \(signature)" }
+            if let order = t.order, order.verdict == .fail { line += "\n    convergence: \(order.note)" }
             lines.append(line)
         }
         for invariant in failedInvariants {

@@ -24,6 +24,8 @@ public struct GradientCheck: Sendable {
     public var checkInvariants: Bool
     /// Failing elements kept per tensor in the report.
     public var worstCount: Int
+    /// Also run the convergence-order (Taylor) test on every tensor: 8 forward passes each.
+    public var orderTest = true
     /// Use an all-ones upstream instead of a random one. Only for demonstrating why
     /// random matters: a backward that ignores its upstream passes with ones.
     public var onesUpstream = false
@@ -79,8 +81,20 @@ public struct GradientCheck: Sendable {
             }
             var engine = Engine(check: self, probe: probe, upstream: upstream)
             report.checkedValue = try probe.evaluate()
+            var orderGenerator = SeededGenerator(seed: seed ^ 0x7A9_1_0DE5)
             for tensor in probe.ids.indices {
-                report.tensors.append(try engine.check(tensor: tensor, analytic: analytic[tensor], using: &generator))
+                var tensorReport = try engine.check(tensor: tensor, analytic: analytic[tensor], using: &generator)
+                if orderTest {
+                    let order = try ConvergenceOrder.measure(
+                        probe: probe, tensor: tensor, analytic: analytic[tensor], baseDecisions: engine.baseDecisions,
+                        using: &orderGenerator)
+                    tensorReport.order = order
+                    // Only a clear failure counts: an inconclusive order (a decision flipped along
+                    // the direction) leaves the element-wise verdict as it is.
+                    if order.verdict == .fail { tensorReport.verdict = .fail }
+                    engine.forwardPasses += 8
+                }
+                report.tensors.append(tensorReport)
             }
             report.forwardPasses = engine.forwardPasses
         } catch {

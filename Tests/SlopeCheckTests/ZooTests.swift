@@ -95,3 +95,26 @@ import SlopeLayers
         #expect(signature(r, "param 2.Affine.W").contains("½ of numeric"))
     }
 }
+
+@Suite struct ConvergenceOrderTests {
+    @Test func smoothLayersConvergeAtSecondOrderAndLinearOnesAreExact() {
+        let tanh = LayerExample.make(.tanh, seed: 4)
+        let report = GradientCheck().run(tanh.layer, inputs: tanh.inputs)
+        let order = report.tensors[0].order!
+        #expect(abs(order.fitted! - 2) < 0.2, "order \(order.fitted!)")
+        let affine = LayerExample.make(.affine, seed: 4)
+        let linear = GradientCheck().run(affine.layer, inputs: affine.inputs)
+        #expect(linear.tensors.allSatisfy { $0.order?.fitted == nil && $0.order?.verdict == .pass })
+    }
+
+    @Test func aBugBelowTheToleranceIsCaughtOnlyByTheOrder() {
+        let subject = BrokenLayer.tanhSlightlyOff.subject()
+        var withoutOrder = GradientCheck()
+        withoutOrder.orderTest = false
+        #expect(subject.check(with: withoutOrder, name: "x").verdict == .pass, "every element is within rtol")
+        let report = subject.check(with: GradientCheck(), name: "x")
+        #expect(report.verdict == .fail)
+        #expect(report.tensors[0].failed == 0)
+        #expect(report.diagnosis.contains("the gradient is wrong, whatever the tolerance"))
+    }
+}

@@ -5,11 +5,11 @@ public enum TableReport {
     public static func render(_ run: VerifyRun) -> String {
         var lines: [String] = []
         lines.append("slope verify · \(run.method) · \(run.tolerance) · \(run.mode) · seed \(run.seed)")
-        let header = ["LAYER", "TENSOR", "STATUS", "CHECKED", "MAX ABS ERR", "MAX REL ERR", "WORST AT", "ANALYTIC", "NUMERIC", "KINKS", "TIME"]
+        let header = ["LAYER", "TENSOR", "STATUS", "CHECKED", "MAX ABS ERR", "MAX REL ERR", "WORST AT", "ANALYTIC", "NUMERIC", "KINKS", "ORDER", "TIME"]
         var rows: [[String]] = []
         for report in run.reports {
             if let error = report.error {
-                rows.append([report.target, "—", "FAIL", "0", "—", "—", "—", "—", "—", "—", milliseconds(report.seconds)])
+                rows.append([report.target, "—", "FAIL", "0", "—", "—", "—", "—", "—", "—", "—", milliseconds(report.seconds)])
                 _ = error
                 continue
             }
@@ -21,6 +21,7 @@ public enum TableReport {
                     formatNumber(t.maxAbsoluteError, significantDigits: 2), formatNumber(t.maxRelativeError, significantDigits: 2),
                     worst?.location ?? "—", worst.map { formatNumber($0.analytic) } ?? "—",
                     worst.map { formatNumber($0.numeric) } ?? "—", "\(t.kinks)",
+                    t.order.map { $0.verdict == .fail ? $0.summary + "!" : $0.summary } ?? "—",
                     i == 0 ? milliseconds(report.seconds) : "",
                 ])
             }
@@ -28,7 +29,7 @@ public enum TableReport {
                 let held = report.invariants.filter { $0.verdict == .pass }.count
                 rows.append([
                     "", "invariants", held == report.invariants.count ? "pass" : "FAIL",
-                    "\(held)/\(report.invariants.count)", "", "", "", "", "", "", "",
+                    "\(held)/\(report.invariants.count)", "", "", "", "", "", "", "", "",
                 ])
             }
         }

@@ -17,6 +17,7 @@ public enum BrokenLayer: String, CaseIterable, Sendable {
     case keepsStateBetweenCalls = "Broken.KeepsStateBetweenCalls"
     case firstLayerCutOff = "Broken.FirstLayerCutOff"
     case lossHalfGradient = "Broken.LossHalfGradient"
+    case tanhSlightlyOff = "Broken.TanhSlightlyOff"
 
     /// The bug, in one line.
     public var bug: String {
@@ -33,6 +34,7 @@ public enum BrokenLayer: String, CaseIterable, Sendable {
         case .keepsStateBetweenCalls: "caches its input only on the first forward call and keeps using it"
         case .firstLayerCutOff: "a network whose first Affine never accumulates its parameter gradients"
         case .lossHalfGradient: "MSE reported as mean((y−t)²) but back-propagating the gradient of half of it (the seed's mismatch)"
+        case .tanhSlightlyOff: "Tanh backward off by 5e-6 relative (below rtol): (1 − y²)·(1 + 5e-6)"
         }
     }
 
@@ -44,6 +46,7 @@ public enum BrokenLayer: String, CaseIterable, Sendable {
         case .firstLayerCutOff: "invariant \"every parameter receives a gradient\" + finite differences on 0.Affine.W/b"
         case .lossHalfGradient: "invariant \"loss matches its gradient\" + finite differences (signature ½)"
         case .ignoresUpstream: "finite differences with a random upstream (invariant \"backward linear in upstream\")"
+        case .tanhSlightlyOff: "the convergence order only (every element is within tolerance)"
         default: "finite differences"
         }
     }
@@ -66,6 +69,7 @@ public enum BrokenLayer: String, CaseIterable, Sendable {
             for row in 0..<4 { t[row, Int(rng.next() % 5)] = 1 }
             return .layer(LossAsLayer(SoftmaxWithLossNoMean(), target: t), inputs: [input([4, 5])])
         case .tanhSignFlipped: return .layer(TanhSignFlipped(), inputs: [input([3, 4])])
+        case .tanhSlightlyOff: return .layer(TanhSlightlyOff(), inputs: [input([3, 4])])
         case .chainWeightTimesW:
             return .layer(ScaleWeightTimesW(weight: 0.3 + rng.nextUnit()), inputs: [input([2, 1])])
         case .ignoresUpstream: return .layer(SigmoidIgnoresUpstream(), inputs: [input([3, 4])])
@@ -212,6 +216,13 @@ final class ScaleWeightTimesW: UnaryLayer {
         w.gradient.data[0] += (dout * x!).sum() * w.value.data[0]  // should be Σ dout·x
         return dout * w.value.data[0]
     }
+}
+
+final class TanhSlightlyOff: UnaryLayer {
+    let kindName = "Broken.TanhSlightlyOff"
+    private let tanh = Tanh()
+    func forward(_ x: Tensor) throws(LayerError) -> Tensor { try tanh.forward(x) }
+    func backwardInput(_ dout: Tensor) throws(LayerError) -> Tensor { try tanh.backwardInput(dout) * (1 + 5e-6) }
 }
 
 final class SigmoidIgnoresUpstream: UnaryLayer {
