@@ -41,7 +41,8 @@ extension Slope {
             print(table, terminator: "")
             try AtomicFile.write(table, to: directory.file("verify.txt"))
             try AtomicFile.write(JUnitReport.render(run), to: directory.file("verify-junit.xml"))
-            files += [directory.file("verify.txt").path, directory.file("verify-junit.xml").path]
+            try CensusChart.make(run).writePNG(to: directory.file("verify-errors.png"))
+            files += [directory.file("verify.txt").path, directory.file("verify-junit.xml").path, directory.file("verify-errors.png").path]
 
             section("2. Why a checker: the seed's bugs, caught")
             let shown: [BrokenLayer] = [.lossHalfGradient, .chainWeightTimesW, .sigmoidReturnsUpstream]

@@ -71,6 +71,9 @@ extension Slope {
         @Option(help: "Re-run exactly the failing checks of a JSON report (from --format json).")
         var replay: String?
 
+        @Option(help: "Also draw the histogram of relative errors to this PNG.")
+        var histogram: String?
+
         enum ModeName: String, ExpressibleByArgument, CaseIterable { case exhaustive, sampled, fast }
         enum ReportFormat: String, ExpressibleByArgument, CaseIterable { case table, json, junit }
 
@@ -134,6 +137,9 @@ extension Slope {
                 case .json: try JSONReport.render(run)
                 case .junit: Data(JUnitReport.render(run).utf8)
                 }
+            if let histogram {
+                try CensusChart.make(run).writePNG(to: URL(fileURLWithPath: histogram))
+            }
             if let output {
                 try AtomicFile.write(data, to: URL(fileURLWithPath: output))
                 if format != .table { FileHandle.standardOutput.write(Data(TableReport.render(run).utf8)) }

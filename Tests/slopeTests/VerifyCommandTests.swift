@@ -111,3 +111,15 @@ import Testing
         #expect(result.stdout.contains("Relative-error census"))
     }
 }
+
+@Suite struct VerifyHistogramTests {
+    @Test func histogramIsAPNG() throws {
+        let dir = try SlopeBinary.temporaryDirectory()
+        let png = dir.appendingPathComponent("errors.png")
+        let result = try SlopeBinary.run(["verify", "--layer", "Tanh", "--histogram", png.path])
+        #expect(result.status == 0)
+        let bytes = try Data(contentsOf: png)
+        #expect(bytes.starts(with: [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]))
+        #expect(bytes.count > 5_000)
+    }
+}
