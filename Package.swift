@@ -42,7 +42,7 @@ let package = Package(
 
         // Benchmarks: `make bench`, never part of `make test`.
         .target(
-            name: "CBaselines", path: "Benchmarks/CBaselines",
+            name: "CBaselines", dependencies: ["CGD"], path: "Benchmarks/CBaselines",
             cSettings: [.unsafeFlags(["-O3"])]),
         .executableTarget(
             name: "slope-bench",

@@ -47,7 +47,9 @@ struct Row {
 func formatSeconds(_ s: Double) -> String {
     if s >= 1 { return String(format: "%.2f s", s) }
     if s >= 1e-3 { return String(format: "%.1f ms", s * 1e3) }
-    return String(format: "%.0f µs", s * 1e6)
+    if s >= 1e-5 { return String(format: "%.0f µs", s * 1e6) }
+    if s >= 1e-6 { return String(format: "%.1f µs", s * 1e6) }
+    return String(format: "%.0f ns", s * 1e9)
 }
 
 func renderTable(_ rows: [Row], machine: String) -> String {

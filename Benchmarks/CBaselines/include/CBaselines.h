@@ -16,3 +16,10 @@ void slope_baseline_conv(
     int N, int C, int H, int Wd, int O, int K);
 
 #endif
+
+#ifndef SLOPE_CBASELINES_CHART
+#define SLOPE_CBASELINES_CHART
+/// Draws a log-y line chart of `y` (800×500) with libgd straight from C and writes the PNG
+/// to `path`; returns the PNG's size in bytes, or −1. The floor for Slope's chart speed.
+int slope_baseline_chart(const double *y, size_t n, const char *path);
+#endif

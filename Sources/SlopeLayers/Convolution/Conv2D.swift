@@ -3,7 +3,7 @@
 /// Shapes: x `[N, C, H, W]`, W `[O, C, kh, kw]`, b `[O]`, y `[N, O, Ho, Wo]` with
 /// Ho = (H + 2ph − kh)/sh + 1 and Wo = (W + 2pw − kw)/sw + 1 (floor), zero padding.
 /// Forward: y[n,o] = Σ_c,i,j W[o,c,i,j] · xpad[n, c, sh·p + i, sw·q + j] + b[o];
-/// per image, Y = Wmat·cols where cols = im2col(x) is `[C·kh·kw, Ho·Wo]`.
+/// for the whole batch, Y = Wmat·cols where cols = im2col(x) is `[C·kh·kw, N·Ho·Wo]`.
 /// Backward: ∂L/∂W += dY·colsᵀ, ∂L/∂b += Σ dY, ∂L/∂x = col2im(Wmatᵀ·dY).
 public final class Conv2D: UnaryLayer {
     public let kindName = "Conv2D"
@@ -56,27 +56,38 @@ public final class Conv2D: UnaryLayer {
         }
         self.x = x
         geometry = g
+        // One matrix product for the whole batch: cols is [C·kh·kw, N·Ho·Wo] (image n's
+        // columns at n·Ho·Wo), Y = Wmat·cols is [O, N·Ho·Wo], then y[n, o] = Y[o, n] + b[o].
         let n = x.shape[0]
-        let (rows, cols) = (g.columnRows, g.columnCount)
-        var y = Tensor.zeros([n, outChannels, g.outHeight, g.outWidth])
-        columns = [Double](repeating: 0, count: n * rows * cols)
+        let (rows, plane) = (g.columnRows, g.columnCount)
+        let width = n * plane
         let imageSize = inChannels * g.height * g.width
-        let outSize = outChannels * cols
+        columns = [Double](repeating: 0, count: rows * width)
+        var product = [Double](repeating: 0, count: outChannels * width)
+        var y = Tensor.zeros([n, outChannels, g.outHeight, g.outWidth])
         x.data.withUnsafeBufferPointer { px in
             columns.withUnsafeMutableBufferPointer { pc in
+                for image in 0..<n {
+                    g.im2col(px.baseAddress! + image * imageSize, into: pc.baseAddress! + image * plane, rowStride: width)
+                }
                 W.value.data.withUnsafeBufferPointer { pw in
-                    y.data.withUnsafeMutableBufferPointer { py in
-                        for image in 0..<n {
-                            let col = pc.baseAddress! + image * rows * cols
-                            g.im2col(px.baseAddress! + image * imageSize, into: col)
-                            let out = py.baseAddress! + image * outSize
-                            for o in 0..<outChannels {
-                                let bias = b.value.data[o]
-                                for p in 0..<cols { out[o * cols + p] = bias }
-                            }
-                            Tensor.gemm(
-                                m: outChannels, n: cols, k: rows, a: pw.baseAddress!, lda: rows, transposeA: false,
-                                b: col, ldb: cols, transposeB: false, c: out, accumulate: true)
+                    product.withUnsafeMutableBufferPointer { pp in
+                        Tensor.gemm(
+                            m: outChannels, n: width, k: rows, a: pw.baseAddress!, lda: rows, transposeA: false,
+                            b: pc.baseAddress!, ldb: width, transposeB: false, c: pp.baseAddress!, accumulate: false)
+                    }
+                }
+            }
+        }
+        y.data.withUnsafeMutableBufferPointer { py in
+            product.withUnsafeBufferPointer { pp in
+                b.value.data.withUnsafeBufferPointer { pb in
+                    for image in 0..<n {
+                        for o in 0..<outChannels {
+                            let source = pp.baseAddress! + o * width + image * plane
+                            let target = py.baseAddress! + (image * outChannels + o) * plane
+                            let bias = pb[o]
+                            for p in 0..<plane { target[p] = source[p] + bias }
                         }
                     }
                 }
@@ -89,38 +100,51 @@ public final class Conv2D: UnaryLayer {
         let x = try cached(x), g = try cached(geometry)
         let n = x.shape[0]
         try requireUpstream(dout, matches: [n, outChannels, g.outHeight, g.outWidth])
-        let (rows, cols) = (g.columnRows, g.columnCount)
-        var dx = Tensor.zeros(x.shape)
-        var dcols = [Double](repeating: 0, count: rows * cols)
+        let (rows, plane) = (g.columnRows, g.columnCount)
+        let width = n * plane
         let imageSize = inChannels * g.height * g.width
-        let outSize = outChannels * cols
+        // dY as [O, N·Ho·Wo], matching the columns' layout.
+        var gradient = [Double](repeating: 0, count: outChannels * width)
         dout.data.withUnsafeBufferPointer { pd in
-            columns.withUnsafeBufferPointer { pc in
-                W.value.data.withUnsafeBufferPointer { pw in
-                    W.gradient.data.withUnsafeMutableBufferPointer { pdw in
-                        dx.data.withUnsafeMutableBufferPointer { pdx in
-                            dcols.withUnsafeMutableBufferPointer { pdc in
-                                for image in 0..<n {
-                                    let d = pd.baseAddress! + image * outSize
-                                    let col = pc.baseAddress! + image * rows * cols
-                                    // dW[o, r] += Σ_p dY[o, p] · cols[r, p]
-                                    Tensor.gemm(
-                                        m: outChannels, n: rows, k: cols, a: d, lda: cols, transposeA: false,
-                                        b: col, ldb: cols, transposeB: true, c: pdw.baseAddress!, accumulate: true)
-                                    // dcols = Wmatᵀ · dY
-                                    Tensor.gemm(
-                                        m: rows, n: cols, k: outChannels, a: pw.baseAddress!, lda: rows, transposeA: true,
-                                        b: d, ldb: cols, transposeB: false, c: pdc.baseAddress!, accumulate: false)
-                                    g.col2im(pdc.baseAddress!, into: pdx.baseAddress! + image * imageSize)
-                                    for o in 0..<outChannels {
-                                        var total = 0.0
-                                        for p in 0..<cols { total += d[o * cols + p] }
-                                        b.gradient.data[o] += total
-                                    }
-                                }
-                            }
+            gradient.withUnsafeMutableBufferPointer { pg in
+                for image in 0..<n {
+                    for o in 0..<outChannels {
+                        let source = pd.baseAddress! + (image * outChannels + o) * plane
+                        let target = pg.baseAddress! + o * width + image * plane
+                        var total = 0.0
+                        for p in 0..<plane {
+                            target[p] = source[p]
+                            total += source[p]
                         }
+                        b.gradient.data[o] += total
                     }
+                }
+            }
+        }
+        var dx = Tensor.zeros(x.shape)
+        var dcols = [Double](repeating: 0, count: rows * width)
+        gradient.withUnsafeBufferPointer { pg in
+            columns.withUnsafeBufferPointer { pc in
+                W.gradient.data.withUnsafeMutableBufferPointer { pdw in
+                    // dW[o, r] += Σ dY[o, ·] · cols[r, ·]
+                    Tensor.gemm(
+                        m: outChannels, n: rows, k: width, a: pg.baseAddress!, lda: width, transposeA: false,
+                        b: pc.baseAddress!, ldb: width, transposeB: true, c: pdw.baseAddress!, accumulate: true)
+                }
+            }
+            W.value.data.withUnsafeBufferPointer { pw in
+                dcols.withUnsafeMutableBufferPointer { pdc in
+                    // dcols = Wmatᵀ · dY
+                    Tensor.gemm(
+                        m: rows, n: width, k: outChannels, a: pw.baseAddress!, lda: rows, transposeA: true,
+                        b: pg.baseAddress!, ldb: width, transposeB: false, c: pdc.baseAddress!, accumulate: false)
+                }
+            }
+        }
+        dcols.withUnsafeBufferPointer { pdc in
+            dx.data.withUnsafeMutableBufferPointer { pdx in
+                for image in 0..<n {
+                    g.col2im(pdc.baseAddress! + image * plane, rowStride: width, into: pdx.baseAddress! + image * imageSize)
                 }
             }
         }
@@ -144,14 +168,16 @@ struct ConvolutionGeometry {
     var columnRows: Int { channels * kernel.0 * kernel.1 }
     var columnCount: Int { outHeight * outWidth }
 
-    /// cols[(c, i, j), (p, q)] = xpad[c, p·sh + i, q·sw + j] (zero outside the image).
-    func im2col(_ x: UnsafePointer<Double>, into cols: UnsafeMutablePointer<Double>) {
+    /// cols[(c, i, j), (p, q)] = xpad[c, p·sh + i, q·sw + j] (zero outside the image);
+    /// consecutive rows of cols are `rowStride` apart (Ho·Wo for one image alone).
+    func im2col(_ x: UnsafePointer<Double>, into cols: UnsafeMutablePointer<Double>, rowStride: Int? = nil) {
+        let stride_ = rowStride ?? (outHeight * outWidth)
         let (oh, ow) = (outHeight, outWidth)
         var row = 0
         for c in 0..<channels {
             for i in 0..<kernel.0 {
                 for j in 0..<kernel.1 {
-                    let out = cols + row * oh * ow
+                    let out = cols + row * stride_
                     for p in 0..<oh {
                         let h = p * stride.0 + i - padding.0
                         for q in 0..<ow {
@@ -167,13 +193,14 @@ struct ConvolutionGeometry {
     }
 
     /// The adjoint of im2col: adds each column entry back onto the image position it came from.
-    func col2im(_ cols: UnsafePointer<Double>, into x: UnsafeMutablePointer<Double>) {
+    func col2im(_ cols: UnsafePointer<Double>, rowStride: Int? = nil, into x: UnsafeMutablePointer<Double>) {
+        let stride_ = rowStride ?? (outHeight * outWidth)
         let (oh, ow) = (outHeight, outWidth)
         var row = 0
         for c in 0..<channels {
             for i in 0..<kernel.0 {
                 for j in 0..<kernel.1 {
-                    let source = cols + row * oh * ow
+                    let source = cols + row * stride_
                     for p in 0..<oh {
                         let h = p * stride.0 + i - padding.0
                         if h < 0 || h >= height { continue }
