@@ -206,9 +206,15 @@ private struct Engine {
             scale: scale, step: h, flipped: flipped, index: index, direction: nil)
     }
 
-    mutating func checkDirection(tensor: Int, direction u: Tensor, number: Int, analytic: Tensor) throws -> ElementResult {
+    mutating func checkDirection(tensor: Int, direction d: Tensor, number: Int, analytic: Tensor) throws -> ElementResult {
         let saved = probe.value(of: tensor)
-        let h = check.method.step * max(1, saved.maxMagnitude) / max(u.maxMagnitude, 1e-300)
+        // Element i moves by at most its own step h·max(1, |xᵢ|), as in the element-wise
+        // modes. (Scaling the whole step by the largest |x| moved an element near 0 by up
+        // to 50× its step when another held ±50, and honest curvature — BatchNorm of two
+        // close rows — then looked like a kink.)
+        var u = d
+        for i in 0..<u.count { u.data[i] *= max(1, abs(saved.data[i])) }
+        let h = check.method.step / max(d.maxMagnitude, 1e-300)
         var numeric = 0.0
         var plus = baseValue, minus = baseValue
         var scale = abs(baseValue)

@@ -40,6 +40,21 @@ import SlopeLayers
         #expect(report.tensors[0].kinks > 0)
     }
 
+    /// Fast mode moves each element by its own step: a ±33 in one feature must not inflate
+    /// the step of a feature whose two rows are 0.07 apart (BatchNorm's curvature there is
+    /// ~20, and a 50× step made it look like a kink: inconclusive for a smooth layer).
+    @Test func fastModeStepIsPerElement() {
+        let batchNorm = BatchNorm(features: 3)
+        batchNorm.gamma.value = Tensor(shape: [3], data: [34.9316747070105, 1.536915491003688, 2.874389816527212])
+        batchNorm.beta.value = Tensor(shape: [3], data: [2.516085413408839, 1.0466624625818106, 0.29312195010025244])
+        let x = Tensor(rows: [
+            [-0.9206416145115419, -2.5115065619798647, -33.31961515307192],
+            [2.1910605892877033, -2.5805836061283327, -1.1851374821771934],
+        ])
+        let report = GradientCheck(mode: .fast(directions: 2), seed: 18).run(batchNorm, inputs: [x])
+        #expect(report.verdict == .pass, "\(report.tensors.map { "\($0.tensor) \($0.verdict) \(String(describing: $0.worst))" })")
+    }
+
     @Test func graphAndNetworkTargetsPass() {
         var rng = SeededGenerator(seed: 11)
         let network = Sequential(
