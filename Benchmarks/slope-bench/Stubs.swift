@@ -1,7 +1,4 @@
-// Filled in when SlopeTrain and SlopePlot land.
-enum SineBenchmark {
-    static func rows(runs: Int, quick: Bool, report: (Row) -> Void) -> [Row] { [] }
-}
+// Filled in when SlopePlot lands.
 enum ChartBenchmark {
     static func rows(runs: Int, outDirectory: String, report: (Row) -> Void) -> [Row] { [] }
 }
