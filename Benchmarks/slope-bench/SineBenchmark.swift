@@ -1,3 +1,4 @@
+import CAllocationCounter
 import CBaselines
 import Foundation
 import SlopeLayers
@@ -17,7 +18,10 @@ enum SineBenchmark {
         let slope = measure("Experiments.sine", runs: runs) {
             slopeLoss = (try? Experiments.sine(RunOptions(epochs: epochs)).run.finalLoss ?? .nan) ?? .nan
         }
-        let lossNote = "final loss \(slopeLoss) (\(relativeErrorText(slopeLoss)) from numpy's)"
+        var lossNote = "final loss \(slopeLoss) (\(relativeErrorText(slopeLoss)) from numpy's)"
+        if let allocations = allocationsPerStep() {
+            lossNote += String(format: "; %.2f heap allocations per step", allocations)
+        }
 
         var cLoss = Double.nan
         let c = measure("slope_baseline_sine", runs: runs) {
@@ -44,6 +48,25 @@ enum SineBenchmark {
         }
         report(numpyRow)
         return [cRow, numpyRow]
+    }
+
+    /// Heap allocations per training step of the sine fit (malloc & co. counted by
+    /// CAllocationCounter), or nil where counting is unavailable. Two runs of 1,000 and
+    /// 2,000 epochs after a warm-up; their difference over 3,000 steps cancels what a
+    /// `train(epochs:)` call allocates once (history capacity, the returned outcome).
+    static func allocationsPerStep() -> Double? {
+        guard slope_allocation_counting_available() == 1 else { return nil }
+        func allocations(epochs: Int) -> Int {
+            let trainer = Trainer(
+                network: Experiments.sineNetwork(), optimizer: SGD(learningRate: 0.015),
+                loader: BatchLoader(.sine(), batchSize: 90))
+            _ = try? trainer.train(epochs: 2)  // layers may size their buffers on the first steps
+            let before = slope_allocation_count()
+            _ = try? trainer.train(epochs: 2 + epochs)
+            return slope_allocation_count() - before
+        }
+        let short = allocations(epochs: 1_000), long = allocations(epochs: 2_000)
+        return Double(long - short) / Double(1_000 * 3)
     }
 
     /// The seed's weights, read from the network Slope builds (W0 `[1, 25]`, W1 `[25, 1]`).
