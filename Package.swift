@@ -44,9 +44,15 @@ let package = Package(
         .target(
             name: "CBaselines", dependencies: ["CGD"], path: "Benchmarks/CBaselines",
             cSettings: [.unsafeFlags(["-O3"])]),
+        // Counts the process's heap allocations (replaces malloc & co.): slope-bench only.
+        .target(
+            name: "CAllocationCounter", path: "Benchmarks/CAllocationCounter",
+            cSettings: [.unsafeFlags(["-O2"])]),
         .executableTarget(
             name: "slope-bench",
-            dependencies: ["SlopeLayers", "SlopeTrain", "SlopeCheck", "SlopePlot", "CBaselines", "CBLAS"],
+            dependencies: [
+                "SlopeLayers", "SlopeTrain", "SlopeCheck", "SlopePlot", "CBaselines", "CBLAS", "CAllocationCounter",
+            ],
             path: "Benchmarks/slope-bench"),
 
         .testTarget(name: "SlopeLayersTests", dependencies: ["SlopeLayers"]),

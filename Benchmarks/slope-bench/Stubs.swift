@@ -1,5 +1,2 @@
-// Filled in when SlopeTrain and SlopePlot land.
-enum SineBenchmark {
-    static func rows(runs: Int, quick: Bool, report: (Row) -> Void) -> [Row] { [] }
-}
+// The chart rows live in ChartBenchmark.swift; this name is what Bench.swift calls.
 typealias ChartBenchmark = ChartBenchmarkRows

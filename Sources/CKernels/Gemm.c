@@ -3,15 +3,9 @@
 // Compiled with -ffast-math so the compiler may reorder the sums of a dot product
 // and vectorise them; the results then differ from a strict left-to-right sum by
 // rounding only. One loop order per case keeps the innermost loop contiguous.
-// target_clones picks AVX-512 or AVX2+FMA code at load time and keeps a generic
-// version for machines without them.
+// SLOPE_CLONES (Clones.h) compiles it once per CPU level.
 #include "CKernels.h"
-
-#if defined(__x86_64__) && defined(__clang__)
-#define SLOPE_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-#else
-#define SLOPE_CLONES
-#endif
+#include "Clones.h"
 
 SLOPE_CLONES
 void slope_gemm_small(size_t m, size_t n, size_t k,

@@ -1,5 +1,6 @@
 // Element-wise transcendental kernels, kept in C so the compiler can vectorise exp.
 #include "CKernels.h"
+#include "Clones.h"
 #include <math.h>
 
 #if defined(__x86_64__) && defined(__clang__) && defined(__GLIBC__)
@@ -45,6 +46,16 @@ static size_t sigmoid_vector(const double *x, double *y, size_t n) { return 0; }
 void slope_sigmoid(const double *x, double *y, size_t n) {
     for (size_t i = sigmoid_vector(x, y, n); i < n; i++) {
         y[i] = 1.0 / (1.0 + exp(-x[i]));
+    }
+}
+
+SLOPE_CLONES
+void slope_sigmoid_backward(const double *restrict dout, const double *restrict y, double *restrict dx, size_t n) {
+#ifdef __clang__
+#pragma clang fp reassociate(off) contract(off)  // the formula as written, like the Swift it replaced
+#endif
+    for (size_t i = 0; i < n; i++) {
+        dx[i] = dout[i] * y[i] * (1.0 - y[i]);
     }
 }
 

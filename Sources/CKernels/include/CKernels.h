@@ -6,6 +6,10 @@
 /// Finite for every finite or infinite input: sigmoid(±1000) is 1 or 0, never NaN.
 void slope_sigmoid(const double *x, double *y, size_t n);
 
+/// dx[i] = dout[i] · y[i] · (1 − y[i]) for i < n: the sigmoid's backward from its output y.
+/// dx must not overlap dout or y.
+void slope_sigmoid_backward(const double *dout, const double *y, double *dx, size_t n);
+
 /// y[i] = tanh(x[i]) for i < n.
 void slope_tanh(const double *x, double *y, size_t n);
 
@@ -19,5 +23,17 @@ void slope_gemm_small(size_t m, size_t n, size_t k,
                       const double *a, size_t lda, int transpose_a,
                       const double *b, size_t ldb, int transpose_b,
                       double *c, int accumulate);
+
+/// The dense layer's forward for small operands: y `[n, out]` = x `[n, in]` · w `[in, out]`
+/// + b `[out]` (every row). Row-major; y must not overlap the inputs.
+void slope_affine_forward(size_t n, size_t in, size_t out,
+                          const double *x, const double *w, const double *b, double *y);
+
+/// The dense layer's backward for small operands, one pass over the batch:
+/// dw `[in, out]` += xᵀ·dout, db `[out]` += Σₙ doutₙ (both accumulate), and
+/// dx `[n, in]` = dout·wᵀ (overwritten). Row-major; no output may overlap another buffer.
+void slope_affine_backward(size_t n, size_t in, size_t out,
+                           const double *x, const double *w, const double *dout,
+                           double *dw, double *db, double *dx);
 
 #endif

@@ -7,13 +7,15 @@ import CKernels
 public final class Sigmoid: UnaryLayer {
     public let kindName = "Sigmoid"
     private var y: Tensor?
+    /// y and ∂L/∂x are written into reused tensors (see `ReusableTensors`).
+    private var outputs = ReusableTensors()
+    private var inputGradients = ReusableTensors()
 
     public init() {}
 
     public func forward(_ x: Tensor) throws(LayerError) -> Tensor {
-        var y = x
-        x.data.withUnsafeBufferPointer { px in
-            y.data.withUnsafeMutableBufferPointer { py in
+        let y = outputs.fill(shape: x.shape) { py in
+            x.data.withUnsafeBufferPointer { px in
                 slope_sigmoid(px.baseAddress, py.baseAddress, px.count)
             }
         }
@@ -24,7 +26,13 @@ public final class Sigmoid: UnaryLayer {
     public func backwardInput(_ dout: Tensor) throws(LayerError) -> Tensor {
         let y = try cached(y)
         try requireUpstream(dout, matches: y.shape)
-        return dout.zipMap(y) { d, s in d * s * (1 - s) }
+        return inputGradients.fill(shape: y.shape) { dx in
+            dout.data.withUnsafeBufferPointer { d in
+                y.data.withUnsafeBufferPointer { s in
+                    slope_sigmoid_backward(d.baseAddress, s.baseAddress, dx.baseAddress, dx.count)
+                }
+            }
+        }
     }
 }
 

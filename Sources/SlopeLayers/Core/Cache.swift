@@ -12,4 +12,12 @@ extension Layer {
             throw .upstreamShape(layer: kindName, expected: output, actual: upstream.shape)
         }
     }
+
+    /// Checks that the upstream gradient is `[rows, columns]` (builds no shape array unless it is not).
+    func requireUpstream(_ upstream: Tensor, rows: Int, columns: Int) throws(LayerError) {
+        let shape = upstream.shape
+        guard shape.count == 2 && shape[0] == rows && shape[1] == columns else {
+            throw .upstreamShape(layer: kindName, expected: [rows, columns], actual: shape)
+        }
+    }
 }

@@ -1,3 +1,5 @@
+import CKernels
+
 /// A fully connected layer.
 ///
 /// Shapes: x `[N, in]`, W `[in, out]`, b `[out]`, y `[N, out]`.
@@ -8,6 +10,9 @@ public final class Affine: UnaryLayer {
     public let W: Parameter
     public let b: Parameter
     private var x: Tensor?
+    /// y and ∂L/∂x are written into reused tensors (see `ReusableTensors`).
+    private var outputs = ReusableTensors()
+    private var inputGradients = ReusableTensors()
 
     public var inFeatures: Int { W.value.shape[0] }
     public var outFeatures: Int { W.value.shape[1] }
@@ -29,32 +34,77 @@ public final class Affine: UnaryLayer {
     }
 
     public func forward(_ x: Tensor) throws(LayerError) -> Tensor {
-        guard x.rank == 2, x.shape[1] == inFeatures else {
-            throw .shapeMismatch(layer: kindName, expected: "x of shape [N, \(inFeatures)]", actual: [x.shape])
+        let (inCount, out) = (inFeatures, outFeatures)
+        guard x.rank == 2, x.shape[1] == inCount else {
+            throw .shapeMismatch(layer: kindName, expected: "x of shape [N, \(inCount)]", actual: [x.shape])
         }
         self.x = x
-        var y = Tensor.zeros([x.shape[0], outFeatures])
-        // y = b (broadcast), then y += x·W
-        let (n, out) = (x.shape[0], outFeatures)
-        y.data.withUnsafeMutableBufferPointer { py in
-            b.value.data.withUnsafeBufferPointer { pb in
-                for i in 0..<n { for j in 0..<out { py[i * out + j] = pb[j] } }
+        let n = x.shape[0]
+        let small = n * inCount * out < Tensor.blasThreshold
+        return outputs.fill(rows: n, columns: out) { y in
+            x.data.withUnsafeBufferPointer { px in
+                W.value.data.withUnsafeBufferPointer { pw in
+                    b.value.data.withUnsafeBufferPointer { pb in
+                        if small {  // one C pass: bias and product together
+                            slope_affine_forward(n, inCount, out, px.baseAddress, pw.baseAddress, pb.baseAddress, y.baseAddress)
+                            return
+                        }
+                        // y = b (broadcast), then y += x·W
+                        for i in 0..<n { for j in 0..<out { y[i * out + j] = pb[j] } }
+                        Tensor.gemm(
+                            m: n, n: out, k: inCount, a: px.baseAddress!, lda: inCount, transposeA: false,
+                            b: pw.baseAddress!, ldb: out, transposeB: false, c: y.baseAddress!, accumulate: true)
+                    }
+                }
             }
         }
-        Tensor.gemm(x, W.value, into: &y, accumulate: true)
-        return y
     }
 
     public func backwardInput(_ dout: Tensor) throws(LayerError) -> Tensor {
         let x = try cached(x)
-        try requireUpstream(dout, matches: [x.shape[0], outFeatures])
-        Tensor.gemm(x, dout, into: &W.gradient, transposeA: true, accumulate: true)
-        let (n, out) = (x.shape[0], outFeatures)
-        b.gradient.data.withUnsafeMutableBufferPointer { db in
-            dout.data.withUnsafeBufferPointer { d in
+        let (n, inCount, out) = (x.shape[0], inFeatures, outFeatures)
+        try requireUpstream(dout, rows: n, columns: out)
+        if n * inCount * out < Tensor.blasThreshold { return smallBackward(x, dout) }
+        dout.data.withUnsafeBufferPointer { d in
+            x.data.withUnsafeBufferPointer { px in
+                W.gradient.data.withUnsafeMutableBufferPointer { dW in
+                    Tensor.gemm(
+                        m: inCount, n: out, k: n, a: px.baseAddress!, lda: inCount, transposeA: true,
+                        b: d.baseAddress!, ldb: out, transposeB: false, c: dW.baseAddress!, accumulate: true)
+                }
+            }
+            b.gradient.data.withUnsafeMutableBufferPointer { db in
                 for i in 0..<n { for j in 0..<out { db[j] += d[i * out + j] } }
             }
         }
-        return Tensor.matmul(dout, W.value, transposeB: true)
+        return inputGradients.fill(rows: n, columns: inCount) { dx in
+            dout.data.withUnsafeBufferPointer { d in
+                W.value.data.withUnsafeBufferPointer { pw in
+                    Tensor.gemm(
+                        m: n, n: inCount, k: out, a: d.baseAddress!, lda: out, transposeA: false,
+                        b: pw.baseAddress!, ldb: out, transposeB: true, c: dx.baseAddress!, accumulate: false)
+                }
+            }
+        }
+    }
+
+    /// The backward for operands below `Tensor.blasThreshold`: one C pass over the batch.
+    private func smallBackward(_ x: Tensor, _ dout: Tensor) -> Tensor {
+        let (n, inCount, out) = (x.shape[0], inFeatures, outFeatures)
+        return inputGradients.fill(rows: n, columns: inCount) { dx in
+            dout.data.withUnsafeBufferPointer { d in
+                x.data.withUnsafeBufferPointer { px in
+                    W.value.data.withUnsafeBufferPointer { pw in
+                        W.gradient.data.withUnsafeMutableBufferPointer { dW in
+                            b.gradient.data.withUnsafeMutableBufferPointer { db in
+                                slope_affine_backward(
+                                    n, inCount, out, px.baseAddress, pw.baseAddress, d.baseAddress,
+                                    dW.baseAddress, db.baseAddress, dx.baseAddress)
+                            }
+                        }
+                    }
+                }
+            }
+        }
     }
 }

@@ -77,6 +77,9 @@ public final class SigmoidBCE: LossLayer {
 public final class MSE: LossLayer {
     public let kindName = "MSE"
     private var difference: Tensor?
+    /// y − t and ∂L/∂y are written into reused tensors (see `ReusableTensors`).
+    private var differences = ReusableTensors()
+    private var gradients = ReusableTensors()
 
     public init() {}
 
@@ -84,13 +87,24 @@ public final class MSE: LossLayer {
         guard t.shape == y.shape, y.count > 0 else {
             throw .shapeMismatch(layer: kindName, expected: "non-empty prediction and target of equal shape", actual: [y.shape, t.shape])
         }
-        let d = y - t
+        let d = differences.fill(shape: y.shape) { d in
+            y.data.withUnsafeBufferPointer { py in
+                t.data.withUnsafeBufferPointer { pt in
+                    for i in 0..<d.count { d[i] = py[i] - pt[i] }
+                }
+            }
+        }
         difference = d
         return d.dot(d) / Double(d.count)
     }
 
     public func backward() throws(LayerError) -> Tensor {
         guard let d = difference else { throw .backwardBeforeForward(layer: kindName) }
-        return d * (2 / Double(d.count))
+        let scale = 2 / Double(d.count)
+        return gradients.fill(shape: d.shape) { g in
+            d.data.withUnsafeBufferPointer { pd in
+                for i in 0..<g.count { g[i] = pd[i] * scale }
+            }
+        }
     }
 }
