@@ -5,6 +5,7 @@
 #include <gd.h>
 #include <math.h>
 #include <stdio.h>
+#include <unistd.h>
 
 int slope_baseline_chart(const double *y, size_t n, const char *path) {
     const int width = 800, height = 500, left = 70, right = 20, top = 40, bottom = 50;
@@ -43,6 +44,8 @@ int slope_baseline_chart(const double *y, size_t n, const char *path) {
     FILE *file = fopen(path, "wb");
     if (!file) { gdFree(png); return -1; }
     fwrite(png, 1, (size_t)size, file);
+    fflush(file);
+    fsync(fileno(file));  // Slope's writer syncs before its rename; do the same work here
     fclose(file);
     gdFree(png);
     return size;

@@ -13,17 +13,20 @@ enum Bench {
 
         var outDirectory = "output"
         var quick = false
+        var only: Set<String> = []
         var arguments = CommandLine.arguments.dropFirst().makeIterator()
         while let argument = arguments.next() {
             switch argument {
             case "--out": outDirectory = arguments.next() ?? outDirectory
             case "--quick": quick = true
+            case "--only": only.insert(arguments.next() ?? "")
             default:
-                FileHandle.standardError.write(Data("usage: slope-bench [--out DIR] [--quick]\n".utf8))
+                FileHandle.standardError.write(Data("usage: slope-bench [--out DIR] [--quick] [--only sine|matmul|switch|conv|verify|chart ...]\n".utf8))
                 exit(2)
             }
         }
         let runs = quick ? 3 : 5
+        func wants(_ group: String) -> Bool { only.isEmpty || only.contains(group) }
         var rows: [Row] = []
         func report(_ row: Row) {
             rows.append(row)
@@ -32,10 +35,10 @@ enum Bench {
         }
 
         // MARK: sine fit
-        _ = SineBenchmark.rows(runs: runs, quick: quick, report: report)  // rows are recorded by `report`
+        if wants("sine") { _ = SineBenchmark.rows(runs: runs, quick: quick, report: report) }  // rows are recorded by `report`
 
         // MARK: matrix products
-        for (m, k, n) in [(64, 784, 128), (512, 512, 512)] {
+        for (m, k, n) in [(64, 784, 128), (512, 512, 512)] where wants("matmul") {
             var rng = SeededGenerator(seed: 1)
             let a = Tensor.uniform([m, k], using: &rng), b = Tensor.uniform([k, n], using: &rng)
             let flops = 2.0 * Double(m * n * k)
@@ -63,7 +66,7 @@ enum Bench {
 
         // MARK: where the loop/BLAS switch pays
         var switchLines = ["| n (n×n·n×n) | plain loop | cblas_dgemm | faster |", "|---|---|---|---|"]
-        for n in [2, 4, 8, 16, 24, 32, 48, 64] {
+        for n in [2, 4, 8, 16, 24, 32, 48, 64] where wants("switch") {
             var rng = SeededGenerator(seed: 2)
             let a = Tensor.uniform([n, n], using: &rng), b = Tensor.uniform([n, n], using: &rng)
             var c = [Double](repeating: 0, count: n * n)
@@ -88,7 +91,7 @@ enum Bench {
                 "| \(n) | \(formatSeconds(loop.median / Double(repeats))) | \(formatSeconds(blas.median / Double(repeats))) | \(loop.median < blas.median ? "loop" : "BLAS") |")
         }
         // The sine fit's own shapes.
-        do {
+        if wants("switch") {
             var rng = SeededGenerator(seed: 3)
             let x = Tensor.uniform([90, 1], using: &rng), w = Tensor.uniform([1, 25], using: &rng)
             var c = [Double](repeating: 0, count: 90 * 25)
@@ -114,7 +117,7 @@ enum Bench {
         print(switchLines.joined(separator: "\n"))
 
         // MARK: Conv2D forward + backward
-        do {
+        if wants("conv") {
             var rng = SeededGenerator(seed: 4)
             let conv = Conv2D(inChannels: 3, outChannels: 16, kernel: (3, 3), using: &rng)
             let x = Tensor.uniform([8, 3, 32, 32], using: &rng)
@@ -137,7 +140,7 @@ enum Bench {
         }
 
         // MARK: verification
-        do {
+        if wants("verify") {
             let exhaustive = measure("verify", runs: runs) {
                 _ = Verification.run(kinds: LayerKind.allCases, check: GradientCheck())
             }
@@ -192,7 +195,7 @@ enum Bench {
         }
 
         // MARK: charts
-        _ = ChartBenchmark.rows(runs: runs, outDirectory: outDirectory, report: report)
+        if wants("chart") { _ = ChartBenchmark.rows(runs: runs, outDirectory: outDirectory, report: report) }
 
         let machine = "Machine: \(ProcessInfo.processInfo.activeProcessorCount) cores, \(ProcessInfo.processInfo.physicalMemory / (1 << 30)) GiB; \(Date())."
         let table = renderTable(rows, machine: machine) + "\nMatrix-product switch (per product):\n\n" + switchLines.joined(separator: "\n") + "\n"

@@ -3,7 +3,7 @@ import SlopeLayers
 
 /// The Taylor test: along a random direction u, the error of the central difference
 /// against the analytic directional derivative ⟨∇L, u⟩ must shrink as O(h²) over
-/// h, h/2, …, h/32 (h = 1e-2·max(1, |x|)), fitted over the three smallest steps still
+/// h, h/2, …, h/512 (h = 1e-2·max(1, |x|)), fitted over the three smallest steps still
 /// above rounding. The order needs no tolerance: a right gradient shows ≈ 2,
 /// a wrong one ≈ 0 (the error is the constant ⟨g_wrong − g, u⟩), and a tensor the layer
 /// is linear in shows errors at the rounding level at every h ("exact").
@@ -38,7 +38,7 @@ public struct ConvergenceOrder: Sendable, Codable, Equatable {
         for i in 0..<u.count { u.data[i] = generator.nextNormal() }
         let expected = analytic.dot(u)
         let start = 1e-2 * max(1, saved.maxMagnitude) / max(u.maxMagnitude, 1e-300)
-        let steps = (0..<6).map { start / pow(2, Double($0)) }
+        let steps = (0..<10).map { start / pow(2, Double($0)) }
         var errors: [Double] = []
         var absolute: [Double] = []
         var rounding: [Double] = []

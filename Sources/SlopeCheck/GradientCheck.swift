@@ -24,7 +24,7 @@ public struct GradientCheck: Sendable {
     public var checkInvariants: Bool
     /// Failing elements kept per tensor in the report.
     public var worstCount: Int
-    /// Also run the convergence-order (Taylor) test on every tensor: 12 forward passes each.
+    /// Also run the convergence-order (Taylor) test on every tensor: 20 forward passes each.
     public var orderTest = true
     /// Use an all-ones upstream instead of a random one. Only for demonstrating why
     /// random matters: a backward that ignores its upstream passes with ones.
@@ -92,7 +92,7 @@ public struct GradientCheck: Sendable {
                     // Only a clear failure counts: an inconclusive order (a decision flipped along
                     // the direction) leaves the element-wise verdict as it is.
                     if order.verdict == .fail { tensorReport.verdict = .fail }
-                    engine.forwardPasses += 12
+                    engine.forwardPasses += 20
                 }
                 report.tensors.append(tensorReport)
             }

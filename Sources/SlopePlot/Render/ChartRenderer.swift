@@ -102,10 +102,14 @@ struct ChartRenderer {
         for p in prepared {
             switch p {
             case .line(let x, let y, let raw, _, _, _):
-                let lines = PolylineBuilder.polylines(map(x, y), clip: lineClip, thin: y.count > thinThreshold)
+                let lines = PolylineBuilder.polylines(
+                    count: y.count, point: { CanvasPoint(x: px(x[$0]), y: py(y[$0])) }, clip: lineClip,
+                    thin: y.count > thinThreshold)
                 geometry.append(lines)
-                rawGeometry.append(raw.map {
-                    PolylineBuilder.polylines(map(x, $0), clip: lineClip, thin: $0.count > thinThreshold)
+                rawGeometry.append(raw.map { r in
+                    PolylineBuilder.polylines(
+                        count: r.count, point: { CanvasPoint(x: px(x[$0]), y: py(r[$0])) }, clip: lineClip,
+                        thin: r.count > thinThreshold)
                 })
                 for l in lines { for i in 1..<l.count { footprint.segments.append((l[i - 1], l[i])) } }
             case .scatter(let x, let y, _, let radius, _, _):

@@ -9,50 +9,66 @@ enum PolylineBuilder {
     /// a spike of a single sample still reaches its extreme and 10⁶ points cost a few
     /// thousand segments.
     static func polylines(_ points: [CanvasPoint], clip: CanvasRect, thin: Bool) -> [[CanvasPoint]] {
+        polylines(count: points.count, point: { points[$0] }, clip: clip, thin: thin)
+    }
+
+    /// The same, reading point `i` from `point(i)` as it goes, so a long series is never
+    /// materialised as a whole array of canvas points.
+    @inline(__always)
+    static func polylines(
+        count: Int, point: (Int) -> CanvasPoint, clip: CanvasRect, thin: Bool
+    ) -> [[CanvasPoint]] {
         var runs: [[CanvasPoint]] = []
         var run: [CanvasPoint] = []
 
-        // The current column group when thinning: indices into `points`.
+        // The current column group when thinning: its first, lowest, highest and last
+        // points and their positions in the series (to keep them in order).
         var column = Int.min
-        var first = 0, lowest = 0, highest = 0, last = 0
         var grouping = false
+        var first = (0, CanvasPoint(x: 0, y: 0)), lowest = first, highest = first, last = first
 
-        func flushGroup() {
-            guard grouping else { return }
-            var picks = [first, lowest, highest, last].sorted()
-            picks = picks.enumerated().filter { $0.offset == 0 || picks[$0.offset - 1] != $0.element }.map(\.element)
-            run.append(contentsOf: picks.map { points[$0] })
-            grouping = false
-        }
-        func endRun() {
-            flushGroup()
-            if !run.isEmpty { runs.append(run) }
-            run = []
-        }
-
-        for (i, p) in points.enumerated() {
+        for i in 0..<count {
+            let p = point(i)
             guard p.x.isFinite, p.y.isFinite else {
-                endRun()
+                if grouping { appendGroup(&run, first, lowest, highest, last); grouping = false }
+                if !run.isEmpty { runs.append(run); run = [] }
                 continue
             }
             if thin {
                 let c = Int(min(max(p.x, -1e9), 1e9).rounded(.down))
                 if grouping && c == column {
-                    if p.y < points[lowest].y { lowest = i }
-                    if p.y > points[highest].y { highest = i }
-                    last = i
+                    if p.y < lowest.1.y { lowest = (i, p) }
+                    if p.y > highest.1.y { highest = (i, p) }
+                    last = (i, p)
                 } else {
-                    flushGroup()
+                    if grouping { appendGroup(&run, first, lowest, highest, last) }
                     column = c
-                    (first, lowest, highest, last) = (i, i, i, i)
+                    first = (i, p)
+                    (lowest, highest, last) = (first, first, first)
                     grouping = true
                 }
             } else {
                 run.append(p)
             }
         }
-        endRun()
+        if grouping { appendGroup(&run, first, lowest, highest, last) }
+        if !run.isEmpty { runs.append(run) }
         return runs.flatMap { clipped($0, to: clip) }
+    }
+
+    /// Appends a column group's distinct picks in their original order.
+    @inline(__always)
+    private static func appendGroup(
+        _ run: inout [CanvasPoint], _ a: (Int, CanvasPoint), _ b: (Int, CanvasPoint), _ c: (Int, CanvasPoint),
+        _ d: (Int, CanvasPoint)
+    ) {
+        var picks = [a, b, c, d]
+        picks.sort { $0.0 < $1.0 }
+        var previous = -1
+        for (index, p) in picks where index != previous {
+            run.append(p)
+            previous = index
+        }
     }
 
     /// The parts of one unbroken polyline inside `rect`. A single point becomes a
