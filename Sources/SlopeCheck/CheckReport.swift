@@ -26,6 +26,9 @@ public struct ElementResult: Sendable, Codable, Equatable {
     public var relativeError: Double
     /// The allowance this element was judged against (atol + floor + rtol·|n|).
     public var allowance: Double
+    /// The error model behind `allowance`: the rounding floor 16·ε·max|L|/h and the step h.
+    public var roundingFloor: Double = 0
+    public var step: Double = 0
     /// One-sided differences (L(x) − L(x−h))/h and (L(x+h) − L(x))/h.
     public var backwardDifference: Double
     public var forwardDifference: Double
@@ -150,7 +153,13 @@ public struct CheckReport: Sendable, Codable {
                 : "\(target) \(t.tensor): \(t.failed) of \(t.checked) checked elements wrong"
             if let w = t.worst, t.failed > 0 {
                 line += "; worst at \(w.location): analytic \(formatNumber(w.analytic)), numeric \(formatNumber(w.numeric))"
-                line += " (abs error \(formatNumber(w.absoluteError, significantDigits: 3)), rel error \(formatNumber(w.relativeError, significantDigits: 3)))"
+                line += " (abs error \(formatNumber(w.absoluteError, significantDigits: 3)), rel error \(formatNumber(w.relativeError, significantDigits: 3))"
+                if w.step > 0 {
+                    line += "; allowed \(formatNumber(w.allowance, significantDigits: 2)) = atol \(formatNumber(tolerance.atol, significantDigits: 2))"
+                        + " + rounding \(formatNumber(w.roundingFloor, significantDigits: 2)) + rtol·|n| \(formatNumber(tolerance.rtol * abs(w.numeric), significantDigits: 2))"
+                        + " at h = \(formatNumber(w.step, significantDigits: 2))"
+                }
+                line += ")"
                 if let note = w.note { line += " — \(note)" }
             }
             if let signature = t.signature { line += "\n    likely: \(signature)" }

@@ -265,6 +265,8 @@ private struct Engine {
             result.note = !a.isFinite ? "the analytic gradient is not finite" : "the loss is not finite near this point"
             return result
         }
+        result.roundingFloor = tolerance.absoluteAllowance(scale: scale, step: h) - tolerance.atol
+        result.step = h
         if error <= allowance { return result }
         let oneSidedGap = abs(forward - backward)
         let disagree = oneSidedGap > max(10 * allowance, 1e-3 * max(abs(forward), abs(backward)))
