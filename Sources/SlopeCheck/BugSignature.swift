@@ -8,7 +8,11 @@ public enum BugSignature {
     /// - Parameters:
     ///   - upstream: the upstream values at the same elements, when the tensor has the output's shape.
     ///   - batch: the batch size (first axis), to recognise 1/N and N factors.
-    public static func read(analytic a: [Double], numeric n: [Double], upstream: [Double]?, batch: Int?) -> String? {
+    ///   - matrixShape: the tensor's shape when every element was checked in order (to
+    ///     recognise a transposed gradient of a square matrix).
+    public static func read(
+        analytic a: [Double], numeric n: [Double], upstream: [Double]?, batch: Int?, matrixShape: [Int]? = nil
+    ) -> String? {
         guard !a.isEmpty, a.count == n.count else { return nil }
         let numericSize = n.reduce(0) { max($0, abs($1)) }
         let analyticSize = a.reduce(0) { max($0, abs($1)) }
@@ -20,6 +24,13 @@ public enum BugSignature {
         }
         if let upstream, fits(a, upstream, ratio: 1) {
             return "analytic equals the upstream gradient (the local derivative is missing: backward returns upstream unchanged?)"
+        }
+        if let shape = matrixShape, shape.count == 2, shape[0] == shape[1], shape[0] > 1 {
+            let k = shape[0]
+            let transposed = (0..<(k * k)).map { n[($0 % k) * k + $0 / k] }
+            if fits(a, transposed, ratio: 1) && !fits(a, n, ratio: 1) {
+                return "analytic matches the transpose of numeric (a product taken in the wrong order, or a missing/extra ᵀ?)"
+            }
         }
         // Least-squares ratio r with a ≈ r·n, accepted when the fit is tight.
         var an = 0.0, nn = 0.0

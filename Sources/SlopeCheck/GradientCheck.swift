@@ -304,9 +304,10 @@ private struct Engine {
             if probe.ids[tensor].role == .input, upstream.shape == shape, results.allSatisfy({ $0.direction == nil }) {
                 upstreamValues = results.map { upstream.data[flat($0.index, shape)] }
             }
+            let complete = results.count == Tensor.count(of: shape) && results.allSatisfy { $0.direction == nil }
             signature = BugSignature.read(
                 analytic: results.map(\.analytic), numeric: results.map(\.numeric),
-                upstream: upstreamValues, batch: shape.count > 1 ? shape.first : nil)
+                upstream: upstreamValues, batch: shape.count > 1 ? shape.first : nil, matrixShape: complete ? shape : nil)
         }
         var census = ErrorCensus()
         for result in results { census.add(result.relativeError) }

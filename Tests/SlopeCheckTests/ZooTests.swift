@@ -118,3 +118,43 @@ import SlopeLayers
         #expect(report.diagnosis.contains("the gradient is wrong, whatever the tolerance"))
     }
 }
+
+/// Each bug signature, proven on the zoo layer that has that bug.
+@Suite struct SignatureTests {
+    func signature(_ broken: BrokenLayer, _ tensor: String) -> String {
+        let report = broken.subject().check(with: GradientCheck(), name: broken.rawValue)
+        return report.tensors.first { $0.tensor.description == tensor }?.signature ?? "none"
+    }
+
+    @Test func twiceNumericMeansAHalfLost() {
+        #expect(signature(.mseDoubleGradient, "input x").hasPrefix("analytic is 2× numeric (a ½ lost?"))
+    }
+
+    @Test func halfNumericMeansTheGradientOfHalfTheLoss() {
+        #expect(signature(.lossHalfGradient, "param 0.Affine.W").hasPrefix("analytic is ½ of numeric"))
+    }
+
+    @Test func oneOverNMeansTheMeanTakenTwice() {
+        #expect(signature(.softmaxWithLossDoubleMean, "input x").hasPrefix("analytic is 1/4 of numeric"))
+    }
+
+    @Test func nTimesMeansAMissingMean() {
+        #expect(signature(.softmaxWithLossNoMean, "input x").hasPrefix("analytic is 4× numeric"))
+    }
+
+    @Test func signFlipped() {
+        #expect(signature(.tanhSignFlipped, "input x").hasPrefix("sign flipped"))
+    }
+
+    @Test func allZeroMeansNotWired() {
+        #expect(signature(.firstLayerCutOff, "param 0.Affine.W").hasPrefix("the analytic gradient is all zero"))
+    }
+
+    @Test func equalsUpstreamMeansTheLocalDerivativeIsMissing() {
+        #expect(signature(.sigmoidReturnsUpstream, "input x").hasPrefix("analytic equals the upstream gradient"))
+    }
+
+    @Test func transposeIsRecognised() {
+        #expect(signature(.affineTransposedWeightGradient, "param W").hasPrefix("analytic matches the transpose of numeric"))
+    }
+}

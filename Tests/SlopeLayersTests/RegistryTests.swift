@@ -125,3 +125,18 @@ import Testing
         expectLayerError(mentioning: ["AvgPool2D", "[1, 5]", "[4, 4]"]) { _ = try avg.forward([.zeros([1, 1, 4, 4])]) }
     }
 }
+
+@Suite struct RegistryLimitTests {
+    @Test func aWeightAboveTheMemoryBoundIsRefusedBeforeAllocation() {
+        var rng = SeededGenerator(seed: 0)
+        #expect {
+            _ = try LayerRegistry.build(.affine, config: ["inFeatures": .number(1e6), "outFeatures": .number(1e6)], using: &rng)
+        } throws: { error in
+            "\(error)".contains("Affine: config \"inFeatures × outFeatures\" asks for a weight of 1e+12 elements")
+        }
+        #expect(throws: LayerError.self) {
+            _ = try LayerRegistry.build(
+                .conv2D, config: ["inChannels": .number(5000), "outChannels": .number(5000), "kernel": .numbers([7, 7])], using: &rng)
+        }
+    }
+}

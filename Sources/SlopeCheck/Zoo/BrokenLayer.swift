@@ -18,6 +18,9 @@ public enum BrokenLayer: String, CaseIterable, Sendable {
     case firstLayerCutOff = "Broken.FirstLayerCutOff"
     case lossHalfGradient = "Broken.LossHalfGradient"
     case tanhSlightlyOff = "Broken.TanhSlightlyOff"
+    case mseDoubleGradient = "Broken.MSEDoubleGradient"
+    case softmaxWithLossDoubleMean = "Broken.SoftmaxWithLossDoubleMean"
+    case affineTransposedWeightGradient = "Broken.AffineTransposedWeightGradient"
 
     /// The bug, in one line.
     public var bug: String {
@@ -35,6 +38,9 @@ public enum BrokenLayer: String, CaseIterable, Sendable {
         case .firstLayerCutOff: "a network whose first Affine never accumulates its parameter gradients"
         case .lossHalfGradient: "MSE reported as mean((y−t)²) but back-propagating the gradient of half of it (the seed's mismatch)"
         case .tanhSlightlyOff: "Tanh backward off by 5e-6 relative (below rtol): (1 − y²)·(1 + 5e-6)"
+        case .mseDoubleGradient: "loss ½·mean((y−t)²) reported, gradient 2(y−t)/M of the full mean back-propagated"
+        case .softmaxWithLossDoubleMean: "SoftmaxWithLoss gradient divided by the batch size twice"
+        case .affineTransposedWeightGradient: "Affine dW = (xᵀ·dout)ᵀ, the product transposed (shapes agree when in = out)"
         }
     }
 
@@ -70,6 +76,14 @@ public enum BrokenLayer: String, CaseIterable, Sendable {
             return .layer(LossAsLayer(SoftmaxWithLossNoMean(), target: t), inputs: [input([4, 5])])
         case .tanhSignFlipped: return .layer(TanhSignFlipped(), inputs: [input([3, 4])])
         case .tanhSlightlyOff: return .layer(TanhSlightlyOff(), inputs: [input([3, 4])])
+        case .mseDoubleGradient:
+            return .layer(LossAsLayer(HalfMSEFullGradient(), target: input([4, 3])), inputs: [input([4, 3])])
+        case .softmaxWithLossDoubleMean:
+            var t = Tensor.zeros([4, 5])
+            for row in 0..<4 { t[row, Int(rng.next() % 5)] = 1 }
+            return .layer(LossAsLayer(SoftmaxWithLossDoubleMean(), target: t), inputs: [input([4, 5])])
+        case .affineTransposedWeightGradient:
+            return .layer(AffineTransposedWeightGradient(features: 4, using: &rng), inputs: [input([5, 4])])
         case .chainWeightTimesW:
             return .layer(ScaleWeightTimesW(weight: 0.3 + rng.nextUnit()), inputs: [input([2, 1])])
         case .ignoresUpstream: return .layer(SigmoidIgnoresUpstream(), inputs: [input([3, 4])])
@@ -223,6 +237,43 @@ final class TanhSlightlyOff: UnaryLayer {
     private let tanh = Tanh()
     func forward(_ x: Tensor) throws(LayerError) -> Tensor { try tanh.forward(x) }
     func backwardInput(_ dout: Tensor) throws(LayerError) -> Tensor { try tanh.backwardInput(dout) * (1 + 5e-6) }
+}
+
+final class HalfMSEFullGradient: LossLayer {
+    let kindName = "Broken.MSEDoubleGradient"
+    private let mse = MSE()
+    func forward(_ y: Tensor, _ t: Tensor) throws(LayerError) -> Double { 0.5 * (try mse.forward(y, t)) }  // ½·mean
+    func backward() throws(LayerError) -> Tensor { try mse.backward() }  // gradient of the full mean
+}
+
+final class SoftmaxWithLossDoubleMean: LossLayer {
+    let kindName = "Broken.SoftmaxWithLossDoubleMean"
+    private let inner = SoftmaxWithLoss()
+    private var batch = 1.0
+    func forward(_ x: Tensor, _ t: Tensor) throws(LayerError) -> Double {
+        batch = Double(x.shape.first ?? 1)
+        return try inner.forward(x, t)
+    }
+    func backward() throws(LayerError) -> Tensor { try inner.backward() * (1 / batch) }  // (p − t)/N/N
+}
+
+final class AffineTransposedWeightGradient: UnaryLayer {
+    let kindName = "Broken.AffineTransposedWeightGradient"
+    private let affine: Affine
+    private var x: Tensor?
+    var parameters: [Parameter] { affine.parameters }
+    init(features: Int, using rng: inout SeededGenerator) {
+        affine = Affine(inFeatures: features, outFeatures: features, using: &rng)
+    }
+    func forward(_ x: Tensor) throws(LayerError) -> Tensor {
+        self.x = x
+        return try affine.forward(x)
+    }
+    func backwardInput(_ dout: Tensor) throws(LayerError) -> Tensor {
+        affine.W.gradient += Tensor.matmul(x!, dout, transposeA: true).transposed()  // should not be transposed
+        affine.b.gradient += dout.sum(axis: 0)
+        return Tensor.matmul(dout, affine.W.value, transposeB: true)
+    }
 }
 
 final class SigmoidIgnoresUpstream: UnaryLayer {

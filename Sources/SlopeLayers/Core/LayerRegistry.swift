@@ -28,6 +28,7 @@ public enum LayerRegistry {
     ) throws(LayerError) -> BuiltLayer {
         let reader = ConfigReader(kind: kind, config: config)
         try reader.rejectUnknownKeys()
+        try reader.rejectOversizedParameters()
         switch kind {
         case .mul: return .layer(Mul())
         case .add: return .layer(Add())
@@ -126,6 +127,28 @@ struct ConfigReader {
         case nil: return value
         case .flag(let b)?: return b
         default: throw .invalidConfig(layer: layer, key: key, reason: "must be true or false")
+        }
+    }
+
+    /// Refuses parameter tensors above `Tensor.maximumElementCount` before allocating them.
+    func rejectOversizedParameters() throws(LayerError) {
+        let elements: Double
+        switch kind {
+        case .affine: elements = (try? number("inFeatures", default: 0)).map { $0 * ((try? number("outFeatures", default: 0)) ?? 0) } ?? 0
+        case .conv2D:
+            var kernelSize = 1.0
+            switch config["kernel"] {
+            case .number(let k)?: kernelSize = k * k
+            case .numbers(let ks)? where ks.count == 2: kernelSize = ks[0] * ks[1]
+            default: break
+            }
+            elements = ((try? number("inChannels", default: 0)) ?? 0) * ((try? number("outChannels", default: 0)) ?? 0) * kernelSize
+        default: return
+        }
+        if elements > Double(Tensor.maximumElementCount) {
+            throw .invalidConfig(
+                layer: layer, key: kind == .affine ? "inFeatures × outFeatures" : "inChannels × outChannels × kernel",
+                reason: "asks for a weight of \(formatNumber(elements)) elements, above the limit of \(Tensor.maximumElementCount) (1 GiB of doubles)")
         }
     }
 
