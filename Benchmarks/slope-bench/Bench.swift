@@ -65,20 +65,26 @@ enum Bench {
         }
 
         // MARK: where the loop/BLAS switch pays
-        var switchLines = ["| n (n×n·n×n) | plain loop | cblas_dgemm | faster |", "|---|---|---|---|"]
-        for n in [2, 4, 8, 16, 24, 32, 48, 64] where wants("switch") {
+        var switchLines = ["| product (m×k·k×n) | multiply-adds | plain loop | cblas_dgemm | faster | Slope uses |", "|---|---|---|---|---|---|"]
+        let shapes: [(String, Int, Int, Int)] =
+            [2, 4, 6, 8, 12, 16, 24, 32, 48, 64].map { ("\($0)×\($0)·\($0)×\($0)", $0, $0, $0) } + [
+                ("90×1·1×25 (sine forward)", 90, 1, 25), ("1×90·90×25 (sine dW₀)", 1, 90, 25),
+                ("25×90·90×1 (sine dW₁)", 25, 90, 1), ("90×25·25×1 (sine output)", 90, 25, 1),
+                ("32×16·16×32 (small MLP)", 32, 16, 32), ("8×128·128×8", 8, 128, 8), ("4×5·5×3 (verify Affine)", 4, 5, 3),
+            ]
+        for (label, m, k, n) in shapes where wants("switch") {
             var rng = SeededGenerator(seed: 2)
-            let a = Tensor.uniform([n, n], using: &rng), b = Tensor.uniform([n, n], using: &rng)
-            var c = [Double](repeating: 0, count: n * n)
-            let repeats = max(10, 200_000 / (n * n * n))
+            let a = Tensor.uniform([m, k], using: &rng), b = Tensor.uniform([k, n], using: &rng)
+            var c = [Double](repeating: 0, count: m * n)
+            let repeats = max(20, 400_000 / (m * n * k))
             func time(_ blas: Bool) -> Measurement {
-                measure("n\(n)", runs: runs) {
+                measure(label, runs: runs) {
                     a.data.withUnsafeBufferPointer { pa in
                         b.data.withUnsafeBufferPointer { pb in
                             c.withUnsafeMutableBufferPointer { pc in
                                 for _ in 0..<repeats {
                                     Tensor.gemm(
-                                        m: n, n: n, k: n, a: pa.baseAddress!, lda: n, transposeA: false, b: pb.baseAddress!, ldb: n,
+                                        m: m, n: n, k: k, a: pa.baseAddress!, lda: k, transposeA: false, b: pb.baseAddress!, ldb: n,
                                         transposeB: false, c: pc.baseAddress!, accumulate: false, forceBLAS: blas)
                                 }
                             }
@@ -87,32 +93,9 @@ enum Bench {
                 }
             }
             let loop = time(false), blas = time(true)
+            let faster = loop.median < blas.median ? "loop (\(String(format: "%.1f", blas.median / loop.median))×)" : "BLAS (\(String(format: "%.1f", loop.median / blas.median))×)"
             switchLines.append(
-                "| \(n) | \(formatSeconds(loop.median / Double(repeats))) | \(formatSeconds(blas.median / Double(repeats))) | \(loop.median < blas.median ? "loop" : "BLAS") |")
-        }
-        // The sine fit's own shapes.
-        if wants("switch") {
-            var rng = SeededGenerator(seed: 3)
-            let x = Tensor.uniform([90, 1], using: &rng), w = Tensor.uniform([1, 25], using: &rng)
-            var c = [Double](repeating: 0, count: 90 * 25)
-            func time(_ blas: Bool) -> Measurement {
-                measure("sine", runs: runs) {
-                    x.data.withUnsafeBufferPointer { pa in
-                        w.data.withUnsafeBufferPointer { pb in
-                            c.withUnsafeMutableBufferPointer { pc in
-                                for _ in 0..<10_000 {
-                                    Tensor.gemm(
-                                        m: 90, n: 25, k: 1, a: pa.baseAddress!, lda: 1, transposeA: false, b: pb.baseAddress!, ldb: 25,
-                                        transposeB: false, c: pc.baseAddress!, accumulate: false, forceBLAS: blas)
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-            let loop = time(false), blas = time(true)
-            switchLines.append(
-                "| 90×1·1×25 (sine fit) | \(formatSeconds(loop.median / 1e4)) | \(formatSeconds(blas.median / 1e4)) | \(loop.median < blas.median ? "loop" : "BLAS") (\(String(format: "%.1f", blas.median / loop.median))×) |")
+                "| \(label) | \(m * n * k) | \(formatSeconds(loop.median / Double(repeats))) | \(formatSeconds(blas.median / Double(repeats))) | \(faster) | \(Tensor.usesBLAS(m: m, n: n, k: k) ? "BLAS" : "loop") |")
         }
         print(switchLines.joined(separator: "\n"))
 

@@ -3,11 +3,21 @@ import CKernels
 
 /// Matrix products: OpenBLAS `cblas_dgemm` for large operands, a plain loop for tiny ones.
 extension Tensor {
-    /// Below this many multiply-adds (m·n·k) a plain loop beats the call into OpenBLAS.
-    /// Measured on the 2-core build machine (`slope-bench --matmul-switch`): the sine
-    /// fit's 90×1·1×25 and 90×25·25×1 products (2,250 multiply-adds) run about 3× faster
-    /// in the loop; from roughly 32³ on, dgemm wins.
+    /// From this many multiply-adds (m·n·k) on, every product goes to OpenBLAS.
     public static let blasThreshold = 32 * 32 * 32
+
+    /// Whether a product of these sizes goes to OpenBLAS rather than the plain loop
+    /// (`slope_gemm_small`, vectorised over n).
+    ///
+    /// Measured on the 2-core build machine (`slope-bench --only switch`, table in the
+    /// README): the loop wins below ~500 multiply-adds (4× at 2×2, 1.3× at 6×6) and for
+    /// the thin products of the sine fit, where m, n or k is 1 (90×25·25×1: 2.7×;
+    /// 25×90·90×1: 4×; 1×90·90×25: a tie); OpenBLAS wins from 8×8 on (1.2×, 3× by
+    /// 16×16) when every side is at least 2. Above `blasThreshold` OpenBLAS always wins.
+    public static func usesBLAS(m: Int, n: Int, k: Int) -> Bool {
+        let work = m * n * k
+        return work >= blasThreshold || (work >= 512 && m >= 2 && n >= 2 && k >= 2)
+    }
 
     /// C = op(A)·op(B), where op transposes when asked. A and B are 2-D.
     public static func matmul(
@@ -58,7 +68,7 @@ extension Tensor {
             if !accumulate { c.update(repeating: 0, count: m * n) }
             return
         }
-        let useBLAS = forceBLAS ?? (m * n * k >= blasThreshold)
+        let useBLAS = forceBLAS ?? usesBLAS(m: m, n: n, k: k)
         if useBLAS {
             cblas_dgemm(
                 CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans,
