@@ -37,3 +37,7 @@ bench: setup
 
 clean:
 	rm -rf .build
+
+# Style: `swift format` ships with the toolchain; the rules are in .swift-format.
+lint:
+	$(SWIFT) format lint --recursive Sources Tests Benchmarks/slope-bench Package.swift
