@@ -196,6 +196,7 @@ enum FitRunner {
                 + "f(−1) = \(formatNumber(p[1], significantDigits: 6)) (targets −1, 1) · weights \(result.weights.map { formatNumber($0, significantDigits: 4) }.joined(separator: ", "))",
             at: 0)
         lines.append("  \(directory.file("chain-history.csv").path)")
+        if let checkpoint = result.run.outcome.checkpointPath { lines.append("  \(checkpoint)") }
         return FitSummary(text: lines.joined(separator: "\n"), interrupted: result.run.outcome.reason == .stopped)
     }
 
@@ -222,6 +223,7 @@ enum FitRunner {
         try write(loss, directory.file("spiral-loss.png"), &lines)
         lines.insert("spiral: \(result.run.outcome.epoch) epochs · loss \(formatNumber(result.run.finalLoss ?? .nan, significantDigits: 4)) · training accuracy \(String(format: "%.1f", result.accuracy * 100))%", at: 0)
         lines.append("  \(directory.file("spiral-history.csv").path)")
+        if let checkpoint = result.run.outcome.checkpointPath { lines.append("  \(checkpoint)") }
         return FitSummary(text: lines.joined(separator: "\n"), interrupted: result.run.outcome.reason == .stopped)
     }
 
