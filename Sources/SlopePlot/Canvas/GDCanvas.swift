@@ -80,11 +80,20 @@ public final class GDCanvas: Canvas {
         return Self.rgb(gdImageGetTrueColorPixel(image, Int32(x), Int32(y)))
     }
 
-    /// The image encoded as PNG.
+    /// The zlib level of `pngData()`. Levels 1–3 use zlib's fast matcher: on an 800×500
+    /// chart, level 3 encodes in about 6 ms against 7.5–9 ms for the default (6), for files
+    /// 13–50 % larger (a 10⁶-point loss chart: 15.5 KB instead of 10.2 KB; a 200-point
+    /// scatter: 42 KB instead of 37 KB). Most of the remaining time is libpng's row filtering,
+    /// which no level changes. A fixed level keeps the bytes deterministic.
+    static let pngCompressionLevel: Int32 = 3
+
+    /// The image encoded as PNG (zlib level `pngCompressionLevel`).
     /// - Throws: `PlotError.encodingFailed` when libgd returns no data.
     public func pngData() throws(PlotError) -> Data {
         var size: Int32 = 0
-        guard let bytes = gdImagePngPtr(image, &size), size > 0 else { throw PlotError.encodingFailed }
+        guard let bytes = gdImagePngPtrEx(image, &size, Self.pngCompressionLevel), size > 0 else {
+            throw PlotError.encodingFailed
+        }
         defer { gdFree(bytes) }
         return Data(bytes: bytes, count: Int(size))
     }
