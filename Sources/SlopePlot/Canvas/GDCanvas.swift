@@ -194,8 +194,8 @@ public final class GDCanvas: Canvas {
     }
 
     public func textWidth(_ text: String, size: Double) -> Double {
-        if let fontPath, let box = Self.measure(text, size: size, fontPath: fontPath) {
-            return Double(box.width)
+        if let fontPath, let width = Self.measure(text, size: size, fontPath: fontPath) {
+            return Double(width)
         }
         let font = Self.bitmapFont(size: size)
         return Double(Int(font.pointee.w) * Self.asciiBytes(text).count)
@@ -211,41 +211,60 @@ public final class GDCanvas: Canvas {
 
     // MARK: - Text
 
-    /// Serialises FreeType use: libgd's font cache is shared by all images.
-    private static let freeTypeLock = Mutex<Bool>(false)
+    /// Serialises FreeType use: libgd's font cache is shared by all images. Also holds the
+    /// widths already measured: measuring runs the font's hinting for every glyph, and a
+    /// chart measures each tick label two or three times (layout, then drawing).
+    private static let freeType = Mutex<FreeTypeState>(FreeTypeState())
 
-    private static func withFreeType<R>(_ body: () -> R) -> R {
-        freeTypeLock.withLock { ready in
-            if !ready {
+    private struct FreeTypeState: ~Copyable {
+        var ready = false
+        var widths: [WidthKey: Int32] = [:]
+    }
+
+    private struct WidthKey: Hashable {
+        var text: String, size: Double, fontPath: String
+    }
+
+    /// Widths remembered at most; the table is emptied when full.
+    private static let widthCacheLimit = 4096
+
+    private static func withFreeType<R>(_ body: (inout FreeTypeState) -> R) -> R {
+        freeType.withLock { state in
+            if !state.ready {
                 _ = gdFontCacheSetup()
-                ready = true
+                state.ready = true
             }
-            return body()
+            return body(&state)
         }
     }
 
     private static func points(forPixels size: Double) -> Double { size * 72 / 96 }  // libgd renders at 96 dpi
 
-    private static func measure(_ text: String, size: Double, fontPath: String) -> (width: Int32, error: Bool)? {
-        var box = [Int32](repeating: 0, count: 8)
-        let error = withFreeType {
-            box.withUnsafeMutableBufferPointer { b in
+    /// The width of `text` in pixels, or `nil` when FreeType fails.
+    private static func measure(_ text: String, size: Double, fontPath: String) -> Int32? {
+        let key = WidthKey(text: text, size: size, fontPath: fontPath)
+        return withFreeType { state in
+            if let width = state.widths[key] { return width }
+            var box = [Int32](repeating: 0, count: 8)
+            let error = box.withUnsafeMutableBufferPointer { b in
                 gdImageStringFT(nil, b.baseAddress, 0, fontPath, points(forPixels: size), 0, 0, 0, text)
             }
+            guard error == nil else { return nil }
+            if state.widths.count >= widthCacheLimit { state.widths.removeAll(keepingCapacity: true) }
+            state.widths[key] = box[2] - box[0]
+            return box[2] - box[0]
         }
-        guard error == nil else { return nil }
-        return (box[2] - box[0], false)
     }
 
     /// Draws with FreeType; false when FreeType failed (the caller falls back).
     private func drawTrueType(_ text: String, at p: CanvasPoint, size: Double, color: RGB, anchor: TextAnchor,
                               orientation: TextOrientation, fontPath: String) -> Bool {
-        guard let box = Self.measure(text, size: size, fontPath: fontPath) else {
+        guard let textWidth = Self.measure(text, size: size, fontPath: fontPath) else {
             warnings.append("FreeType could not draw with \(fontPath); text drawn with libgd's built-in bitmap font")
             self.fontPath = nil
             return false
         }
-        let along = Double(box.width) * anchor.horizontalFraction
+        let along = Double(textWidth) * anchor.horizontalFraction
         let across: Double
         switch anchor.vertical {
         case .top: across = Self.ascent * size
@@ -258,7 +277,7 @@ public final class GDCanvas: Canvas {
         case .horizontal: (x, y, angle) = (p.x - along, p.y + across, 0)
         case .vertical: (x, y, angle) = (p.x + across, p.y + along, Double.pi / 2)
         }
-        let error = Self.withFreeType {
+        let error = Self.withFreeType { _ in
             gdImageStringFT(image, nil, Self.gdColor(color), fontPath, Self.points(forPixels: size), angle,
                             coordinate(x), coordinate(y), text)
         }
