@@ -64,7 +64,7 @@ public final class GDCanvas: Canvas {
                     + "text drawn with libgd's built-in bitmap font")
             }
         }
-        gdImageFilledRectangle(image, 0, 0, Int32(width - 1), Int32(height - 1), Self.gdColor(background))
+        fillOpaque(0, 0, Int32(width - 1), Int32(height - 1), Self.gdColor(background))
     }
 
     deinit {
@@ -80,11 +80,20 @@ public final class GDCanvas: Canvas {
         return Self.rgb(gdImageGetTrueColorPixel(image, Int32(x), Int32(y)))
     }
 
-    /// The image encoded as PNG.
+    /// The zlib level of `pngData()`. Levels 1–3 use zlib's fast matcher: on an 800×500
+    /// chart, level 3 encodes in about 6 ms against 7.5–9 ms for the default (6), for files
+    /// 13–50 % larger (a 10⁶-point loss chart: 15.5 KB instead of 10.2 KB; a 200-point
+    /// scatter: 42 KB instead of 37 KB). Most of the remaining time is libpng's row filtering,
+    /// which no level changes. A fixed level keeps the bytes deterministic.
+    static let pngCompressionLevel: Int32 = 3
+
+    /// The image encoded as PNG (zlib level `pngCompressionLevel`).
     /// - Throws: `PlotError.encodingFailed` when libgd returns no data.
     public func pngData() throws(PlotError) -> Data {
         var size: Int32 = 0
-        guard let bytes = gdImagePngPtr(image, &size), size > 0 else { throw PlotError.encodingFailed }
+        guard let bytes = gdImagePngPtrEx(image, &size, Self.pngCompressionLevel), size > 0 else {
+            throw PlotError.encodingFailed
+        }
         defer { gdFree(bytes) }
         return Data(bytes: bytes, count: Int(size))
     }
@@ -93,7 +102,22 @@ public final class GDCanvas: Canvas {
 
     public func fill(_ rect: CanvasRect, color: RGB) {
         guard let (x0, y0, x1, y1) = pixelBounds(rect) else { return }
-        gdImageFilledRectangle(image, x0, y0, x1, y1, Self.gdColor(color))
+        fillOpaque(x0, y0, x1, y1, Self.gdColor(color))
+    }
+
+    /// What `gdImageFilledRectangle` does with an opaque colour, a row at a time: libgd sets
+    /// the pixels one call each, column by column (400,000 calls for an 800×500 background).
+    /// Alpha blending leaves an opaque colour as it is, so writing it is the same; the clip
+    /// rectangle is honoured as `gdImageSetPixel` does.
+    private func fillOpaque(_ x0: Int32, _ y0: Int32, _ x1: Int32, _ y1: Int32, _ colour: Int32) {
+        let clip = image.pointee
+        let left = max(x0, clip.cx1), right = min(x1, clip.cx2)
+        let top = max(y0, clip.cy1), bottom = min(y1, clip.cy2)
+        guard left <= right, top <= bottom, let rows = image.pointee.tpixels else { return }
+        for y in Int(top)...Int(bottom) {
+            guard let row = rows[y] else { continue }
+            (row + Int(left)).update(repeating: colour, count: Int(right - left) + 1)
+        }
     }
 
     public func stroke(_ rect: CanvasRect, color: RGB) {
@@ -170,8 +194,8 @@ public final class GDCanvas: Canvas {
     }
 
     public func textWidth(_ text: String, size: Double) -> Double {
-        if let fontPath, let box = Self.measure(text, size: size, fontPath: fontPath) {
-            return Double(box.width)
+        if let fontPath, let width = Self.measure(text, size: size, fontPath: fontPath) {
+            return Double(width)
         }
         let font = Self.bitmapFont(size: size)
         return Double(Int(font.pointee.w) * Self.asciiBytes(text).count)
@@ -187,41 +211,60 @@ public final class GDCanvas: Canvas {
 
     // MARK: - Text
 
-    /// Serialises FreeType use: libgd's font cache is shared by all images.
-    private static let freeTypeLock = Mutex<Bool>(false)
+    /// Serialises FreeType use: libgd's font cache is shared by all images. Also holds the
+    /// widths already measured: measuring runs the font's hinting for every glyph, and a
+    /// chart measures each tick label two or three times (layout, then drawing).
+    private static let freeType = Mutex<FreeTypeState>(FreeTypeState())
 
-    private static func withFreeType<R>(_ body: () -> R) -> R {
-        freeTypeLock.withLock { ready in
-            if !ready {
+    private struct FreeTypeState: ~Copyable {
+        var ready = false
+        var widths: [WidthKey: Int32] = [:]
+    }
+
+    private struct WidthKey: Hashable {
+        var text: String, size: Double, fontPath: String
+    }
+
+    /// Widths remembered at most; the table is emptied when full.
+    private static let widthCacheLimit = 4096
+
+    private static func withFreeType<R>(_ body: (inout FreeTypeState) -> R) -> R {
+        freeType.withLock { state in
+            if !state.ready {
                 _ = gdFontCacheSetup()
-                ready = true
+                state.ready = true
             }
-            return body()
+            return body(&state)
         }
     }
 
     private static func points(forPixels size: Double) -> Double { size * 72 / 96 }  // libgd renders at 96 dpi
 
-    private static func measure(_ text: String, size: Double, fontPath: String) -> (width: Int32, error: Bool)? {
-        var box = [Int32](repeating: 0, count: 8)
-        let error = withFreeType {
-            box.withUnsafeMutableBufferPointer { b in
+    /// The width of `text` in pixels, or `nil` when FreeType fails.
+    private static func measure(_ text: String, size: Double, fontPath: String) -> Int32? {
+        let key = WidthKey(text: text, size: size, fontPath: fontPath)
+        return withFreeType { state in
+            if let width = state.widths[key] { return width }
+            var box = [Int32](repeating: 0, count: 8)
+            let error = box.withUnsafeMutableBufferPointer { b in
                 gdImageStringFT(nil, b.baseAddress, 0, fontPath, points(forPixels: size), 0, 0, 0, text)
             }
+            guard error == nil else { return nil }
+            if state.widths.count >= widthCacheLimit { state.widths.removeAll(keepingCapacity: true) }
+            state.widths[key] = box[2] - box[0]
+            return box[2] - box[0]
         }
-        guard error == nil else { return nil }
-        return (box[2] - box[0], false)
     }
 
     /// Draws with FreeType; false when FreeType failed (the caller falls back).
     private func drawTrueType(_ text: String, at p: CanvasPoint, size: Double, color: RGB, anchor: TextAnchor,
                               orientation: TextOrientation, fontPath: String) -> Bool {
-        guard let box = Self.measure(text, size: size, fontPath: fontPath) else {
+        guard let textWidth = Self.measure(text, size: size, fontPath: fontPath) else {
             warnings.append("FreeType could not draw with \(fontPath); text drawn with libgd's built-in bitmap font")
             self.fontPath = nil
             return false
         }
-        let along = Double(box.width) * anchor.horizontalFraction
+        let along = Double(textWidth) * anchor.horizontalFraction
         let across: Double
         switch anchor.vertical {
         case .top: across = Self.ascent * size
@@ -234,7 +277,7 @@ public final class GDCanvas: Canvas {
         case .horizontal: (x, y, angle) = (p.x - along, p.y + across, 0)
         case .vertical: (x, y, angle) = (p.x + across, p.y + along, Double.pi / 2)
         }
-        let error = Self.withFreeType {
+        let error = Self.withFreeType { _ in
             gdImageStringFT(image, nil, Self.gdColor(color), fontPath, Self.points(forPixels: size), angle,
                             coordinate(x), coordinate(y), text)
         }

@@ -19,11 +19,17 @@ struct ChartRenderer {
     /// How far the raw line behind a smoothed one is moved towards white.
     static let rawFade = 0.7
 
-    /// A series checked and mapped to axis space.
-    enum Prepared {
-        case line(x: [Double], y: [Double], raw: [Double]?, color: RGB, width: Double, label: String?)
-        case scatter(x: [Double], y: [Double], color: RGB, radius: Double, edge: RGB?, label: String?)
-        case heat(HeatMap, name: String)
+    /// A series checked, with its points in axis space (worked out as they are drawn).
+    struct Prepared {
+        enum Kind {
+            case line(AxisSeries, raw: AxisSeries?, color: RGB, width: Double, label: String?)
+            case scatter(AxisSeries, color: RGB, radius: Double, edge: RGB?, label: String?)
+            case heat(HeatMap, name: String)
+        }
+        var kind: Kind
+        /// The axis-space extremes of what is drawn (a few values, not the data): the axes
+        /// are fitted to these.
+        var xExtent: [Double], yExtent: [Double]
     }
 
     /// Everything drawn inside the plot, in pixels: used to place the legend and annotations.
@@ -44,10 +50,10 @@ struct ChartRenderer {
         guard !chart.series.isEmpty else { throw PlotError.nothingToPlot }
         var warnings: [String] = []
         let prepared = try prepare(warnings: &warnings)
-        let hasHeatMap = prepared.contains { if case .heat = $0 { true } else { false } }
-        let xRange = try range(axis: chart.xAxis, name: "x", values: prepared.flatMap(xValues)
+        let hasHeatMap = prepared.contains { if case .heat = $0.kind { true } else { false } }
+        let xRange = try range(axis: chart.xAxis, name: "x", values: prepared.flatMap(\.xExtent)
                                   + markerValues(), pad: !hasHeatMap)
-        let yRange = try range(axis: chart.yAxis, name: "y", values: prepared.flatMap(yValues), pad: !hasHeatMap)
+        let yRange = try range(axis: chart.yAxis, name: "y", values: prepared.flatMap(\.yExtent), pad: !hasHeatMap)
 
         let W = Double(canvas.width), H = Double(canvas.height)
         let compact = W < 160 || H < 120
@@ -63,7 +69,7 @@ struct ChartRenderer {
         let left = compact ? 4 : (10 + (chart.yAxis.label != nil ? Self.labelFont * 1.2 + 6 : 0)
             + yLabelWidth + Self.tickGap + Self.tickLength).rounded()
         let colourBar = compact ? nil : prepared.lazy.compactMap { p -> (HeatMap, String)? in
-            if case .heat(let h, let name) = p { (h, name) } else { nil }
+            if case .heat(let h, let name) = p.kind { (h, name) } else { nil }
         }.first
         let colourBarScale = colourBar.map { colourScale(for: $0.0, plotHeight: plotHeight) }
         var right = compact ? 4.0 : 18.0
@@ -89,9 +95,7 @@ struct ChartRenderer {
 
         func px(_ ax: Double) -> Double { plot.minX + plot.width * fraction(ax, xRange) }
         func py(_ ay: Double) -> Double { plot.maxY - plot.height * fraction(ay, yRange) }
-        func map(_ x: [Double], _ y: [Double]) -> [CanvasPoint] {
-            zip(x, y).map { CanvasPoint(x: px($0), y: py($1)) }
-        }
+        func point(_ p: (x: Double, y: Double)) -> CanvasPoint { CanvasPoint(x: px(p.x), y: py(p.y)) }
 
         // Geometry of every series before drawing, so the legend can avoid the data.
         let lineClip = CanvasRect(x: plot.minX - 1, y: plot.minY - 1, width: plot.width + 2, height: plot.height + 2)
@@ -100,27 +104,28 @@ struct ChartRenderer {
         var geometry: [[[CanvasPoint]]] = []
         var rawGeometry: [[[CanvasPoint]]?] = []
         for p in prepared {
-            switch p {
-            case .line(let x, let y, let raw, _, _, _):
+            switch p.kind {
+            case .line(let drawn, let raw, _, _, _):
                 let lines = PolylineBuilder.polylines(
-                    count: y.count, point: { CanvasPoint(x: px(x[$0]), y: py(y[$0])) }, clip: lineClip,
-                    thin: y.count > thinThreshold)
+                    count: drawn.count, point: { point(drawn[$0]) }, clip: lineClip,
+                    thin: drawn.count > thinThreshold)
                 geometry.append(lines)
                 rawGeometry.append(raw.map { r in
                     PolylineBuilder.polylines(
-                        count: r.count, point: { CanvasPoint(x: px(x[$0]), y: py(r[$0])) }, clip: lineClip,
-                        thin: r.count > thinThreshold)
+                        count: r.count, point: { point(r[$0]) }, clip: lineClip, thin: r.count > thinThreshold)
                 })
                 for l in lines { for i in 1..<l.count { footprint.segments.append((l[i - 1], l[i])) } }
-            case .scatter(let x, let y, _, let radius, _, _):
+            case .scatter(let points, _, let radius, _, _):
                 let inside = CanvasRect(x: plot.minX - radius, y: plot.minY - radius,
                                         width: plot.width + 2 * radius, height: plot.height + 2 * radius)
                 var seen = Set<Int64>()
                 var kept: [CanvasPoint] = []
-                for point in map(x, y) where point.x.isFinite && point.y.isFinite && inside.contains(point) {
+                for i in 0..<points.count {
+                    let point = point(points[i])
+                    guard point.x.isFinite && point.y.isFinite && inside.contains(point) else { continue }
                     // Many points on one pixel draw the same disc: keep the first.
                     let key = Int64(point.x.rounded()) * 1_000_003 + Int64(point.y.rounded())
-                    if x.count <= 20_000 || seen.insert(key).inserted { kept.append(point) }
+                    if points.count <= 20_000 || seen.insert(key).inserted { kept.append(point) }
                 }
                 geometry.append([kept])
                 rawGeometry.append(nil)
@@ -149,18 +154,18 @@ struct ChartRenderer {
         // Series: heat maps first, then the others in order.
         canvas.clip(to: plot)
         for p in prepared {
-            if case .heat(let heat, _) = p {
+            if case .heat(let heat, _) = p.kind {
                 drawHeatMap(heat, scale: colourScale(for: heat, plotHeight: plot.height), on: canvas, px: px, py: py)
             }
         }
         for (i, p) in prepared.enumerated() {
-            switch p {
-            case .line(_, _, _, let color, let width, _):
+            switch p.kind {
+            case .line(_, _, let color, let width, _):
                 for raw in rawGeometry[i] ?? [] {
                     canvas.polyline(raw, color: color.blended(with: .white, amount: Self.rawFade), lineWidth: 1)
                 }
                 for line in geometry[i] { canvas.polyline(line, color: color, lineWidth: width) }
-            case .scatter(_, _, let color, let radius, let edge, _):
+            case .scatter(_, let color, let radius, let edge, _):
                 for point in geometry[i].first ?? [] {
                     canvas.circle(center: point, radius: radius, fill: color, edge: edge)
                 }
@@ -319,8 +324,10 @@ struct ChartRenderer {
             guard case .heatMap(let heat) = series else { continue }
             let name = heat.label ?? "heat map \(index + 1)"
             try validate(heat, name: name)
-            result.append(.heat(heat, name: name))
+            result.append(Prepared(kind: .heat(heat, name: name), xExtent: [heat.x.lowerBound, heat.x.upperBound],
+                                   yExtent: [heat.y.lowerBound, heat.y.upperBound]))
         }
+        let xLog = chart.xAxis.scale == .log, yLog = chart.yAxis.scale == .log
         for (index, series) in chart.series.enumerated() {
             switch series {
             case .heatMap:
@@ -328,66 +335,62 @@ struct ChartRenderer {
             case .line(let line):
                 let name = line.label ?? "line \(index + 1)"
                 guard !line.y.isEmpty else { throw PlotError.emptySeries(name: name) }
-                let x = line.x ?? line.y.indices.map(Double.init)
-                guard x.count == line.y.count else {
+                if let x = line.x, x.count != line.y.count {
                     throw PlotError.lengthMismatch(name: name, xCount: x.count, yCount: line.y.count)
                 }
                 if let alpha = line.smoothing, !(alpha >= 0 && alpha < 1) {
                     throw PlotError.invalidSmoothing(name: name, alpha: alpha)
                 }
-                let (ax, ay) = try toAxisSpace(x: x, y: line.y, name: name, warnings: &warnings)
-                var raw: [Double]? = nil
-                var drawn = ay
+                let points = AxisSeries(x: line.x, y: line.y, xLog: xLog, yLog: yLog)
+                let summary = try check(points, name: name, warnings: &warnings)
+                var drawn = (points: points, y: summary.y)
+                var raw: AxisSeries? = nil
                 if let alpha = line.smoothing {
                     // Smooth the data values (not their logarithms); dropped points stay gaps.
-                    let kept = ay.map { $0.isFinite ? 1.0 : .nan }
-                    let values = zip(line.y, kept).map { $0 * $1 }
-                    let smooth = LineSeries.exponentialMovingAverage(values, alpha: alpha)
-                    drawn = smooth.map { axisValue($0, chart.yAxis.scale) }
-                    raw = ay
+                    let values = (0..<points.count).map { points.isKept($0) ? line.y[$0] : .nan }
+                    let smooth = AxisSeries(x: line.x, y: LineSeries.exponentialMovingAverage(values, alpha: alpha),
+                                            xLog: xLog, yLog: yLog)
+                    drawn = (smooth, smooth.summary().y)
+                    raw = points
                 }
-                result.append(.line(x: ax, y: drawn, raw: raw, color: nextColour(line.color),
-                                    width: line.lineWidth, label: line.label))
+                // The raw line, when there is one, counts towards the y range too.
+                result.append(Prepared(
+                    kind: .line(drawn.points, raw: raw, color: nextColour(line.color), width: line.lineWidth,
+                                label: line.label),
+                    xExtent: [summary.x.lo, summary.x.hi],
+                    yExtent: [drawn.y.lo, drawn.y.hi] + (raw != nil ? [summary.y.lo, summary.y.hi] : [])))
             case .scatter(let scatter):
                 let name = scatter.label ?? "scatter \(index + 1)"
                 guard !scatter.y.isEmpty || !scatter.x.isEmpty else { throw PlotError.emptySeries(name: name) }
                 guard scatter.x.count == scatter.y.count else {
                     throw PlotError.lengthMismatch(name: name, xCount: scatter.x.count, yCount: scatter.y.count)
                 }
-                let (ax, ay) = try toAxisSpace(x: scatter.x, y: scatter.y, name: name, warnings: &warnings)
-                result.append(.scatter(x: ax, y: ay, color: nextColour(scatter.color), radius: scatter.radius,
-                                       edge: scatter.edgeColor, label: scatter.label))
+                let points = AxisSeries(x: scatter.x, y: scatter.y, xLog: xLog, yLog: yLog)
+                let summary = try check(points, name: name, warnings: &warnings)
+                result.append(Prepared(
+                    kind: .scatter(points, color: nextColour(scatter.color), radius: scatter.radius,
+                                   edge: scatter.edgeColor, label: scatter.label),
+                    xExtent: [summary.x.lo, summary.x.hi], yExtent: [summary.y.lo, summary.y.hi]))
             }
         }
         return result
     }
 
-    /// Maps a series to axis space; points with a non-finite coordinate become NaN gaps and
-    /// points ≤ 0 on a log axis are dropped (NaN) and counted in `warnings`.
-    private func toAxisSpace(x: [Double], y: [Double], name: String, warnings: inout [String])
-        throws(PlotError) -> ([Double], [Double])
+    /// One pass over a series: throws when nothing can be drawn, adds a warning for the
+    /// points ≤ 0 left out of a log axis, and returns the extent of the rest.
+    private func check(_ points: AxisSeries, name: String, warnings: inout [String])
+        throws(PlotError) -> AxisSeries.Summary
     {
-        var ax = [Double](repeating: .nan, count: x.count), ay = ax
-        var finite = 0, dropped = (x: 0, y: 0)
-        let xLog = chart.xAxis.scale == .log, yLog = chart.yAxis.scale == .log
-        for i in x.indices {
-            let vx = x[i], vy = y[i]
-            guard vx.isFinite, vy.isFinite else { continue }
-            finite += 1
-            if xLog && vx <= 0 { dropped.x += 1; continue }
-            if yLog && vy <= 0 { dropped.y += 1; continue }
-            ax[i] = xLog ? log10(vx) : vx
-            ay[i] = yLog ? log10(vy) : vy
+        let summary = points.summary()
+        guard summary.finite > 0 else { throw PlotError.noFiniteValues(name: name) }
+        if summary.droppedX + summary.droppedY == summary.finite {
+            throw PlotError.nothingPositiveOnLogAxis(name: name, axis: summary.droppedX > 0 ? "x" : "y")
         }
-        guard finite > 0 else { throw PlotError.noFiniteValues(name: name) }
-        if dropped.x + dropped.y == finite {
-            throw PlotError.nothingPositiveOnLogAxis(name: name, axis: dropped.x > 0 ? "x" : "y")
-        }
-        for (count, axis) in [(dropped.x, "x"), (dropped.y, "y")] where count > 0 {
+        for (count, axis) in [(summary.droppedX, "x"), (summary.droppedY, "y")] where count > 0 {
             warnings.append("series \"\(name)\": \(count) point\(count == 1 ? "" : "s") with \(axis) ≤ 0 "
                 + "left out of the log-scale \(axis) axis")
         }
-        return (ax, ay)
+        return summary
     }
 
     private func validate(_ heat: HeatMap, name: String) throws(PlotError) {
@@ -407,23 +410,6 @@ struct ChartRenderer {
         if chart.xAxis.scale == .log || chart.yAxis.scale == .log { throw PlotError.heatMapOnLogAxis(name: name) }
         guard heat.values.contains(where: { $0.contains(where: \.isFinite) }) else {
             throw PlotError.noFiniteValues(name: name)
-        }
-    }
-
-    private func xValues(_ p: Prepared) -> [Double] {
-        switch p {
-        case .line(let x, _, _, _, _, _), .scatter(let x, _, _, _, _, _): x
-        case .heat(let h, _): [h.x.lowerBound, h.x.upperBound]
-        }
-    }
-
-    private func yValues(_ p: Prepared) -> [Double] {
-        switch p {
-        case .line(let x, let y, let raw, _, _, _):
-            // Only points whose x is usable count towards the y range.
-            zip(x, y).compactMap { $0.isFinite ? $1 : nil } + (raw ?? [])
-        case .scatter(let x, let y, _, _, _, _): zip(x, y).compactMap { $0.isFinite ? $1 : nil }
-        case .heat(let h, _): [h.y.lowerBound, h.y.upperBound]
         }
     }
 
@@ -508,10 +494,10 @@ struct ChartRenderer {
     }
 
     private func legendEntry(_ p: Prepared) -> LegendEntry? {
-        switch p {
-        case .line(_, _, _, let color, let width, let label?) where !label.isEmpty:
+        switch p.kind {
+        case .line(_, _, let color, let width, let label?) where !label.isEmpty:
             LegendEntry(label: label, color: color, kind: .line(width: width))
-        case .scatter(_, _, let color, let radius, let edge, let label?) where !label.isEmpty:
+        case .scatter(_, let color, let radius, let edge, let label?) where !label.isEmpty:
             LegendEntry(label: label, color: color, kind: .marker(radius: radius, edge: edge))
         default:
             nil

@@ -13,7 +13,9 @@ enum PolylineBuilder {
     }
 
     /// The same, reading point `i` from `point(i)` as it goes, so a long series is never
-    /// materialised as a whole array of canvas points.
+    /// materialised as a whole array of canvas points. `point` may be asked for the same
+    /// `i` more than once (a thinned column's picks are read again when the column ends)
+    /// and must give the same point each time.
     @inline(__always)
     static func polylines(
         count: Int, point: (Int) -> CanvasPoint, clip: CanvasRect, thin: Bool
@@ -21,52 +23,61 @@ enum PolylineBuilder {
         var runs: [[CanvasPoint]] = []
         var run: [CanvasPoint] = []
 
-        // The current column group when thinning: its first, lowest, highest and last
-        // points and their positions in the series (to keep them in order).
+        // The current column group when thinning: the positions of its first, lowest,
+        // highest and last points, and the lowest and highest y. Only positions are kept in
+        // the loop over every point; the four points are read again when the group ends.
         var column = Int.min
         var grouping = false
-        var first = (0, CanvasPoint(x: 0, y: 0)), lowest = first, highest = first, last = first
+        var first = 0, lowest = 0, highest = 0, last = 0
+        var lowY = 0.0, highY = 0.0
 
         for i in 0..<count {
             let p = point(i)
             guard p.x.isFinite, p.y.isFinite else {
-                if grouping { appendGroup(&run, first, lowest, highest, last); grouping = false }
+                if grouping { appendGroup(&run, first, lowest, highest, last, point); grouping = false }
                 if !run.isEmpty { runs.append(run); run = [] }
                 continue
             }
             if thin {
-                let c = Int(min(max(p.x, -1e9), 1e9).rounded(.down))
+                let c = pixelColumn(p.x)
                 if grouping && c == column {
-                    if p.y < lowest.1.y { lowest = (i, p) }
-                    if p.y > highest.1.y { highest = (i, p) }
-                    last = (i, p)
+                    if p.y < lowY { (lowest, lowY) = (i, p.y) }
+                    if p.y > highY { (highest, highY) = (i, p.y) }
+                    last = i
                 } else {
-                    if grouping { appendGroup(&run, first, lowest, highest, last) }
+                    if grouping { appendGroup(&run, first, lowest, highest, last, point) }
                     column = c
-                    first = (i, p)
-                    (lowest, highest, last) = (first, first, first)
+                    (first, lowest, highest, last) = (i, i, i, i)
+                    (lowY, highY) = (p.y, p.y)
                     grouping = true
                 }
             } else {
                 run.append(p)
             }
         }
-        if grouping { appendGroup(&run, first, lowest, highest, last) }
+        if grouping { appendGroup(&run, first, lowest, highest, last, point) }
         if !run.isEmpty { runs.append(run) }
         return runs.flatMap { clipped($0, to: clip) }
     }
 
-    /// Appends a column group's distinct picks in their original order.
+    /// ⌊x⌋ as an integer, x clamped to ±10⁹ (without a call into libm).
+    @inline(__always)
+    private static func pixelColumn(_ x: Double) -> Int {
+        let clamped = min(max(x, -1e9), 1e9)
+        let c = Int(clamped)
+        return Double(c) > clamped ? c - 1 : c
+    }
+
+    /// Appends a column group's distinct picks in their original order. `first` and `last`
+    /// bound the group, so only the lowest and highest need ordering.
     @inline(__always)
     private static func appendGroup(
-        _ run: inout [CanvasPoint], _ a: (Int, CanvasPoint), _ b: (Int, CanvasPoint), _ c: (Int, CanvasPoint),
-        _ d: (Int, CanvasPoint)
+        _ run: inout [CanvasPoint], _ first: Int, _ lowest: Int, _ highest: Int, _ last: Int,
+        _ point: (Int) -> CanvasPoint
     ) {
-        var picks = [a, b, c, d]
-        picks.sort { $0.0 < $1.0 }
         var previous = -1
-        for (index, p) in picks where index != previous {
-            run.append(p)
+        for index in [first, min(lowest, highest), max(lowest, highest), last] where index != previous {
+            run.append(point(index))
             previous = index
         }
     }
