@@ -33,8 +33,13 @@ public final class Affine: UnaryLayer {
             bias: .zeros([outFeatures]))
     }
 
+    // The passes below read each parameter once into a local (`W.value`, `b.value`) and
+    // write each gradient through one in-place access: reading a class's stored property
+    // inside a closure costs a retain, a release and an exclusivity check every time.
+
     public func forward(_ x: Tensor) throws(LayerError) -> Tensor {
-        let (inCount, out) = (inFeatures, outFeatures)
+        let weight = W.value, bias = b.value
+        let (inCount, out) = (weight.shape[0], weight.shape[1])
         guard x.rank == 2, x.shape[1] == inCount else {
             throw .shapeMismatch(layer: kindName, expected: "x of shape [N, \(inCount)]", actual: [x.shape])
         }
@@ -43,8 +48,8 @@ public final class Affine: UnaryLayer {
         let small = n * inCount * out < Tensor.blasThreshold
         return outputs.fill(rows: n, columns: out) { y in
             x.data.withUnsafeBufferPointer { px in
-                W.value.data.withUnsafeBufferPointer { pw in
-                    b.value.data.withUnsafeBufferPointer { pb in
+                weight.data.withUnsafeBufferPointer { pw in
+                    bias.data.withUnsafeBufferPointer { pb in
                         if small {  // one C pass: bias and product together
                             slope_affine_forward(n, inCount, out, px.baseAddress, pw.baseAddress, pb.baseAddress, y.baseAddress)
                             return
@@ -62,9 +67,10 @@ public final class Affine: UnaryLayer {
 
     public func backwardInput(_ dout: Tensor) throws(LayerError) -> Tensor {
         let x = try cached(x)
-        let (n, inCount, out) = (x.shape[0], inFeatures, outFeatures)
+        let weight = W.value
+        let (n, inCount, out) = (x.shape[0], weight.shape[0], weight.shape[1])
         try requireUpstream(dout, rows: n, columns: out)
-        if n * inCount * out < Tensor.blasThreshold { return smallBackward(x, dout) }
+        if n * inCount * out < Tensor.blasThreshold { return smallBackward(x, weight, dout) }
         dout.data.withUnsafeBufferPointer { d in
             x.data.withUnsafeBufferPointer { px in
                 W.gradient.data.withUnsafeMutableBufferPointer { dW in
@@ -79,7 +85,7 @@ public final class Affine: UnaryLayer {
         }
         return inputGradients.fill(rows: n, columns: inCount) { dx in
             dout.data.withUnsafeBufferPointer { d in
-                W.value.data.withUnsafeBufferPointer { pw in
+                weight.data.withUnsafeBufferPointer { pw in
                     Tensor.gemm(
                         m: n, n: inCount, k: out, a: d.baseAddress!, lda: out, transposeA: false,
                         b: pw.baseAddress!, ldb: out, transposeB: true, c: dx.baseAddress!, accumulate: false)
@@ -89,12 +95,12 @@ public final class Affine: UnaryLayer {
     }
 
     /// The backward for operands below `Tensor.blasThreshold`: one C pass over the batch.
-    private func smallBackward(_ x: Tensor, _ dout: Tensor) -> Tensor {
-        let (n, inCount, out) = (x.shape[0], inFeatures, outFeatures)
+    private func smallBackward(_ x: Tensor, _ weight: Tensor, _ dout: Tensor) -> Tensor {
+        let (n, inCount, out) = (x.shape[0], weight.shape[0], weight.shape[1])
         return inputGradients.fill(rows: n, columns: inCount) { dx in
             dout.data.withUnsafeBufferPointer { d in
                 x.data.withUnsafeBufferPointer { px in
-                    W.value.data.withUnsafeBufferPointer { pw in
+                    weight.data.withUnsafeBufferPointer { pw in
                         W.gradient.data.withUnsafeMutableBufferPointer { dW in
                             b.gradient.data.withUnsafeMutableBufferPointer { db in
                                 slope_affine_backward(
