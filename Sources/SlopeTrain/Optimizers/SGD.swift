@@ -13,7 +13,8 @@ public final class SGD: Optimizer {
 
     public func step(_ parameters: [Parameter]) {
         let lr = learningRate
-        for p in parameters {
+        for index in parameters.indices {  // by index: borrows each parameter, no retain
+            let p = parameters[index]
             p.gradient.data.withUnsafeBufferPointer { g in
                 p.value.data.withUnsafeMutableBufferPointer { x in
                     for i in x.indices { x[i] -= lr * g[i] }
