@@ -157,6 +157,7 @@ void slope_affine_backward(size_t n, size_t in, size_t out,
     if (out == 1) {
         // dW[p] += Σₙ doutₙ·xₙₚ and db += Σₙ doutₙ, in one pass
         add_weighted_rows(n, in, dout, 1, NULL, 0, x, in, dw, NULL, db);
+        if (dx == NULL) return;
         size_t p = 0;  // dx[i, p] = doutᵢ·W[p], eight inputs at a time over every row
         for (; p + BLOCK <= in; p += BLOCK)
             for (size_t i = 0; i < n; i++)
@@ -175,6 +176,7 @@ void slope_affine_backward(size_t n, size_t in, size_t out,
             add_weighted_rows(n, out, x + p, in, x + p + 1, in, dout, out, dw + p * out, dw + (p + 1) * out, NULL);
         if (p < in) add_weighted_rows(n, out, x + p, in, NULL, 0, dout, out, dw + p * out, NULL, NULL);
     }
+    if (dx == NULL) return;
     for (size_t i = 0; i < n; i++)
         for (size_t p = 0; p < in; p++) {
             double sum = 0;

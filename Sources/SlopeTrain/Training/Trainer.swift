@@ -150,7 +150,9 @@ public final class Trainer {
             for i in stages.indices { value = try stages[i].forward(value) }
             let loss = try lossLayer.forward(value, batch.y)
             var gradient = try lossLayer.backward()
-            for i in stages.indices.reversed() { gradient = try stages[i].backward(gradient) }
+            // The first layer's input gradient is not used: only its parameter gradients.
+            for i in stages.indices.dropFirst().reversed() { gradient = try stages[i].backward(gradient) }
+            if let first = stages.first { try first.backwardParameters(gradient) }
             if loss.isFinite && parameters.indices.allSatisfy({ parameters[$0].gradientIsFinite }) { return loss }
         } catch {
             throw .layer(error, epoch: epoch)
@@ -310,6 +312,14 @@ enum Stage {
         switch self {
         case .unary(let layer): try layer.backwardInput(upstream)
         case .general(let layer): try layer.backward(upstream)[0]
+        }
+    }
+
+    /// Accumulates the parameter gradients; the input gradient may not be computed.
+    func backwardParameters(_ upstream: Tensor) throws(LayerError) {
+        switch self {
+        case .unary(let layer): try layer.backwardParameters(upstream)
+        case .general(let layer): _ = try layer.backward(upstream)
         }
     }
 }
