@@ -91,11 +91,13 @@ public final class MSE: LossLayer {
         let d = differences.fill(shape: y.shape) { d in
             y.data.withUnsafeBufferPointer { py in
                 t.data.withUnsafeBufferPointer { pt in
+                    var total = 0.0  // a local: `sum` lives in memory the stores to d might alias
                     for i in 0..<d.count {
                         let di = py[i] - pt[i]
                         d[i] = di
-                        sum += di * di
+                        total += di * di
                     }
+                    sum = total
                 }
             }
         }
