@@ -28,6 +28,27 @@ import Testing
         #expect(layer.parameter(named: "b") === layer.b)
     }
 
+    /// backwardParameters adds exactly what backwardInput adds, in both the C and the BLAS
+    /// path, and changes neither the upstream gradient nor the cached input.
+    @Test(arguments: [(2, 3, 2), (90, 1, 25), (90, 25, 1), (40, 35, 30)])
+    func backwardParametersAddsWhatBackwardInputAdds(n: Int, inCount: Int, out: Int) throws {
+        var g = SeededGenerator(seed: 11)
+        let full = Affine(inFeatures: inCount, outFeatures: out, using: &g)
+        full.b.value = .uniform([out], using: &g)
+        let only = Affine(weight: full.W.value, bias: full.b.value)
+        let x = Tensor.uniform([n, inCount], using: &g), dout = Tensor.uniform([n, out], using: &g)
+        let (xCopy, doutCopy) = (x, dout)
+        for layer in [full, only] { _ = try layer.forward(x) }
+        for _ in 0..<2 {  // twice: both accumulate
+            _ = try full.backwardInput(dout)
+            try only.backwardParameters(dout)
+        }
+        #expect(only.W.gradient == full.W.gradient)
+        #expect(only.b.gradient == full.b.gradient)
+        #expect(x == xCopy && dout == doutCopy)
+        #expect(try only.backwardInput(dout) == full.backwardInput(dout))  // the input gradient is still right
+    }
+
     @Test func aBatchLargeEnoughForBLASMatchesTheLoops() throws {
         // N·in·out = 40·35·30 = 42,000 ≥ blasThreshold: forward and both products go through dgemm.
         var g = SeededGenerator(seed: 3)

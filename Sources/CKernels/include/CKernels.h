@@ -31,7 +31,8 @@ void slope_affine_forward(size_t n, size_t in, size_t out,
 
 /// The dense layer's backward for small operands, one pass over the batch:
 /// dw `[in, out]` += xᵀ·dout, db `[out]` += Σₙ doutₙ (both accumulate), and
-/// dx `[n, in]` = dout·wᵀ (overwritten). Row-major; no output may overlap another buffer.
+/// dx `[n, in]` = dout·wᵀ (overwritten; not computed when dx is NULL). Row-major; no output
+/// may overlap another buffer.
 void slope_affine_backward(size_t n, size_t in, size_t out,
                            const double *x, const double *w, const double *dout,
                            double *dw, double *db, double *dx);

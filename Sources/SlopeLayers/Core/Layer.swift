@@ -62,9 +62,17 @@ extension Layer {
 public protocol UnaryLayer: Layer {
     func forward(_ x: Tensor) throws(LayerError) -> Tensor
     func backwardInput(_ upstream: Tensor) throws(LayerError) -> Tensor
+    /// The parameter half of `backwardInput`: adds ∂L/∂θ into every parameter's gradient
+    /// exactly as `backwardInput` does, and may skip computing ∂L/∂x — for a network's
+    /// first layer, whose input gradient nobody reads. Defaults to `backwardInput`.
+    func backwardParameters(_ upstream: Tensor) throws(LayerError)
 }
 
 extension UnaryLayer {
+    public func backwardParameters(_ upstream: Tensor) throws(LayerError) {
+        _ = try backwardInput(upstream)
+    }
+
     public func forward(_ inputs: [Tensor]) throws(LayerError) -> Tensor {
         try requireArity(inputs)
         return try forward(inputs[0])

@@ -33,8 +33,13 @@ public final class Affine: UnaryLayer {
             bias: .zeros([outFeatures]))
     }
 
+    // The passes below read each parameter once into a local (`W.value`, `b.value`) and
+    // write each gradient through one in-place access: reading a class's stored property
+    // inside a closure costs a retain, a release and an exclusivity check every time.
+
     public func forward(_ x: Tensor) throws(LayerError) -> Tensor {
-        let (inCount, out) = (inFeatures, outFeatures)
+        let weight = W.value, bias = b.value
+        let (inCount, out) = (weight.shape[0], weight.shape[1])
         guard x.rank == 2, x.shape[1] == inCount else {
             throw .shapeMismatch(layer: kindName, expected: "x of shape [N, \(inCount)]", actual: [x.shape])
         }
@@ -43,8 +48,8 @@ public final class Affine: UnaryLayer {
         let small = n * inCount * out < Tensor.blasThreshold
         return outputs.fill(rows: n, columns: out) { y in
             x.data.withUnsafeBufferPointer { px in
-                W.value.data.withUnsafeBufferPointer { pw in
-                    b.value.data.withUnsafeBufferPointer { pb in
+                weight.data.withUnsafeBufferPointer { pw in
+                    bias.data.withUnsafeBufferPointer { pb in
                         if small {  // one C pass: bias and product together
                             slope_affine_forward(n, inCount, out, px.baseAddress, pw.baseAddress, pb.baseAddress, y.baseAddress)
                             return
@@ -62,9 +67,40 @@ public final class Affine: UnaryLayer {
 
     public func backwardInput(_ dout: Tensor) throws(LayerError) -> Tensor {
         let x = try cached(x)
-        let (n, inCount, out) = (x.shape[0], inFeatures, outFeatures)
+        let weight = W.value
+        let (n, inCount, out) = (x.shape[0], weight.shape[0], weight.shape[1])
         try requireUpstream(dout, rows: n, columns: out)
-        if n * inCount * out < Tensor.blasThreshold { return smallBackward(x, dout) }
+        if n * inCount * out < Tensor.blasThreshold {
+            return inputGradients.fill(rows: n, columns: inCount) { dx in smallBackward(x, weight, dout, dx) }
+        }
+        accumulateParameterGradients(x, dout)
+        return inputGradients.fill(rows: n, columns: inCount) { dx in
+            dout.data.withUnsafeBufferPointer { d in
+                weight.data.withUnsafeBufferPointer { pw in
+                    Tensor.gemm(
+                        m: n, n: inCount, k: out, a: d.baseAddress!, lda: out, transposeA: false,
+                        b: pw.baseAddress!, ldb: out, transposeB: true, c: dx.baseAddress!, accumulate: false)
+                }
+            }
+        }
+    }
+
+    /// ∂L/∂W += xᵀ·dout and ∂L/∂b += Σₙ doutₙ, as `backwardInput` adds them, without ∂L/∂x.
+    public func backwardParameters(_ dout: Tensor) throws(LayerError) {
+        let x = try cached(x)
+        let weight = W.value
+        let (n, inCount, out) = (x.shape[0], weight.shape[0], weight.shape[1])
+        try requireUpstream(dout, rows: n, columns: out)
+        if n * inCount * out < Tensor.blasThreshold {
+            smallBackward(x, weight, dout, nil)
+        } else {
+            accumulateParameterGradients(x, dout)
+        }
+    }
+
+    /// ∂L/∂W += xᵀ·dout (BLAS above the threshold), ∂L/∂b += Σₙ doutₙ.
+    private func accumulateParameterGradients(_ x: Tensor, _ dout: Tensor) {
+        let (n, inCount, out) = (x.shape[0], x.shape[1], dout.shape[1])
         dout.data.withUnsafeBufferPointer { d in
             x.data.withUnsafeBufferPointer { px in
                 W.gradient.data.withUnsafeMutableBufferPointer { dW in
@@ -77,30 +113,20 @@ public final class Affine: UnaryLayer {
                 for i in 0..<n { for j in 0..<out { db[j] += d[i * out + j] } }
             }
         }
-        return inputGradients.fill(rows: n, columns: inCount) { dx in
-            dout.data.withUnsafeBufferPointer { d in
-                W.value.data.withUnsafeBufferPointer { pw in
-                    Tensor.gemm(
-                        m: n, n: inCount, k: out, a: d.baseAddress!, lda: out, transposeA: false,
-                        b: pw.baseAddress!, ldb: out, transposeB: true, c: dx.baseAddress!, accumulate: false)
-                }
-            }
-        }
     }
 
-    /// The backward for operands below `Tensor.blasThreshold`: one C pass over the batch.
-    private func smallBackward(_ x: Tensor, _ dout: Tensor) -> Tensor {
-        let (n, inCount, out) = (x.shape[0], inFeatures, outFeatures)
-        return inputGradients.fill(rows: n, columns: inCount) { dx in
-            dout.data.withUnsafeBufferPointer { d in
-                x.data.withUnsafeBufferPointer { px in
-                    W.value.data.withUnsafeBufferPointer { pw in
-                        W.gradient.data.withUnsafeMutableBufferPointer { dW in
-                            b.gradient.data.withUnsafeMutableBufferPointer { db in
-                                slope_affine_backward(
-                                    n, inCount, out, px.baseAddress, pw.baseAddress, d.baseAddress,
-                                    dW.baseAddress, db.baseAddress, dx.baseAddress)
-                            }
+    /// The backward for operands below `Tensor.blasThreshold`: one C pass over the batch,
+    /// writing ∂L/∂x into `dx` unless it is nil.
+    private func smallBackward(_ x: Tensor, _ weight: Tensor, _ dout: Tensor, _ dx: UnsafeMutableBufferPointer<Double>?) {
+        let (n, inCount, out) = (x.shape[0], weight.shape[0], weight.shape[1])
+        dout.data.withUnsafeBufferPointer { d in
+            x.data.withUnsafeBufferPointer { px in
+                weight.data.withUnsafeBufferPointer { pw in
+                    W.gradient.data.withUnsafeMutableBufferPointer { dW in
+                        b.gradient.data.withUnsafeMutableBufferPointer { db in
+                            slope_affine_backward(
+                                n, inCount, out, px.baseAddress, pw.baseAddress, d.baseAddress,
+                                dW.baseAddress, db.baseAddress, dx?.baseAddress)
                         }
                     }
                 }

@@ -87,15 +87,22 @@ public final class MSE: LossLayer {
         guard t.shape == y.shape, y.count > 0 else {
             throw .shapeMismatch(layer: kindName, expected: "non-empty prediction and target of equal shape", actual: [y.shape, t.shape])
         }
+        var sum = 0.0  // Σ dᵢ², added in order as `d.dot(d)` would, in the same pass
         let d = differences.fill(shape: y.shape) { d in
             y.data.withUnsafeBufferPointer { py in
                 t.data.withUnsafeBufferPointer { pt in
-                    for i in 0..<d.count { d[i] = py[i] - pt[i] }
+                    var total = 0.0  // a local: `sum` lives in memory the stores to d might alias
+                    for i in 0..<d.count {
+                        let di = py[i] - pt[i]
+                        d[i] = di
+                        total += di * di
+                    }
+                    sum = total
                 }
             }
         }
         difference = d
-        return d.dot(d) / Double(d.count)
+        return sum / Double(d.count)
     }
 
     public func backward() throws(LayerError) -> Tensor {

@@ -13,8 +13,12 @@ public final class SGD: Optimizer {
 
     public func step(_ parameters: [Parameter]) {
         let lr = learningRate
-        for p in parameters {
-            p.gradient.data.withUnsafeBufferPointer { g in
+        for index in parameters.indices {  // by index: borrows each parameter, no retain
+            let p = parameters[index]
+            // Both buffers through in-place (mutating) accesses: a read access to a class's
+            // stored property copies the array out (a retain and a release). The gradient
+            // is only read; were it shared, copy-on-write would copy it first, unchanged.
+            p.gradient.data.withUnsafeMutableBufferPointer { g in
                 p.value.data.withUnsafeMutableBufferPointer { x in
                     for i in x.indices { x[i] -= lr * g[i] }
                 }

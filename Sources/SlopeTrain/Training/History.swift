@@ -14,7 +14,56 @@ public struct History: Sendable, Equatable {
     public var stepLoss: [Double] = []
     public var epochLoss: [Double] = []
     /// One row per epoch, one column per `gradientNormNames` entry.
-    public var gradientNorms: [[Double]] = []
+    ///
+    /// Stored flat (`gradientNormValues`, rows end to end) so that recording a row
+    /// allocates nothing; this view builds the rows on each read, so per-row access in a
+    /// loop should use `gradientNorms(at:)` instead.
+    public var gradientNorms: [[Double]] {
+        get { gradientNormRowEnds.indices.map { Array(gradientNorms(at: $0)) } }
+        set {
+            gradientNormValues = newValue.flatMap { $0 }
+            var end = 0
+            gradientNormRowEnds = newValue.map { row in
+                end += row.count
+                return end
+            }
+        }
+    }
+    /// Every row of `gradientNorms`, end to end.
+    public private(set) var gradientNormValues: [Double] = []
+    /// Where each row of `gradientNorms` ends in `gradientNormValues`.
+    private var gradientNormRowEnds: [Int] = []
+
+    /// The number of rows of `gradientNorms`.
+    public var gradientNormRowCount: Int { gradientNormRowEnds.count }
+
+    /// Row `row` of `gradientNorms`, without building the other rows.
+    public func gradientNorms(at row: Int) -> ArraySlice<Double> {
+        gradientNormValues[(row == 0 ? 0 : gradientNormRowEnds[row - 1])..<gradientNormRowEnds[row]]
+    }
+
+    /// The last row of `gradientNorms`, or `[]` before any.
+    public var lastGradientNorms: [Double] {
+        gradientNormRowEnds.isEmpty ? [] : Array(gradientNorms(at: gradientNormRowEnds.count - 1))
+    }
+
+    /// Appends a row to `gradientNorms`.
+    public mutating func appendGradientNorms(_ row: [Double]) {
+        gradientNormValues.append(contentsOf: row)
+        gradientNormRowEnds.append(gradientNormValues.count)
+    }
+
+    /// Appends a row of `count` norms, `norm(i)` for each column i (allocates nothing once reserved).
+    mutating func appendGradientNormRow(count: Int, _ norm: (Int) -> Double) {
+        for i in 0..<count { gradientNormValues.append(norm(i)) }
+        gradientNormRowEnds.append(gradientNormValues.count)
+    }
+
+    /// Reserves room for `rows` more rows of `columns` norms.
+    mutating func reserveGradientNormRows(_ rows: Int, columns: Int) {
+        gradientNormValues.reserveCapacity(gradientNormValues.count + rows * columns)
+        gradientNormRowEnds.reserveCapacity(gradientNormRowEnds.count + rows)
+    }
 
     public init(parameterNames: [String], firstEpoch: Int = 1) {
         gradientNormNames = parameterNames.map { "gradnorm.\($0)" }
@@ -33,8 +82,8 @@ public struct History: Sendable, Equatable {
         text.reserveCapacity(epochLoss.count * 24 * (2 + gradientNormNames.count))
         for (index, loss) in epochLoss.enumerated() {
             text += "\(epoch(at: index)),\(loss)"
-            if index < gradientNorms.count {
-                for norm in gradientNorms[index] { text += ",\(norm)" }
+            if index < gradientNormRowCount {
+                for norm in gradientNorms(at: index) { text += ",\(norm)" }
             }
             text += "\n"
         }

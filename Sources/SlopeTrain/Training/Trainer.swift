@@ -75,17 +75,18 @@ public final class Trainer {
         let keepsSnapshots = checkpointPath != nil || stopFlag != nil
         history.stepLoss.reserveCapacity(history.stepLoss.count + max(0, total - epoch) * loader.batchSizes.count)
         history.epochLoss.reserveCapacity(history.epochLoss.count + max(0, total - epoch))
+        history.reserveGradientNormRows(max(0, total - epoch), columns: parameters.count)
         progress?.update(epoch: epoch, loss: history.finalLoss ?? .nan)
         while epoch < total {
             let snapshot = keepsSnapshots ? Snapshot(self) : nil
             let batches = loader.nextEpoch()
             let current = epoch + 1
             var lastLoss = Double.nan
-            for (index, batch) in batches.enumerated() {
+            for index in batches.indices {
                 step += 1
                 let loss: Double
                 do throws(TrainingError) {
-                    loss = try runStep(batch, epoch: current, checked: checkEveryLayer)
+                    loss = try runStep(batches[index], epoch: current, checked: checkEveryLayer)
                 } catch {
                     if case .nonFinite(var report) = error, let snapshot {
                         snapshot.restore(into: self)
@@ -96,7 +97,7 @@ public final class Trainer {
                 }
                 lastLoss = loss
                 let isLast = index == batches.count - 1
-                if isLast { history.gradientNorms.append(parameters.map { $0.gradient.norm }) }
+                if isLast { recordGradientNorms() }
                 optimizer.step(parameters)
                 if recordsStepLoss { history.stepLoss.append(loss) }
                 onStep?(StepReport(epoch: current, step: step, batch: index, loss: loss))
@@ -107,12 +108,19 @@ public final class Trainer {
             }
             epoch = current
             history.epochLoss.append(lastLoss)
-            onEpoch?(EpochReport(epoch: epoch, loss: lastLoss, gradientNorms: history.gradientNorms.last ?? []))
+            onEpoch?(EpochReport(epoch: epoch, loss: lastLoss, gradientNorms: history.lastGradientNorms))
             progress?.update(epoch: epoch, loss: lastLoss)
             if let every = checkpointEvery, every > 0, epoch % every == 0, epoch < total { _ = try saveIfConfigured() }
             if stopFlag?.isStopRequested == true { return try stop(.stopped) }
         }
         return try stop(.finished)
+    }
+
+    /// Appends this step's gradient norms as the epoch's row (no allocation: the history
+    /// keeps them in one flat, reserved array).
+    private func recordGradientNorms() {
+        let parameters = self.parameters
+        history.appendGradientNormRow(count: parameters.count) { parameters[$0].gradientNorm }
     }
 
     private func stop(_ reason: TrainingOutcome.Reason) throws(TrainingError) -> TrainingOutcome {
@@ -128,22 +136,29 @@ public final class Trainer {
     }
 
     /// One step's forward and backward; returns the loss. Does not update parameters.
+    ///
+    /// The loops run over indices of the trainer's own arrays (`parameters`, `stages`):
+    /// a `for … in` loop copies each element out (a retain and a release per element and
+    /// step), an index borrows it in place.
     private func runStep(_ batch: (x: Tensor, y: Tensor), epoch: Int, checked: Bool) throws(TrainingError) -> Double {
-        for parameter in parameters { parameter.zeroGradient() }
-        for dropout in dropouts { dropout.resample() }
+        let parameters = self.parameters, stages = self.stages
+        for i in parameters.indices { parameters[i].zeroGradient() }
+        for i in dropouts.indices { dropouts[i].resample() }
         if checked { return try checkedStep(batch, epoch: epoch) }
         do throws(LayerError) {
             var value = batch.x
-            for stage in stages { value = try stage.forward(value) }
+            for i in stages.indices { value = try stages[i].forward(value) }
             let loss = try lossLayer.forward(value, batch.y)
             var gradient = try lossLayer.backward()
-            for stage in stages.reversed() { gradient = try stage.backward(gradient) }
-            if loss.isFinite && parameters.allSatisfy({ Self.isFinite($0.gradient) }) { return loss }
+            // The first layer's input gradient is not used: only its parameter gradients.
+            for i in stages.indices.dropFirst().reversed() { gradient = try stages[i].backward(gradient) }
+            if let first = stages.first { try first.backwardParameters(gradient) }
+            if loss.isFinite && parameters.indices.allSatisfy({ parameters[$0].gradientIsFinite }) { return loss }
         } catch {
             throw .layer(error, epoch: epoch)
         }
         // Something is not finite: replay the step with a check after every layer.
-        for parameter in parameters { parameter.zeroGradient() }
+        for i in parameters.indices { parameters[i].zeroGradient() }
         return try checkedStep(batch, epoch: epoch)
     }
 
@@ -178,11 +193,14 @@ public final class Trainer {
 
     /// True when no element is NaN or ±∞ (branch-free: x·0 is 0 exactly for finite x).
     static func isFinite(_ tensor: Tensor) -> Bool {
-        tensor.data.withUnsafeBufferPointer { values in
-            var probe = 0.0
-            for v in values { probe += v * 0 }
-            return probe == 0
-        }
+        tensor.data.withUnsafeBufferPointer(isFinite)
+    }
+
+    /// True when no value is NaN or ±∞.
+    static func isFinite(_ values: UnsafeBufferPointer<Double>) -> Bool {
+        var probe = 0.0
+        for v in values { probe += v * 0 }
+        return probe == 0
     }
 
     // MARK: Checkpoints
@@ -239,6 +257,20 @@ public final class Trainer {
     }
 }
 
+extension Parameter {
+    /// True when no gradient element is NaN or ±∞ (reads the gradient in place, no copy).
+    fileprivate var gradientIsFinite: Bool { gradient.data.withUnsafeBufferPointer(Trainer.isFinite) }
+
+    /// ‖gradient‖₂, read in place (the same sum, in the same order, as `gradient.norm`).
+    fileprivate var gradientNorm: Double {
+        gradient.data.withUnsafeBufferPointer { g in
+            var total = 0.0
+            for v in g { total += v * v }
+            return total.squareRoot()
+        }
+    }
+}
+
 /// How a call to `Trainer.train(epochs:)` ended.
 public struct TrainingOutcome: Sendable, Equatable {
     public enum Reason: Sendable, Equatable {
@@ -280,6 +312,14 @@ enum Stage {
         switch self {
         case .unary(let layer): try layer.backwardInput(upstream)
         case .general(let layer): try layer.backward(upstream)[0]
+        }
+    }
+
+    /// Accumulates the parameter gradients; the input gradient may not be computed.
+    func backwardParameters(_ upstream: Tensor) throws(LayerError) {
+        switch self {
+        case .unary(let layer): try layer.backwardParameters(upstream)
+        case .general(let layer): _ = try layer.backward(upstream)
         }
     }
 }
