@@ -206,6 +206,7 @@ enum Child {
                 let label = "run \(run) at \(String(format: "%.2f", moment)) s"
                 if index < pauses {
                     kill(process.processIdentifier, SIGSTOP)
+                    waitUntilStopped(process)
                     check(label + " (stopped)")
                     kill(process.processIdentifier, SIGCONT)
                 } else {
@@ -218,6 +219,22 @@ enum Child {
             check("run \(run) after the kill")
         }
         return outcome
+    }
+
+    /// Waits (at most a second) until the kernel shows `process` stopped: SIGSTOP is
+    /// delivered asynchronously.
+    static func waitUntilStopped(_ process: Process) {
+        let deadline = Date().addingTimeInterval(1)
+        while Date() < deadline {
+            // /proc/PID/stat: "PID (name) STATE ..."; the name may hold spaces, so split after ')'.
+            if let stat = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/stat", encoding: .utf8),
+               let close = stat.lastIndex(of: ")"),
+               stat[stat.index(after: close)...].trimmingCharacters(in: .whitespaces).hasPrefix("T")
+            {
+                return
+            }
+            usleep(1_000)
+        }
     }
 
     /// Why a file in an output directory is not whole, or nil when it is. Hidden files may
