@@ -10,7 +10,7 @@ import Testing
 /// Faults from outside: Ctrl-C and SIGTERM during a fit, `kill -9` at random moments
 /// during a fit and during the demo, and output directories that cannot be written.
 ///
-/// These run the built binary and wait on it, so they are timed: about 15 s in all on
+/// These run the built binary and wait on it, so they are timed: about 10 s in all on
 /// the project's 2-core machine (debug build).
 @Suite("faults")
 struct FaultTests {
