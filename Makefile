@@ -35,8 +35,21 @@ bench: setup
 	$(SWIFT) build -c release --product slope-bench
 	$$($(SWIFT) build -c release --show-bin-path)/slope-bench --out $(OUT)
 
+# libFuzzer targets for the CSV, fixture and checkpoint readers (Fuzz/fuzz.sh): each is
+# built with ASan and run for FUZZ_SECONDS; crashes land in fuzz-artifacts/. Not in `test`.
+FUZZ_SECONDS ?= 60
+fuzz: setup
+	FUZZ_SECONDS=$(FUZZ_SECONDS) Fuzz/fuzz.sh
+
+# The whole test suite under AddressSanitizer, then ThreadSanitizer, each in its own
+# scratch directory (git-ignored by .build-*/). .lsan-suppressions lists the toolchain's
+# own leaks (XCTest, Foundation), which LeakSanitizer reports when the runner exits.
+sanitize: setup
+	LSAN_OPTIONS=suppressions=$(CURDIR)/.lsan-suppressions $(SWIFT) test --sanitize=address --scratch-path .build-asan
+	$(SWIFT) test --sanitize=thread --scratch-path .build-tsan
+
 clean:
-	rm -rf .build
+	rm -rf .build .build-asan .build-tsan .build-fuzz fuzz-artifacts
 
 # Style: `swift format` ships with the toolchain; the rules are in .swift-format.
 lint:

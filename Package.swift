@@ -56,11 +56,11 @@ let package = Package(
             path: "Benchmarks/slope-bench"),
 
         .testTarget(name: "SlopeLayersTests", dependencies: ["SlopeLayers"]),
-        .testTarget(name: "SlopeTrainTests", dependencies: ["SlopeTrain", "SlopeLayers"]),
+        .testTarget(name: "SlopeTrainTests", dependencies: ["SlopeTrain", "SlopeLayers"], exclude: ["CrashInputs"]),
         .testTarget(name: "SlopeCheckTests", dependencies: ["SlopeCheck", "SlopeLayers"],
                     resources: []),
         .testTarget(name: "SlopePlotTests", dependencies: ["SlopePlot"]),
-        .testTarget(name: "slopeTests", dependencies: ["slope"], exclude: ["BadInputs"]),
+        .testTarget(name: "slopeTests", dependencies: ["slope", "SlopeTrain", "SlopeLayers"], exclude: ["BadInputs"]),
     ],
     swiftLanguageModes: [.v6]
 )

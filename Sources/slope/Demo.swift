@@ -29,9 +29,18 @@ extension Slope {
             let directory = try OutputDirectory(out)
             let started = Date()
             var files: [String] = []
-            func section(_ title: String) { print("\n== \(title)") }
+            // Ctrl-C or SIGTERM at any point: the section under way finishes (a fit stops
+            // at its last whole epoch and saves its checkpoint), then the demo exits 130.
+            StopFlag.installInterruptHandler()
+            func section(_ title: String) throws {
+                if StopFlag.interrupt.isStopRequested {
+                    print("\ninterrupted: stopped before \"\(title)\"")
+                    throw ExitCode(130)
+                }
+                print("\n== \(title)")
+            }
 
-            section("1. slope verify: every layer kind, exhaustive finite differences + invariants")
+            try section("1. slope verify: every layer kind, exhaustive finite differences + invariants")
             let check = GradientCheck()
             let reports = Verification.run(kinds: LayerKind.allCases, check: check)
             let run = VerifyRun(
@@ -44,7 +53,7 @@ extension Slope {
             try CensusChart.make(run).writePNG(to: directory.file("verify-errors.png"))
             files += [directory.file("verify.txt").path, directory.file("verify-junit.xml").path, directory.file("verify-errors.png").path]
 
-            section("2. Why a checker: the seed's bugs, caught")
+            try section("2. Why a checker: the seed's bugs, caught")
             let shown: [BrokenLayer] = [.lossHalfGradient, .chainWeightTimesW, .sigmoidReturnsUpstream]
             let brokenReports = shown.map { $0.subject().check(with: check, name: $0.rawValue) }
             for (broken, report) in zip(shown, brokenReports) {
@@ -54,9 +63,8 @@ extension Slope {
                 if let line = invariant ?? likely.map({ "likely: \($0)" }) { print("    \(line)") }
             }
 
-            section("3. slope fit sine (the seed experiment, \(sineEpochs) epochs)")
+            try section("3. slope fit sine (the seed experiment, \(sineEpochs) epochs)")
             let progress = { (total: Int) in quiet ? nil : ProgressLine(total: total, mode: .automatic) }
-            StopFlag.installInterruptHandler()
             var options = RunOptions(
                 epochs: sineEpochs, checkpointPath: directory.file("sine-checkpoint.json").path, progress: progress(sineEpochs),
                 stopFlag: StopFlag.interrupt)
@@ -65,21 +73,23 @@ extension Slope {
             files += paths(in: sine.text)
             if sine.interrupted { throw ExitCode(130) }
 
-            section("4. slope fit chain (correct gradient, then the seed's buggy one)")
+            try section("4. slope fit chain (correct gradient, then the seed's buggy one)")
             options = RunOptions(checkpointPath: directory.file("chain-checkpoint.json").path, stopFlag: StopFlag.interrupt)
             let chain = try FitRunner.chain(options, buggy: false, into: directory)
             print(chain.text)
             files += paths(in: chain.text)
+            if chain.interrupted { throw ExitCode(130) }
             let buggy = try Experiments.chain(RunOptions(), buggyGradient: true)
             print("chain (buggy gradient): f(1) = \(formatNumber(buggy.predictions[0], significantDigits: 4)), f(−1) = \(formatNumber(buggy.predictions[1], significantDigits: 4)) — it does not learn")
 
-            section("5. slope fit spiral")
+            try section("5. slope fit spiral")
             options = RunOptions(checkpointPath: directory.file("spiral-checkpoint.json").path, progress: progress(400), stopFlag: StopFlag.interrupt)
             let spiral = try FitRunner.spiral(options, into: directory)
             print(spiral.text)
             files += paths(in: spiral.text)
+            if spiral.interrupted { throw ExitCode(130) }
 
-            section("6. slope sweep --layer Tanh (error against step)")
+            try section("6. slope sweep --layer Tanh (error against step)")
             let sweep = try SweepRunner.sweep("Tanh", stencil: .central, seed: 0)
             try SweepRunner.chart(sweep).writePNG(to: directory.file("sweep.png"))
             print(SweepRunner.summary(sweep))
@@ -89,7 +99,7 @@ extension Slope {
             print(SweepRunner.summary(broken))
             files.append(directory.file("sweep-broken.png").path)
 
-            section("Files")
+            try section("Files")
             for file in files.sorted() { print("  \(file)") }
             print(String(format: "demo finished in %.1f s; verification verdict %@", Date().timeIntervalSince(started), run.verdict.rawValue.uppercased()))
             if run.verdict == .fail { throw ExitCode(1) }

@@ -25,6 +25,15 @@ struct OutputDirectory {
             created = true
         }
         guard access(url.path, W_OK) == 0 else { throw Problem(path: path, reason: "is not writable") }
+        // access(2) says yes to root everywhere (and to anyone on some read-only mounts):
+        // create and remove a file to be sure, before any work starts.
+        let probe = url.appendingPathComponent(".slope-write-probe.\(getpid()).tmp").path
+        let fd = open(probe, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard fd >= 0 else {
+            throw Problem(path: path, reason: "is not writable (\(String(cString: strerror(errno))))")
+        }
+        close(fd)
+        unlink(probe)
     }
 
     func file(_ name: String) -> URL { url.appendingPathComponent(name) }

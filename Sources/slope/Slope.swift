@@ -4,7 +4,7 @@ import Foundation
 /// The `slope` command: is my backward pass right?
 ///
 /// Exit status: 0 all passed · 1 a check failed · 2 bad usage or bad input · 3 inconclusive
-/// beyond the `--max-inconclusive` policy.
+/// beyond the `--max-inconclusive` policy · 130 `fit`/`demo` interrupted (checkpoint saved).
 @main
 struct Slope: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -12,7 +12,8 @@ struct Slope: ParsableCommand {
         abstract: "Check backward passes with finite differences, train the classic examples, draw the results.",
         discussion: """
             Exit status: 0 all passed, 1 a check failed, 2 bad usage or bad input, \
-            3 too many inconclusive elements (see --max-inconclusive).
+            3 too many inconclusive elements (see --max-inconclusive), \
+            130 fit or demo interrupted by Ctrl-C or SIGTERM (the checkpoint is saved).
             """,
         subcommands: [Verify.self, Fit.self, Plot.self, Sweep.self, Demo.self])
 

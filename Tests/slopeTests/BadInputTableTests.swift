@@ -63,6 +63,7 @@ struct BadInput: CustomTestStringConvertible, Sendable {
         .init("directory for a checkpoint", "fit sine --resume --checkpoint {BI} --out {T}/o", "it is a directory, not a checkpoint file"),
         .init("checkpoint of another architecture", "fit spiral --resume --checkpoint {BI}/sine-checkpoint.json --out {T}/o", "architecture.layers[1].kind is \"Sigmoid\" but the network has \"ReLU\""),
         .init("resume without a checkpoint", "fit chain --resume --out {T}/o", "--resume: no checkpoint at"),
+        .init("resume with no epochs left", "fit sine --resume --checkpoint {BI}/sine-checkpoint.json --epochs 10 --out {T}/o", "field \"epoch\" is 40000: the run already has the 10 epochs asked for"),
         // `slope sweep` and `slope demo`
         .init("sweep of an unknown kind", "sweep --layer Nope", "unknown layer kind \"Nope\""),
         .init("sweep into a missing directory", "sweep --layer Tanh -o /nonexistent/s.png", "cannot write /nonexistent/s.png"),

@@ -28,6 +28,12 @@ public struct Fixture: Sendable {
         do { bytes = try Data(contentsOf: url) } catch {
             throw FixtureError(file: file, field: nil, problem: "cannot be read (\(readableReason(error)))")
         }
+        return try decode(bytes, file: file)
+    }
+
+    /// Validates fixture JSON already in memory; `file` names it in errors and, without a
+    /// `"case"` field, gives the case its name.
+    public static func decode(_ bytes: Data, file: String) throws(FixtureError) -> Fixture {
         if bytes.isEmpty { throw FixtureError(file: file, field: nil, problem: "is empty") }
         let root: Any
         do { root = try JSONSerialization.jsonObject(with: bytes, options: [.fragmentsAllowed]) } catch {
@@ -87,7 +93,7 @@ public struct Fixture: Sendable {
         }
         let source = (object["source"] as? String) ?? "unknown engine"
         return Fixture(
-            file: file, kind: kind, caseName: (object["case"] as? String) ?? url.deletingPathExtension().lastPathComponent,
+            file: file, kind: kind, caseName: (object["case"] as? String) ?? URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent,
             config: config, inputs: inputs, parameters: parameters, upstream: upstream, targets: targets,
             expectedOutput: output, expectedInputGradients: inputGradients, expectedParameterGradients: parameterGradients,
             tolerance: tolerance, source: source)

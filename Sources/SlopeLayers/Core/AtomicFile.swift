@@ -32,25 +32,35 @@ public enum AtomicFile {
         if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), isDirectory.boolValue {
             throw WriteError(path: url.path, reason: "it is a directory")
         }
-        let temporary = directory.appendingPathComponent(".\(url.lastPathComponent).\(getpid()).\(UInt32.random(in: 0...UInt32.max)).tmp")
-        guard FileManager.default.createFile(atPath: temporary.path, contents: nil) else {
-            throw WriteError(path: url.path, reason: "the directory \(directory.path) is not writable (\(String(cString: strerror(errno))))")
+        // Created exclusively with open(2) (not FileManager.createFile, which writes through
+        // a temporary of its own): a crash leaves at most this dot-prefixed `.tmp` file.
+        let temporary = directory.appendingPathComponent(".\(url.lastPathComponent).\(getpid()).\(UInt32.random(in: 0...UInt32.max)).tmp").path
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        guard fd >= 0 else {
+            throw WriteError(path: url.path, reason: "the directory \(directory.path) is not writable (\(lastError()))")
         }
-        do {
-            let handle = try FileHandle(forWritingTo: temporary)
-            defer { try? handle.close() }
-            try handle.write(contentsOf: data)
-            try handle.synchronize()
-        } catch {
-            try? FileManager.default.removeItem(at: temporary)
-            throw WriteError(path: url.path, reason: "\(error.localizedDescription)")
+        var failure: String? = nil
+        data.withUnsafeBytes { (buffer: UnsafeRawBufferPointer) in
+            var offset = 0
+            while offset < buffer.count, failure == nil {
+                let written = Foundation.write(fd, buffer.baseAddress! + offset, buffer.count - offset)
+                if written < 0 {
+                    if errno != EINTR { failure = lastError() }
+                } else {
+                    offset += written
+                }
+            }
         }
-        if rename(temporary.path, url.path) != 0 {
-            let reason = String(cString: strerror(errno))
-            try? FileManager.default.removeItem(at: temporary)
-            throw WriteError(path: url.path, reason: reason)
+        if failure == nil, fsync(fd) != 0 { failure = lastError() }
+        if close(fd) != 0, failure == nil { failure = lastError() }
+        if failure == nil, rename(temporary, url.path) != 0 { failure = lastError() }
+        if let failure {
+            unlink(temporary)
+            throw WriteError(path: url.path, reason: failure)
         }
     }
+
+    private static func lastError() -> String { String(cString: strerror(errno)) }
 
     public static func write(_ text: String, to url: URL) throws(WriteError) {
         try write(Data(text.utf8), to: url)

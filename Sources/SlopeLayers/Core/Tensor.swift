@@ -81,6 +81,14 @@ public struct Tensor: Sendable, Equatable, CustomStringConvertible {
 
     public static func count(of shape: [Int]) -> Int { shape.reduce(1, *) }
 
+    /// The element count of `shape`, or nil when an extent is negative or the product
+    /// overflows `Int` (for shapes read from files, where `count(of:)` would trap).
+    public static func validCount(of shape: [Int]) -> Int? {
+        guard shape.allSatisfy({ $0 >= 0 }) else { return nil }
+        let (n, overflow) = checkedCount(of: shape)
+        return overflow ? nil : n
+    }
+
     static func checkedCount(of shape: [Int]) -> (Int, Bool) {
         var n = 1
         for extent in shape {

@@ -133,10 +133,17 @@ public struct Checkpoint: Codable, Equatable, Sendable {
         let named = network.namedParameters
         var saved: [String: NamedTensor] = [:]
         for (index, tensor) in parameters.enumerated() {
-            guard Tensor.count(of: tensor.shape) == tensor.data.count, tensor.shape.allSatisfy({ $0 >= 0 }) else {
+            // Checked arithmetic: the shape comes from the file ([4294967296, 4294967296]
+            // trapped on overflow here; CheckpointTests keeps the input).
+            guard let count = Tensor.validCount(of: tensor.shape) else {
+                throw .invalidField(
+                    file: file, field: "parameters[\(index)].shape",
+                    reason: "\(tensor.shape) is not a shape (a negative size, or more elements than an Int counts)")
+            }
+            guard count == tensor.data.count else {
                 throw .invalidField(
                     file: file, field: "parameters[\(index)].data",
-                    reason: "has \(tensor.data.count) values but shape \(tensor.shape) needs \(Tensor.count(of: tensor.shape))")
+                    reason: "has \(tensor.data.count) values but shape \(tensor.shape) needs \(count)")
             }
             saved[tensor.name] = tensor
         }

@@ -66,6 +66,13 @@ extension Experiments {
         trainer.onEpoch = options.onEpoch
         if options.resume, let path = options.checkpointPath {
             do { try trainer.resume(from: path) } catch { throw .checkpoint(error) }
+            // Nothing left to train would give an empty history (and charts without points).
+            if trainer.epoch >= epochs {
+                throw .checkpoint(
+                    .invalidField(
+                        file: path, field: "epoch",
+                        reason: "is \(trainer.epoch): the run already has the \(epochs) epochs asked for in total; ask for more epochs to continue it"))
+            }
         }
         let outcome = try trainer.train(epochs: epochs)
         return ExperimentResult(network: network, dataset: loader.dataset, history: trainer.history, outcome: outcome)

@@ -20,8 +20,18 @@ public final class StopFlag: Sendable {
 
     /// Makes SIGINT (Ctrl-C) and SIGTERM set `StopFlag.interrupt` instead of killing the
     /// process. A second Ctrl-C while a stop is pending restores the default and kills.
+    ///
+    /// Also unblocks both signals in the calling thread: a blocked mask is inherited
+    /// across exec (a parent that spawns us from a worker thread, as test runners and
+    /// some supervisors do), and a blocked SIGTERM would wait forever instead of stopping
+    /// the run. Call it from the main thread, before starting other threads.
     public static func installInterruptHandler() {
         _ = interrupt.isStopRequested  // initialise the global before any signal arrives
+        var signals = sigset_t()
+        sigemptyset(&signals)
+        sigaddset(&signals, SIGINT)
+        sigaddset(&signals, SIGTERM)
+        pthread_sigmask(SIG_UNBLOCK, &signals, nil)
         for signalNumber in [SIGINT, SIGTERM] {
             signal(signalNumber) { number in
                 if StopFlag.interrupt.isStopRequested {

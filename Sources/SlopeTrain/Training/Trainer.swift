@@ -224,9 +224,12 @@ public final class Trainer {
 
     /// Loads an already decoded checkpoint; `file` names it in errors.
     public func resume(from checkpoint: Checkpoint, file: String) throws(CheckpointError) {
+        // Checked before anything is restored (an epoch near Int.max trapped here).
+        let (steps, overflow) = checkpoint.epoch.multipliedReportingOverflow(by: loader.batchSizes.count)
+        if overflow { throw .invalidField(file: file, field: "epoch", reason: "is too large (\(checkpoint.epoch))") }
         loader.generator = try checkpoint.restore(into: network, optimizer: optimizer, file: file)
         epoch = checkpoint.epoch
-        step = checkpoint.epoch * loader.batchSizes.count
+        step = steps
         history = History(parameterNames: namedParameters.map(\.name), firstEpoch: epoch + 1)
     }
 
