@@ -12,7 +12,12 @@ public final class Conv2D: UnaryLayer {
     public let stride: (Int, Int)
     public let padding: (Int, Int)
     private var x: Tensor?
+    // Work buffers kept between calls (sized on first use, every entry overwritten before
+    // it is read), so repeated passes at one shape allocate and page-fault nothing new.
     private var columns: [Double] = []
+    private var product: [Double] = []
+    private var columnGradient: [Double] = []
+    private var outputGradient: [Double] = []
 
     public var outChannels: Int { W.value.shape[0] }
     public var inChannels: Int { W.value.shape[1] }
@@ -62,8 +67,8 @@ public final class Conv2D: UnaryLayer {
         let (rows, plane) = (g.columnRows, g.columnCount)
         let width = n * plane
         let imageSize = inChannels * g.height * g.width
-        columns = [Double](repeating: 0, count: rows * width)
-        var product = [Double](repeating: 0, count: outChannels * width)
+        resize(&columns, rows * width)
+        resize(&product, outChannels * width)
         var y = Tensor.zeros([n, outChannels, g.outHeight, g.outWidth])
         x.data.withUnsafeBufferPointer { px in
             columns.withUnsafeMutableBufferPointer { pc in
@@ -104,9 +109,9 @@ public final class Conv2D: UnaryLayer {
         let width = n * plane
         let imageSize = inChannels * g.height * g.width
         // dY as [O, N·Ho·Wo], matching the columns' layout.
-        var gradient = [Double](repeating: 0, count: outChannels * width)
+        resize(&outputGradient, outChannels * width)
         dout.data.withUnsafeBufferPointer { pd in
-            gradient.withUnsafeMutableBufferPointer { pg in
+            outputGradient.withUnsafeMutableBufferPointer { pg in
                 for image in 0..<n {
                     for o in 0..<outChannels {
                         let source = pd.baseAddress! + (image * outChannels + o) * plane
@@ -122,8 +127,8 @@ public final class Conv2D: UnaryLayer {
             }
         }
         var dx = Tensor.zeros(x.shape)
-        var dcols = [Double](repeating: 0, count: rows * width)
-        gradient.withUnsafeBufferPointer { pg in
+        resize(&columnGradient, rows * width)
+        outputGradient.withUnsafeBufferPointer { pg in
             columns.withUnsafeBufferPointer { pc in
                 W.gradient.data.withUnsafeMutableBufferPointer { pdw in
                     // dW[o, r] += Σ dY[o, ·] · cols[r, ·]
@@ -133,7 +138,7 @@ public final class Conv2D: UnaryLayer {
                 }
             }
             W.value.data.withUnsafeBufferPointer { pw in
-                dcols.withUnsafeMutableBufferPointer { pdc in
+                columnGradient.withUnsafeMutableBufferPointer { pdc in
                     // dcols = Wmatᵀ · dY
                     Tensor.gemm(
                         m: rows, n: width, k: outChannels, a: pw.baseAddress!, lda: rows, transposeA: true,
@@ -141,7 +146,7 @@ public final class Conv2D: UnaryLayer {
                 }
             }
         }
-        dcols.withUnsafeBufferPointer { pdc in
+        columnGradient.withUnsafeBufferPointer { pdc in
             dx.data.withUnsafeMutableBufferPointer { pdx in
                 for image in 0..<n {
                     g.col2im(pdc.baseAddress! + image * plane, rowStride: width, into: pdx.baseAddress! + image * imageSize)
@@ -150,6 +155,11 @@ public final class Conv2D: UnaryLayer {
         }
         return dx
     }
+}
+
+/// Makes `buffer` hold exactly `count` elements, reallocating only when the size changes.
+private func resize(_ buffer: inout [Double], _ count: Int) {
+    if buffer.count != count { buffer = [Double](repeating: 0, count: count) }
 }
 
 /// Index arithmetic of a windowed operation over one `[C, H, W]` image.
