@@ -5,15 +5,18 @@ OUT ?= output
 
 .PHONY: setup build release run test bench fuzz sanitize clean lint
 
-# Installs the C libraries and the font only when something is missing
-# (checked with pkg-config for the -dev packages and dpkg for the font).
+# Installs the C libraries and the font only when something is missing: each package must
+# be installed according to dpkg (a removed package's leftover config does not count) and
+# the two libraries must be visible to pkg-config.
+installed = dpkg-query -W -f='$${Status}' $(1) 2>/dev/null | grep -q 'install ok installed'
 setup:
 	@missing=""; \
+	for p in $(APT_PACKAGES); do $(call installed,$$p) || missing="$$missing $$p"; done; \
 	pkg-config --exists gdlib 2>/dev/null || missing="$$missing libgd-dev"; \
 	pkg-config --exists openblas 2>/dev/null || missing="$$missing libopenblas-dev"; \
-	dpkg -s fonts-dejavu-core >/dev/null 2>&1 || missing="$$missing fonts-dejavu-core"; \
+	missing=$$(echo $$missing | tr ' ' '\n' | sort -u | tr '\n' ' '); \
 	if [ -n "$$missing" ]; then \
-	  echo "setup: installing$$missing"; \
+	  echo "setup: installing $$missing"; \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
 	  $$SUDO apt-get update && \
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y $(APT_PACKAGES); \
