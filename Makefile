@@ -14,7 +14,7 @@ setup:
 	for p in $(APT_PACKAGES); do $(call installed,$$p) || missing="$$missing $$p"; done; \
 	pkg-config --exists gdlib 2>/dev/null || missing="$$missing libgd-dev"; \
 	pkg-config --exists openblas 2>/dev/null || missing="$$missing libopenblas-dev"; \
-	missing=$$(echo $$missing | tr ' ' '\n' | sort -u | tr '\n' ' '); \
+	missing=$$(echo $$missing | tr ' ' '\n' | sort -u | xargs); \
 	if [ -n "$$missing" ]; then \
 	  echo "setup: installing $$missing"; \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
