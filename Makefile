@@ -56,4 +56,4 @@ clean:
 
 # Style: `swift format` ships with the toolchain; the rules are in .swift-format.
 lint:
-	$(SWIFT) format lint --recursive Sources Tests Benchmarks/slope-bench Package.swift
+	$(SWIFT) format lint --strict --recursive Sources Tests Benchmarks/slope-bench Fuzz Package.swift

@@ -14,7 +14,7 @@ let package = Package(
         .executable(name: "slope-bench", targets: ["slope-bench"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
     ],
     targets: [
         // C libraries: a module map and a shim header each, nothing else.
@@ -57,8 +57,9 @@ let package = Package(
 
         .testTarget(name: "SlopeLayersTests", dependencies: ["SlopeLayers"]),
         .testTarget(name: "SlopeTrainTests", dependencies: ["SlopeTrain", "SlopeLayers"], exclude: ["CrashInputs"]),
-        .testTarget(name: "SlopeCheckTests", dependencies: ["SlopeCheck", "SlopeLayers"],
-                    resources: []),
+        .testTarget(
+            name: "SlopeCheckTests", dependencies: ["SlopeCheck", "SlopeLayers"],
+            resources: []),
         .testTarget(name: "SlopePlotTests", dependencies: ["SlopePlot"]),
         .testTarget(name: "slopeTests", dependencies: ["slope", "SlopeTrain", "SlopeLayers"], exclude: ["BadInputs"]),
     ],

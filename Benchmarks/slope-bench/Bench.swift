@@ -21,7 +21,8 @@ enum Bench {
             case "--quick": quick = true
             case "--only": only.insert(arguments.next() ?? "")
             default:
-                FileHandle.standardError.write(Data("usage: slope-bench [--out DIR] [--quick] [--only sine|matmul|switch|conv|verify|chart ...]\n".utf8))
+                FileHandle.standardError.write(
+                    Data("usage: slope-bench [--out DIR] [--quick] [--only sine|matmul|switch|conv|verify|chart ...]\n".utf8))
                 exit(2)
             }
         }
@@ -31,7 +32,9 @@ enum Bench {
         func report(_ row: Row) {
             rows.append(row)
             let ratio = row.ratio.map { String(format: "%.2f×", $0) } ?? "—"
-            print("\(row.group): \(formatSeconds(row.subject.median)) vs \(row.baselineName) \(row.baseline.map { formatSeconds($0.median) } ?? "skipped") → \(ratio)  \(row.note)")
+            print(
+                "\(row.group): \(formatSeconds(row.subject.median)) vs \(row.baselineName) \(row.baseline.map { formatSeconds($0.median) } ?? "skipped") → \(ratio)  \(row.note)"
+            )
         }
 
         // MARK: sine fit
@@ -59,13 +62,16 @@ enum Bench {
             let share = gflops / directGflops
             report(
                 Row(
-                    group: "matmul \(m)×\(k)·\(k)×\(n) (×\(repeats))", subject: slope, baseline: direct, baselineName: "direct cblas_dgemm",
+                    group: "matmul \(m)×\(k)·\(k)×\(n) (×\(repeats))", subject: slope, baseline: direct,
+                    baselineName: "direct cblas_dgemm",
                     note: String(format: "%.1f vs %.1f GFLOP/s (%.0f%% of dgemm)", gflops, directGflops, share * 100),
                     aim: m == 512 ? (share >= 0.9 ? "≥ 90% of dgemm: met" : "≥ 90% of dgemm: missed") : ""))
         }
 
         // MARK: where the loop/BLAS switch pays
-        var switchLines = ["| product (m×k·k×n) | multiply-adds | plain loop | cblas_dgemm | faster | Slope uses |", "|---|---|---|---|---|---|"]
+        var switchLines = [
+            "| product (m×k·k×n) | multiply-adds | plain loop | cblas_dgemm | faster | Slope uses |", "|---|---|---|---|---|---|",
+        ]
         let shapes: [(String, Int, Int, Int)] =
             [2, 4, 6, 8, 12, 16, 24, 32, 48, 64].map { ("\($0)×\($0)·\($0)×\($0)", $0, $0, $0) } + [
                 ("90×1·1×25 (sine forward)", 90, 1, 25), ("1×90·90×25 (sine dW₀)", 1, 90, 25),
@@ -84,7 +90,8 @@ enum Bench {
                             c.withUnsafeMutableBufferPointer { pc in
                                 for _ in 0..<repeats {
                                     Tensor.gemm(
-                                        m: m, n: n, k: k, a: pa.baseAddress!, lda: k, transposeA: false, b: pb.baseAddress!, ldb: n,
+                                        m: m, n: n, k: k, a: pa.baseAddress!, lda: k, transposeA: false, b: pb.baseAddress!,
+                                        ldb: n,
                                         transposeB: false, c: pc.baseAddress!, accumulate: false, forceBLAS: blas)
                                 }
                             }
@@ -93,9 +100,13 @@ enum Bench {
                 }
             }
             let loop = time(false), blas = time(true)
-            let faster = loop.median < blas.median ? "loop (\(String(format: "%.1f", blas.median / loop.median))×)" : "BLAS (\(String(format: "%.1f", loop.median / blas.median))×)"
+            let faster =
+                loop.median < blas.median
+                ? "loop (\(String(format: "%.1f", blas.median / loop.median))×)"
+                : "BLAS (\(String(format: "%.1f", loop.median / blas.median))×)"
             switchLines.append(
-                "| \(label) | \(m * n * k) | \(formatSeconds(loop.median / Double(repeats))) | \(formatSeconds(blas.median / Double(repeats))) | \(faster) | \(Tensor.usesBLAS(m: m, n: n, k: k) ? "BLAS" : "loop") |")
+                "| \(label) | \(m * n * k) | \(formatSeconds(loop.median / Double(repeats))) | \(formatSeconds(blas.median / Double(repeats))) | \(faster) | \(Tensor.usesBLAS(m: m, n: n, k: k) ? "BLAS" : "loop") |"
+            )
         }
         print(switchLines.joined(separator: "\n"))
 
@@ -118,7 +129,8 @@ enum Bench {
             let ratio = naive.median / slope.median
             report(
                 Row(
-                    group: "Conv2D fwd+bwd 8×3×32×32, 16 3×3", subject: slope, baseline: naive, baselineName: "naive C loops (-O3)",
+                    group: "Conv2D fwd+bwd 8×3×32×32, 16 3×3", subject: slope, baseline: naive,
+                    baselineName: "naive C loops (-O3)",
                     note: "im2col + dgemm", aim: ratio >= 5 ? "≥ 5×: met" : "≥ 5×: missed"))
         }
 
@@ -135,14 +147,16 @@ enum Bench {
             }
             report(
                 Row(
-                    group: "slope verify, all 17 kinds, exhaustive", subject: exhaustive, baseline: serial, baselineName: "same, one core",
+                    group: "slope verify, all 17 kinds, exhaustive", subject: exhaustive, baseline: serial,
+                    baselineName: "same, one core",
                     note: "incl. invariants and identities", aim: exhaustive.median < 2 ? "< 2 s: met" : "< 2 s: missed"))
             let fast = measure("verify fast", runs: runs) {
                 _ = Verification.run(kinds: LayerKind.allCases, check: GradientCheck(mode: .fast(directions: 2)))
             }
             report(
                 Row(
-                    group: "slope verify, all 17 kinds, fast (2 directions)", subject: fast, baseline: exhaustive, baselineName: "exhaustive",
+                    group: "slope verify, all 17 kinds, fast (2 directions)", subject: fast, baseline: exhaustive,
+                    baselineName: "exhaustive",
                     note: "", aim: ""))
 
             // Fast mode against exhaustive on a large Affine: exhaustive is extrapolated from a
@@ -158,7 +172,8 @@ enum Bench {
                 _ = sampledCheck.run(affine, inputs: [x])
             }
             let perElement = sampled.median / Double(3 * perTensor)
-            let estimated = Measurement(name: "exhaustive (extrapolated)", samples: sampled.samples.map { $0 / Double(3 * perTensor) * Double(elements) })
+            let estimated = Measurement(
+                name: "exhaustive (extrapolated)", samples: sampled.samples.map { $0 / Double(3 * perTensor) * Double(elements) })
             let fastAffine = measure("fast", runs: runs) {
                 _ = GradientCheck(mode: .fast(directions: 2), checkInvariants: false).run(affine, inputs: [x])
             }
@@ -172,7 +187,8 @@ enum Bench {
                     group: "fast check, Affine x 64×784, W 784×128", subject: fastAffine, baseline: estimated,
                     baselineName: "exhaustive (extrapolated from \(3 * perTensor) elements)",
                     note: String(
-                        format: "exhaustive costs %.2f forward passes per element (ideal 2); fast = %@ with the Taylor test, %@ without",
+                        format:
+                            "exhaustive costs %.2f forward passes per element (ideal 2); fast = %@ with the Taylor test, %@ without",
                         perElement / forward.median, formatSeconds(fastAffine.median), formatSeconds(fastOnly.median)),
                     aim: ratio >= 100 ? "≥ 100× cheaper: met" : "≥ 100× cheaper: missed"))
         }
@@ -180,8 +196,11 @@ enum Bench {
         // MARK: charts
         if wants("chart") { _ = ChartBenchmark.rows(runs: runs, outDirectory: outDirectory, report: report) }
 
-        let machine = "Machine: \(ProcessInfo.processInfo.activeProcessorCount) cores, \(ProcessInfo.processInfo.physicalMemory / (1 << 30)) GiB; \(Date())."
-        let table = renderTable(rows, machine: machine) + "\nMatrix-product switch (per product):\n\n" + switchLines.joined(separator: "\n") + "\n"
+        let machine =
+            "Machine: \(ProcessInfo.processInfo.activeProcessorCount) cores, \(ProcessInfo.processInfo.physicalMemory / (1 << 30)) GiB; \(Date())."
+        let table =
+            renderTable(rows, machine: machine) + "\nMatrix-product switch (per product):\n\n"
+            + switchLines.joined(separator: "\n") + "\n"
         print("\n" + table)
         let url = URL(fileURLWithPath: outDirectory).appendingPathComponent("bench.md")
         do {

@@ -24,7 +24,8 @@ enum ChartBenchmarkRows {
         }
         let ratio = slopeChart.median / raw.median
         let row = Row(
-            group: "10⁶-point log-y loss chart → PNG", subject: slopeChart, baseline: raw, baselineName: "libgd from C (the floor)",
+            group: "10⁶-point log-y loss chart → PNG", subject: slopeChart, baseline: raw,
+            baselineName: "libgd from C (the floor)",
             note: String(format: "%.2f× the raw libgd time; ticks, labels, legend, thinning included", ratio),
             aim: slopeChart.median < 0.1 ? "< 100 ms: met" : "< 100 ms: missed")
         report(row)
@@ -56,7 +57,8 @@ enum ChartBenchmarkRows {
                 let mpl = Measurement(name: "matplotlib", samples: samples)
                 let speedup = mpl.median / slopeChart.median
                 let row = Row(
-                    group: "10⁶-point log-y loss chart → PNG", subject: slopeChart, baseline: mpl, baselineName: "matplotlib (Agg), render + save",
+                    group: "10⁶-point log-y loss chart → PNG", subject: slopeChart, baseline: mpl,
+                    baselineName: "matplotlib (Agg), render + save",
                     note: "import time not counted", aim: speedup >= 10 ? "≥ 10× matplotlib: met" : "≥ 10× matplotlib: missed")
                 report(row)
                 rows.append(row)

@@ -58,9 +58,11 @@ func renderTable(_ rows: [Row], machine: String) -> String {
     for r in rows {
         let base = r.baseline.map { "\(formatSeconds($0.median)) (±\(String(format: "%.0f", $0.spread / 2))%)" } ?? "skipped"
         let ratio = r.ratio.map { String(format: "%.2f×", $0) } ?? "—"
-        out += "| \(r.group) | \(formatSeconds(r.subject.median)) (±\(String(format: "%.0f", r.subject.spread / 2))%) | \(r.baselineName) | \(base) | \(ratio) | \(r.note) | \(r.aim) |\n"
+        out +=
+            "| \(r.group) | \(formatSeconds(r.subject.median)) (±\(String(format: "%.0f", r.subject.spread / 2))%) | \(r.baselineName) | \(base) | \(ratio) | \(r.note) | \(r.aim) |\n"
     }
-    out += "\nSpeed-up = baseline median / Slope median (> 1: Slope is faster). Spread = ±half of (max − min)/median over the runs. \(machine)\n"
+    out +=
+        "\nSpeed-up = baseline median / Slope median (> 1: Slope is faster). Spread = ±half of (max − min)/median over the runs. \(machine)\n"
     return out
 }
 

@@ -1,3 +1,5 @@
+import SlopeLayers
+
 /// Reads the likely bug from the pattern of analytic against numeric values.
 ///
 /// A wrong backward is rarely random: a lost ½ makes analytic twice numeric, a missing
@@ -61,5 +63,3 @@ public enum BugSignature {
         return true
     }
 }
-
-import SlopeLayers

@@ -148,14 +148,17 @@ public struct CheckReport: Sendable, Codable {
         if let error { return "\(target): could not run: \(error)" }
         var lines: [String] = []
         for t in tensors where t.verdict == .fail {
-            var line = t.failed == 0
+            var line =
+                t.failed == 0
                 ? "\(target) \(t.tensor): all \(t.checked) checked elements within tolerance, but the Taylor test fails"
                 : "\(target) \(t.tensor): \(t.failed) of \(t.checked) checked elements wrong"
             if let w = t.worst, t.failed > 0 {
                 line += "; worst at \(w.location): analytic \(formatNumber(w.analytic)), numeric \(formatNumber(w.numeric))"
-                line += " (abs error \(formatNumber(w.absoluteError, significantDigits: 3)), rel error \(formatNumber(w.relativeError, significantDigits: 3))"
+                line +=
+                    " (abs error \(formatNumber(w.absoluteError, significantDigits: 3)), rel error \(formatNumber(w.relativeError, significantDigits: 3))"
                 if w.step > 0 {
-                    line += "; allowed \(formatNumber(w.allowance, significantDigits: 2)) = atol \(formatNumber(tolerance.atol, significantDigits: 2))"
+                    line +=
+                        "; allowed \(formatNumber(w.allowance, significantDigits: 2)) = atol \(formatNumber(tolerance.atol, significantDigits: 2))"
                         + " + rounding \(formatNumber(w.roundingFloor, significantDigits: 2)) + rtol·|n| \(formatNumber(tolerance.rtol * abs(w.numeric), significantDigits: 2))"
                         + " at h = \(formatNumber(w.step, significantDigits: 2))"
                 }

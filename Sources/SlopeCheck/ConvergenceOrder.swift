@@ -78,15 +78,21 @@ public struct ConvergenceOrder: Sendable, Codable, Equatable {
         }
         let order = StepSweep.slope(tail.map { log10(steps[$0]) }, tail.map { log10(absolute[$0]) })
         if flipped {
-            return ConvergenceOrder(fitted: order, relativeErrors: errors, steps: steps, verdict: .inconclusive, note: "a discrete decision flips within the steps")
+            return ConvergenceOrder(
+                fitted: order, relativeErrors: errors, steps: steps, verdict: .inconclusive,
+                note: "a discrete decision flips within the steps")
         }
         let last = absolute.count - 1
         let clearlyWrong = absolute[last] > max(wrongThreshold * abs(expected), 100 * rounding[last], absoluteFloor)
         if order < failingOrder && clearlyWrong {
             return ConvergenceOrder(
                 fitted: order, relativeErrors: errors, steps: steps, verdict: .fail,
-                note: "the error does not shrink with h (order \(String(format: "%.2f", order)), relative error \(formatNumber(errors.last!, significantDigits: 2))): the gradient is wrong, whatever the tolerance")
+                note:
+                    "the error does not shrink with h (order \(String(format: "%.2f", order)), relative error \(formatNumber(errors.last!, significantDigits: 2))): the gradient is wrong, whatever the tolerance"
+            )
         }
-        return ConvergenceOrder(fitted: order, relativeErrors: errors, steps: steps, verdict: .pass, note: "converges as h^\(String(format: "%.2f", order))")
+        return ConvergenceOrder(
+            fitted: order, relativeErrors: errors, steps: steps, verdict: .pass,
+            note: "converges as h^\(String(format: "%.2f", order))")
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import SlopeLayers
 
 /// What a sampled or fast check covered, and the chance that an error slipped through.
 ///
@@ -18,10 +19,12 @@ public enum Coverage {
             if checked >= n { return "all \(n) elements checked" }
             let missTenPercent = hypergeometricMiss(n: n, wrong: max(1, Int((0.1 * Double(n)).rounded(.up))), draws: checked)
             let missOne = 1 - Double(checked) / Double(n)
-            return "\(checked) of \(n) elements; a bug in 10% of them slips through with p ≤ \(formatProbability(missTenPercent)), a single wrong element with p = \(formatProbability(missOne))"
+            return
+                "\(checked) of \(n) elements; a bug in 10% of them slips through with p ≤ \(formatProbability(missTenPercent)), a single wrong element with p = \(formatProbability(missOne))"
         case .fast(let d):
             let perDirection = (2 / Double.pi).squareRoot() * 0.1
-            return "\(d) random direction\(d == 1 ? "" : "s") over all \(n) elements; an error 10× the allowance slips through with p ≤ \(formatProbability(pow(perDirection, Double(d))))"
+            return
+                "\(d) random direction\(d == 1 ? "" : "s") over all \(n) elements; an error 10× the allowance slips through with p ≤ \(formatProbability(pow(perDirection, Double(d))))"
         }
     }
 
@@ -37,5 +40,3 @@ public enum Coverage {
         p == 0 ? "0" : p >= 0.01 ? String(format: "%.2f", p) : String(format: "%.0e", p)
     }
 }
-
-import SlopeLayers

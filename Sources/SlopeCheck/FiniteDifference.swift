@@ -1,3 +1,5 @@
+import Foundation
+
 /// A finite-difference method as a value: a stencil and a step rule.
 ///
 /// The step for an element x is `step · max(1, |x|)` (relative for large x, absolute
@@ -58,5 +60,3 @@ extension Double {
 }
 
 func pow10(_ e: Int) -> Double { pow(10, Double(e)) }
-
-import Foundation

@@ -279,16 +279,19 @@ private struct Engine {
         let high = max(forward, backward) + allowance
         if !check.allowKinks {
             result.verdict = .fail
-            result.note = "a kink (one-sided differences \(formatNumber(backward)) and \(formatNumber(forward))); kinks are not allowed"
+            result.note =
+                "a kink (one-sided differences \(formatNumber(backward)) and \(formatNumber(forward))); kinks are not allowed"
         } else if a >= low && a <= high {
             result.verdict = .pass
-            result.note = "kink: analytic lies between the one-sided differences \(formatNumber(backward)) and \(formatNumber(forward))"
+            result.note =
+                "kink: analytic lies between the one-sided differences \(formatNumber(backward)) and \(formatNumber(forward))"
         } else if flipped {
             result.verdict = .inconclusive
             result.note = "a discrete decision flips within ±h; the difference cannot judge this element"
         } else {
             result.verdict = .fail
-            result.note = "at a kink, but analytic lies outside the one-sided differences \(formatNumber(backward)) and \(formatNumber(forward))"
+            result.note =
+                "at a kink, but analytic lies outside the one-sided differences \(formatNumber(backward)) and \(formatNumber(forward))"
         }
         return result
     }

@@ -57,7 +57,9 @@ struct Identities {
         results.append(
             gap <= 1e-10 * max(1, abs(loss))
                 ? .pass("identity: invariant to shifting logits")
-                : .fail("identity: invariant to shifting logits", "adding a constant to a row of logits changed the loss or gradient by \(formatNumber(gap))"))
+                : .fail(
+                    "identity: invariant to shifting logits",
+                    "adding a constant to a row of logits changed the loss or gradient by \(formatNumber(gap))"))
         return results
     }
 
@@ -71,7 +73,9 @@ struct Identities {
         return [
             worst <= 1e-10 * max(1, dx.maxMagnitude * Double(dx.shape[0]))
                 ? .pass("identity: input gradient sums to 0 per feature")
-                : .fail("identity: input gradient sums to 0 per feature", "a feature's ∂L/∂x sums to \(formatNumber(worst)) over the batch")
+                : .fail(
+                    "identity: input gradient sums to 0 per feature",
+                    "a feature's ∂L/∂x sums to \(formatNumber(worst)) over the batch")
         ]
     }
 
@@ -85,7 +89,8 @@ struct Identities {
         return [
             gap <= 1e-12 * max(1, expected.maxMagnitude)
                 ? .pass("identity: ∂L/∂b = Σ upstream")
-                : .fail("identity: ∂L/∂b = Σ upstream", "∂L/∂b differs from the batch sum of the upstream by \(formatNumber(gap))")
+                : .fail(
+                    "identity: ∂L/∂b = Σ upstream", "∂L/∂b differs from the batch sum of the upstream by \(formatNumber(gap))")
         ]
     }
 

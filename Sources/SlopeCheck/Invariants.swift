@@ -43,7 +43,8 @@ struct Invariants {
             if atInputs == nil {
                 return .fail(
                     "no state between calls",
-                    "after a call at one input, the gradient at another does not match its function (\(atOther)); does the layer keep values from earlier calls?")
+                    "after a call at one input, the gradient at another does not match its function (\(atOther)); does the layer keep values from earlier calls?"
+                )
             }
             return .pass("no state between calls", "gradient wrong at every point; see the finite differences")
         }
@@ -59,7 +60,8 @@ struct Invariants {
                 return .fail("gradient shapes", "gradient of input \(i) has shape \(g.shape), input has \(x.shape)")
             }
             for (name, p) in parameters where p.gradient.shape != p.value.shape {
-                return .fail("gradient shapes", "gradient of \(name) has shape \(p.gradient.shape), parameter has \(p.value.shape)")
+                return .fail(
+                    "gradient shapes", "gradient of \(name) has shape \(p.gradient.shape), parameter has \(p.value.shape)")
             }
             return .pass("gradient shapes")
         }
@@ -87,7 +89,8 @@ struct Invariants {
             let second = try layer.forward(inputs)
             return sameBits(first, second)
                 ? .pass("forward deterministic")
-                : .fail("forward deterministic", "two forward passes on the same input differ (at \(firstDifference(first, second)))")
+                : .fail(
+                    "forward deterministic", "two forward passes on the same input differ (at \(firstDifference(first, second)))")
         }
 
         // Gradients of a fresh forward(x), backward(u): the reference for the next checks.
@@ -103,13 +106,18 @@ struct Invariants {
             let first = try layer.backward(deepCopy(upstream))
             let second = try layer.backward(deepCopy(upstream))
             if let where_ = mismatch(first, second) {
-                return .fail("backward repeatable", "a second backward after the same forward gives other input gradients (\(where_)); does backward modify its cached values?")
+                return .fail(
+                    "backward repeatable",
+                    "a second backward after the same forward gives other input gradients (\(where_)); does backward modify its cached values?"
+                )
             }
             if !parameters.isEmpty {
                 let doubled = parameters.map { $0.1.gradient }
                 let single = Array(reference[inputs.count...])
                 if let where_ = mismatch(doubled, single.map { $0 * 2 }) {
-                    return .fail("backward repeatable", "parameter gradients do not accumulate: after two backward calls they should double (\(where_))")
+                    return .fail(
+                        "backward repeatable",
+                        "parameter gradients do not accumulate: after two backward calls they should double (\(where_))")
                 }
             }
             return .pass("backward repeatable", parameters.isEmpty ? "" : "parameter gradients accumulate")
@@ -122,7 +130,9 @@ struct Invariants {
             let combined = try gradients(upstream * alpha + v * beta)
             let expected = zip(reference, gv).map { $0 * alpha + $1 * beta }
             if let where_ = mismatch(combined, expected) {
-                return .fail("backward linear in upstream", "g(αu + βv) ≠ α·g(u) + β·g(v) (\(where_)); does backward ignore or square its upstream?")
+                return .fail(
+                    "backward linear in upstream",
+                    "g(αu + βv) ≠ α·g(u) + β·g(v) (\(where_)); does backward ignore or square its upstream?")
             }
             return .pass("backward linear in upstream")
         }

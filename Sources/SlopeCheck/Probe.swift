@@ -37,7 +37,8 @@ final class Probe {
         gradients: @escaping ([Tensor]) throws -> [Tensor],
         decisions: (() -> [Int])? = nil
     ) {
-        ids = inputNames.map { ProbedTensorID(role: .input, name: $0) }
+        ids =
+            inputNames.map { ProbedTensorID(role: .input, name: $0) }
             + parameters.map { ProbedTensorID(role: .parameter, name: $0.0) }
         self.inputs = inputs
         self.parameters = parameters.map(\.1)

@@ -1,4 +1,5 @@
 import Foundation
+import SlopeLayers
 
 /// When an analytic gradient element a agrees with its numeric estimate n.
 ///
@@ -37,5 +38,3 @@ public func relativeError(_ a: Double, _ n: Double) -> Double {
     let scale = max(abs(a), abs(n), 1e-300)
     return abs(a - n) / scale
 }
-
-import SlopeLayers

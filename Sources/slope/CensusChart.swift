@@ -1,3 +1,4 @@
+import Foundation
 import SlopeCheck
 import SlopePlot
 
@@ -23,5 +24,3 @@ enum CensusChart {
         return chart
     }
 }
-
-import Foundation

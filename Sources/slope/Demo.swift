@@ -22,7 +22,9 @@ extension Slope {
         var quiet = false
 
         func validate() throws {
-            guard (1...10_000_000).contains(sineEpochs) else { throw ValidationError("--sine-epochs must be between 1 and 10,000,000") }
+            guard (1...10_000_000).contains(sineEpochs) else {
+                throw ValidationError("--sine-epochs must be between 1 and 10,000,000")
+            }
         }
 
         func run() throws {
@@ -51,7 +53,10 @@ extension Slope {
             try AtomicFile.write(table, to: directory.file("verify.txt"))
             try AtomicFile.write(JUnitReport.render(run), to: directory.file("verify-junit.xml"))
             try CensusChart.make(run).writePNG(to: directory.file("verify-errors.png"))
-            files += [directory.file("verify.txt").path, directory.file("verify-junit.xml").path, directory.file("verify-errors.png").path]
+            files += [
+                directory.file("verify.txt").path, directory.file("verify-junit.xml").path,
+                directory.file("verify-errors.png").path,
+            ]
 
             try section("2. Why a checker: the seed's bugs, caught")
             let shown: [BrokenLayer] = [.lossHalfGradient, .chainWeightTimesW, .sigmoidReturnsUpstream]
@@ -80,10 +85,14 @@ extension Slope {
             files += paths(in: chain.text)
             if chain.interrupted { throw ExitCode(130) }
             let buggy = try Experiments.chain(RunOptions(), buggyGradient: true)
-            print("chain (buggy gradient): f(1) = \(formatNumber(buggy.predictions[0], significantDigits: 4)), f(−1) = \(formatNumber(buggy.predictions[1], significantDigits: 4)) — it does not learn")
+            print(
+                "chain (buggy gradient): f(1) = \(formatNumber(buggy.predictions[0], significantDigits: 4)), f(−1) = \(formatNumber(buggy.predictions[1], significantDigits: 4)) — it does not learn"
+            )
 
             try section("5. slope fit spiral")
-            options = RunOptions(checkpointPath: directory.file("spiral-checkpoint.json").path, progress: progress(400), stopFlag: StopFlag.interrupt)
+            options = RunOptions(
+                checkpointPath: directory.file("spiral-checkpoint.json").path, progress: progress(400),
+                stopFlag: StopFlag.interrupt)
             let spiral = try FitRunner.spiral(options, into: directory)
             print(spiral.text)
             files += paths(in: spiral.text)
@@ -101,7 +110,10 @@ extension Slope {
 
             try section("Files")
             for file in files.sorted() { print("  \(file)") }
-            print(String(format: "demo finished in %.1f s; verification verdict %@", Date().timeIntervalSince(started), run.verdict.rawValue.uppercased()))
+            print(
+                String(
+                    format: "demo finished in %.1f s; verification verdict %@", Date().timeIntervalSince(started),
+                    run.verdict.rawValue.uppercased()))
             if run.verdict == .fail { throw ExitCode(1) }
         }
 

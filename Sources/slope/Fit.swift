@@ -54,10 +54,14 @@ extension Slope {
         var skipCheck = false
 
         func validate() throws {
-            if let epochs, !(1...10_000_000).contains(epochs) { throw ValidationError("--epochs must be between 1 and 10,000,000, got \(epochs)") }
+            if let epochs, !(1...10_000_000).contains(epochs) {
+                throw ValidationError("--epochs must be between 1 and 10,000,000, got \(epochs)")
+            }
             if let lr, !(lr > 0 && lr.isFinite && lr < 1e3) { throw ValidationError("--lr must be a positive number, got \(lr)") }
             if let batch, batch < 1 { throw ValidationError("--batch must be positive, got \(batch)") }
-            if buggyGradient && experiment != .chain { throw ValidationError("--buggy-gradient applies to the chain experiment only") }
+            if buggyGradient && experiment != .chain {
+                throw ValidationError("--buggy-gradient applies to the chain experiment only")
+            }
         }
 
         var dataSize: Int {
@@ -72,7 +76,8 @@ extension Slope {
             if let batch, batch > dataSize {
                 throw ValidationError("--batch \(batch) is larger than the \(experiment.rawValue) data set (\(dataSize) points)")
             }
-            let checkpointPath = checkpoint ?? URL(fileURLWithPath: out).appendingPathComponent("\(experiment.rawValue)-checkpoint.json").path
+            let checkpointPath =
+                checkpoint ?? URL(fileURLWithPath: out).appendingPathComponent("\(experiment.rawValue)-checkpoint.json").path
             if resume {
                 // Read the checkpoint before anything is created or trained.
                 guard FileManager.default.fileExists(atPath: checkpointPath) else {
@@ -116,7 +121,8 @@ extension Slope {
         /// Checks the experiment's network (loss included) before training it.
         func checkGradients() throws {
             let report = FitRunner.gradientCheck(experiment.rawValue, buggyChain: buggyGradient)
-            let line = "gradient check of the \(experiment.rawValue) network: \(report.verdict.rawValue.uppercased()) "
+            let line =
+                "gradient check of the \(experiment.rawValue) network: \(report.verdict.rawValue.uppercased()) "
                 + "(\(report.elementsChecked) elements, \(report.invariants.filter { $0.verdict == .pass }.count)/\(report.invariants.count) invariants)"
             if !quiet || report.verdict == .fail { printError(line) }
             if report.verdict == .fail && !buggyGradient {
@@ -145,8 +151,11 @@ enum FitRunner {
             return check.run(network: network, input: x, target: t, name: "sine network")
         case "chain":
             let network = Sequential(
-                [Scale(weight: 0.3, buggyGradient: buggyChain), Scale(weight: -0.2), Scale(weight: 0.4)], loss: HalfSquaredError())
-            return check.run(network: network, input: Tensor(shape: [1, 1], data: [1]), target: Tensor(shape: [1, 1], data: [-1]), name: "chain network")
+                [Scale(weight: 0.3, buggyGradient: buggyChain), Scale(weight: -0.2), Scale(weight: 0.4)], loss: HalfSquaredError()
+            )
+            return check.run(
+                network: network, input: Tensor(shape: [1, 1], data: [1]), target: Tensor(shape: [1, 1], data: [-1]),
+                name: "chain network")
         default:
             let network = Sequential(
                 [Affine(inFeatures: 2, outFeatures: 8, using: &rng), ReLU(), Affine(inFeatures: 8, outFeatures: 3, using: &rng)],
@@ -171,7 +180,9 @@ enum FitRunner {
         let fit = Chart.fit(
             x: data.x.data, y: data.y.data, fitX: result.curveX, fitY: result.curveY,
             dataLabel: "data: y = 20·sin(2πx)", fitLabel: "network [1, 25, 1]",
-            title: "Sine fit after \(result.run.outcome.epoch) epochs (MSE \(formatNumber(result.fullDataMSE, significantDigits: 4)))")
+            title:
+                "Sine fit after \(result.run.outcome.epoch) epochs (MSE \(formatNumber(result.fullDataMSE, significantDigits: 4)))"
+        )
         try write(fit, directory.file("fit.png"), &lines)
         lines.insert(
             "sine: \(result.run.outcome.epoch) epochs · last-batch MSE \(formatNumber(result.run.finalLoss ?? .nan, significantDigits: 10)) · "
@@ -188,7 +199,8 @@ enum FitRunner {
         var lines: [String] = []
         let chart = Chart.lossCurve(
             steps: history.epochLoss.indices.map { Double(history.epoch(at: $0)) }, series: [("½(y − t)²", history.epochLoss)],
-            logY: false, title: "Chain network w3·w2·w1·x\(buggy ? " (the seed's buggy gradient)" : "")", xLabel: "epoch", yLabel: "loss")
+            logY: false, title: "Chain network w3·w2·w1·x\(buggy ? " (the seed's buggy gradient)" : "")", xLabel: "epoch",
+            yLabel: "loss")
         try write(chart, directory.file("chain-loss.png"), &lines)
         let p = result.predictions
         lines.insert(
@@ -218,10 +230,13 @@ enum FitRunner {
             title: "Spiral: decision regions (training accuracy \(String(format: "%.1f", result.accuracy * 100))%)")
         try write(chart, directory.file("regions.png"), &lines)
         let loss = Chart.lossCurve(
-            steps: history.epochLoss.indices.map { Double(history.epoch(at: $0)) }, series: [("cross-entropy", history.epochLoss)],
+            steps: history.epochLoss.indices.map { Double(history.epoch(at: $0)) },
+            series: [("cross-entropy", history.epochLoss)],
             logY: true, title: "Spiral: loss per epoch", xLabel: "epoch", yLabel: "loss (log scale)")
         try write(loss, directory.file("spiral-loss.png"), &lines)
-        lines.insert("spiral: \(result.run.outcome.epoch) epochs · loss \(formatNumber(result.run.finalLoss ?? .nan, significantDigits: 4)) · training accuracy \(String(format: "%.1f", result.accuracy * 100))%", at: 0)
+        lines.insert(
+            "spiral: \(result.run.outcome.epoch) epochs · loss \(formatNumber(result.run.finalLoss ?? .nan, significantDigits: 4)) · training accuracy \(String(format: "%.1f", result.accuracy * 100))%",
+            at: 0)
         lines.append("  \(directory.file("spiral-history.csv").path)")
         if let checkpoint = result.run.outcome.checkpointPath { lines.append("  \(checkpoint)") }
         return FitSummary(text: lines.joined(separator: "\n"), interrupted: result.run.outcome.reason == .stopped)

@@ -33,7 +33,8 @@ extension Slope.Plot {
 
     /// Options every chart takes.
     struct ChartOptions: ParsableArguments {
-        @Option(parsing: .unconditional, help: ArgumentHelp("Image size in pixels, each side 16…8192.", valueName: "WIDTHxHEIGHT"))
+        @Option(
+            parsing: .unconditional, help: ArgumentHelp("Image size in pixels, each side 16…8192.", valueName: "WIDTHxHEIGHT"))
         var size = FigureSize(width: 800, height: 500)
 
         @Option(help: "Chart title.")
@@ -41,8 +42,9 @@ extension Slope.Plot {
 
         func validate() throws {
             guard Chart.sizeLimit.contains(size.width), Chart.sizeLimit.contains(size.height) else {
-                throw usageError("--size \(size) is out of range: width and height must each be "
-                    + "\(Chart.sizeLimit.lowerBound)…\(Chart.sizeLimit.upperBound), e.g. --size 800x500")
+                throw usageError(
+                    "--size \(size) is out of range: width and height must each be "
+                        + "\(Chart.sizeLimit.lowerBound)…\(Chart.sizeLimit.upperBound), e.g. --size 800x500")
             }
         }
     }
@@ -143,12 +145,14 @@ extension Slope.Plot {
                 if let fit {
                     let fitted = try table.column(fit)
                     let order = x.indices.sorted { x[$0] < x[$1] }
-                    plot = Chart.fit(x: x, y: y, fitX: order.map { x[$0] }, fitY: order.map { fitted[$0] },
-                                     dataLabel: yColumn, fitLabel: fit, title: chart.title, xLabel: xColumn,
-                                     yLabel: yColumn, width: chart.size.width, height: chart.size.height)
+                    plot = Chart.fit(
+                        x: x, y: y, fitX: order.map { x[$0] }, fitY: order.map { fitted[$0] },
+                        dataLabel: yColumn, fitLabel: fit, title: chart.title, xLabel: xColumn,
+                        yLabel: yColumn, width: chart.size.width, height: chart.size.height)
                 } else {
-                    plot = Chart(width: chart.size.width, height: chart.size.height, title: chart.title,
-                                 xLabel: xColumn, yLabel: yColumn)
+                    plot = Chart(
+                        width: chart.size.width, height: chart.size.height, title: chart.title,
+                        xLabel: xColumn, yLabel: yColumn)
                     plot.addScatter(x: x, y: y)
                 }
                 plot.yAxis.scale = logY ? .log : .linear

@@ -68,8 +68,11 @@ enum SweepRunner {
     static func chart(_ sweep: StepSweep) -> Chart {
         Chart.errorVsStep(
             steps: sweep.points.map(\.step), errors: sweep.points.map(\.error), defaultStep: sweep.defaultStep,
-            annotation: "fitted order \(String(format: "%.2f", sweep.fittedOrder)) (expected \(sweep.method.order))\nbest h \(formatNumber(sweep.best.step, significantDigits: 2)): error \(formatNumber(sweep.best.error, significantDigits: 2))",
-            title: "\(sweep.target): finite-difference error against step (\(sweep.method.stencil == .central ? "central" : "fourth order"))")
+            annotation:
+                "fitted order \(String(format: "%.2f", sweep.fittedOrder)) (expected \(sweep.method.order))\nbest h \(formatNumber(sweep.best.step, significantDigits: 2)): error \(formatNumber(sweep.best.error, significantDigits: 2))",
+            title:
+                "\(sweep.target): finite-difference error against step (\(sweep.method.stencil == .central ? "central" : "fourth order"))"
+        )
     }
 
     static func summary(_ sweep: StepSweep) -> String {

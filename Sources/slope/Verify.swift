@@ -65,7 +65,9 @@ extension Slope {
         @Option(help: "Largest share of inconclusive elements before exit status 3, e.g. 5%.")
         var maxInconclusive: Percentage = Percentage(fraction: 0.05)
 
-        @Option(parsing: .unconditional, help: "Re-run over N seeds (seed, seed+1, …) and report each check's pass rate (flake measurement).")
+        @Option(
+            parsing: .unconditional,
+            help: "Re-run over N seeds (seed, seed+1, …) and report each check's pass rate (flake measurement).")
         var `repeat`: Int = 1
 
         @Option(help: "Re-run exactly the failing checks of a JSON report (from --format json).")
@@ -80,17 +82,22 @@ extension Slope {
         func validate() throws {
             guard samples > 0 else { throw ValidationError("--samples must be positive, got \(samples)") }
             guard directions > 0 else { throw ValidationError("--directions must be positive, got \(directions)") }
-            guard (1...1000).contains(`repeat`) else { throw ValidationError("--repeat must be between 1 and 1000, got \(`repeat`)") }
+            guard (1...1000).contains(`repeat`) else {
+                throw ValidationError("--repeat must be between 1 and 1000, got \(`repeat`)")
+            }
             if replay != nil && fixtures != nil { throw ValidationError("--replay and --fixtures cannot be combined") }
             guard rtol >= 0, rtol.isFinite else { throw ValidationError("--rtol must be a non-negative number") }
             guard atol >= 0, atol.isFinite else { throw ValidationError("--atol must be a non-negative number") }
             if let step, !(step > 0 && step < 1) { throw ValidationError("--step must be in (0, 1), got \(step)") }
             for name in layers where LayerKind(rawValue: name) == nil {
                 if BrokenLayer(rawValue: name) != nil {
-                    if !includeBroken { throw ValidationError("\(name) is a deliberately broken example; add --include-broken to check it") }
+                    if !includeBroken {
+                        throw ValidationError("\(name) is a deliberately broken example; add --include-broken to check it")
+                    }
                 } else {
                     throw ValidationError(
-                        "unknown layer kind \"\(name)\" (known: \(LayerKind.allCases.map(\.rawValue).joined(separator: ", ")); see --list)")
+                        "unknown layer kind \"\(name)\" (known: \(LayerKind.allCases.map(\.rawValue).joined(separator: ", ")); see --list)"
+                    )
                 }
             }
         }
@@ -176,14 +183,21 @@ extension Slope {
                     counts[report.target] = c
                 }
             }
-            var text = "slope verify --repeat \(`repeat`) · seeds \(seed)…\(seed &+ UInt64(`repeat`) - 1) · \(check.method) · \(check.mode)\n"
-            let rows = [["CHECK", "PASSED", "FAILED", "INCONCLUSIVE", "PASS RATE"]]
+            var text =
+                "slope verify --repeat \(`repeat`) · seeds \(seed)…\(seed &+ UInt64(`repeat`) - 1) · \(check.method) · \(check.mode)\n"
+            let rows =
+                [["CHECK", "PASSED", "FAILED", "INCONCLUSIVE", "PASS RATE"]]
                 + names.map { name in
                     let c = counts[name] ?? (0, 0, 0)
-                    return [name, "\(c.pass)", "\(c.fail)", "\(c.inconclusive)", String(format: "%.1f%%", 100 * Double(c.pass) / Double(`repeat`))]
+                    return [
+                        name, "\(c.pass)", "\(c.fail)", "\(c.inconclusive)",
+                        String(format: "%.1f%%", 100 * Double(c.pass) / Double(`repeat`)),
+                    ]
                 }
             text += TableReport.align(rows).joined(separator: "\n") + "\n"
-            let flaky = names.filter { let c = counts[$0]!; return c.fail > 0 && c.pass > 0 }
+            let flaky = names.filter {
+                let c = counts[$0]!; return c.fail > 0 && c.pass > 0
+            }
             if !flaky.isEmpty { text += "Flaky (verdict depends on the seed): \(flaky.joined(separator: ", "))\n" }
             if let output {
                 try AtomicFile.write(text, to: URL(fileURLWithPath: output))
@@ -204,7 +218,8 @@ extension Slope {
             var reports: [CheckReport] = []
             for old in previous.reports where old.verdict != .pass {
                 guard LayerKind(rawValue: old.target) != nil || BrokenLayer(rawValue: old.target) != nil else {
-                    throw ValidationError("\(file.path): check \"\(old.target)\" cannot be replayed (only layer kinds and broken examples can)")
+                    throw ValidationError(
+                        "\(file.path): check \"\(old.target)\" cannot be replayed (only layer kinds and broken examples can)")
                 }
                 reports += Self.check([old.target], with: GradientCheck(replaying: old))
             }

@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import SlopeLayers
+import Testing
+
 @testable import SlopeCheck
 
 /// Parity with the reference gradients that JAX computed (fixtures/, made by make_fixtures.py).
@@ -63,12 +64,25 @@ import SlopeLayers
         ("[1, 2]", "is not a JSON object"),
         (valid.replacingOccurrences(of: "slope-fixture/1", with: "slope-fixture/9"), "field \"format\" is \"slope-fixture/9\""),
         (valid.replacingOccurrences(of: "\"ReLU\"", with: "\"Relu\""), "field \"layer\" names an unknown kind \"Relu\""),
-        (valid.replacingOccurrences(of: "\"data\": [1, -1]", with: "\"data\": [1, -1, 3]"), "field \"inputs[0]\" shape [2] needs 2 values but the data has 3"),
+        (
+            valid.replacingOccurrences(of: "\"data\": [1, -1]", with: "\"data\": [1, -1, 3]"),
+            "field \"inputs[0]\" shape [2] needs 2 values but the data has 3"
+        ),
         (valid.replacingOccurrences(of: "\"data\": [1, -1]", with: "\"data\": [1, null]"), "field \"inputs[0].data[1]\" is null"),
-        (valid.replacingOccurrences(of: "\"data\": [1, -1]", with: "\"data\": [1, \"x\"]"), "field \"inputs[0].data[1]\" must be a number"),
+        (
+            valid.replacingOccurrences(of: "\"data\": [1, -1]", with: "\"data\": [1, \"x\"]"),
+            "field \"inputs[0].data[1]\" must be a number"
+        ),
         (valid.replacingOccurrences(of: "\"upstream\"", with: "\"downstream\""), "field \"upstream\" is missing"),
-        (valid.replacingOccurrences(of: "\"params\": {}", with: "\"params\": {\"W\": {\"shape\": [], \"data\": [1]}}"), "field \"params\" has unknown parameter W"),
-        (valid.replacingOccurrences(of: "\"shape\": [2], \"data\": [0.5, 0.25]", with: "\"shape\": [3], \"data\": [0.5, 0.25, 1]"), "field \"upstream\" has shape [3] but expected.output has [2]"),
+        (
+            valid.replacingOccurrences(of: "\"params\": {}", with: "\"params\": {\"W\": {\"shape\": [], \"data\": [1]}}"),
+            "field \"params\" has unknown parameter W"
+        ),
+        (
+            valid.replacingOccurrences(
+                of: "\"shape\": [2], \"data\": [0.5, 0.25]", with: "\"shape\": [3], \"data\": [0.5, 0.25, 1]"),
+            "field \"upstream\" has shape [3] but expected.output has [2]"
+        ),
     ])
     func badFixturesNameFileAndField(text: String, message: String) throws {
         let url = try write(text)

@@ -1,4 +1,5 @@
 import SlopeLayers
+
 @testable import SlopeCheck
 
 /// Seeded random draws for the property tests: shapes, configs and values.

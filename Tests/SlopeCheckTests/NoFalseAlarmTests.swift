@@ -1,5 +1,6 @@
-import Testing
 import SlopeLayers
+import Testing
+
 @testable import SlopeCheck
 
 /// Every correct layer, at several seeds, in every mode, must pass: no false alarms.
@@ -64,13 +65,17 @@ import SlopeLayers
         let report = GradientCheck().run(network: network, input: x, target: t)
         #expect(report.verdict == .pass, "\(report.diagnosis)")
         #expect(report.invariants.contains { $0.name == "loss matches its gradient" && $0.verdict == .pass })
-        #expect(report.tensors.map(\.tensor.description) == ["input x", "param 0.Affine.W", "param 0.Affine.b", "param 2.Affine.W", "param 2.Affine.b"])
+        #expect(
+            report.tensors.map(\.tensor.description) == [
+                "input x", "param 0.Affine.W", "param 0.Affine.b", "param 2.Affine.W", "param 2.Affine.b",
+            ])
 
         let g = Graph()
         let a = g.input("a"), b = g.input("b")
         let ab = g.apply(Mul(), a, b)
         g.output = g.apply(Mul(), ab, a)  // a²b: a used twice
-        let graphReport = GradientCheck().run(g, inputs: [Tensor.uniform([2, 3], using: &rng), Tensor.uniform([2, 3], using: &rng)])
+        let graphReport = GradientCheck().run(
+            g, inputs: [Tensor.uniform([2, 3], using: &rng), Tensor.uniform([2, 3], using: &rng)])
         #expect(graphReport.verdict == .pass, "\(graphReport.diagnosis)")
     }
 

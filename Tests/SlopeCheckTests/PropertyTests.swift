@@ -1,3 +1,4 @@
+import SlopeLayers
 // Seeded property tests over random valid cases (generators in Generators.swift).
 //
 // Cases and seeds (seeds 0..<100 per kind, 0..<20 for the zoo):
@@ -17,7 +18,7 @@
 // the directional sum cancels. Over 1,500 seeds, fast mode flagged 4 Softmax cases (fail)
 // and 4 Softmax/SoftmaxWithLoss cases (inconclusive); exhaustive and sampled passed them all.
 import Testing
-import SlopeLayers
+
 @testable import SlopeCheck
 
 @Suite struct PropertyTests {

@@ -1,5 +1,6 @@
-import Testing
 import SlopeLayers
+import Testing
+
 @testable import SlopeCheck
 
 @Suite struct StepSweepTests {

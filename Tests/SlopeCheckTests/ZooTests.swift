@@ -1,5 +1,6 @@
-import Testing
 import SlopeLayers
+import Testing
+
 @testable import SlopeCheck
 
 /// Each broken layer must be caught — by the check its entry names — with a message a

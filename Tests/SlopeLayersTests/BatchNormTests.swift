@@ -21,9 +21,11 @@ import Testing
         let s0 = (8.0 / 3 + Self.epsilon).squareRoot(), s1 = (14.0 / 3 + Self.epsilon).squareRoot()
         // x̂ = (x − μ)/√(σ² + ε); y = γx̂ + β
         let xhat = [-2 / s0, -1 / s1, 0, 3 / s1, 2 / s0, -2 / s1]
-        let expected = Tensor(shape: [3, 2], data: xhat.enumerated().map { k, v in
-            k % 2 == 0 ? 2 * v + 1 : 0.5 * v - 1
-        })
+        let expected = Tensor(
+            shape: [3, 2],
+            data: xhat.enumerated().map { k, v in
+                k % 2 == 0 ? 2 * v + 1 : 0.5 * v - 1
+            })
         #expect(isClose(y, expected, rtol: 1e-14, atol: 1e-15))
         // running statistics: 0.9·old + 0.1·batch, from mean 0 and variance 1
         #expect(isClose(layer.runningMean, tensor([2], [0.3, 0.3]), rtol: 1e-15))
@@ -43,10 +45,12 @@ import Testing
         // ∂L/∂x = γ/(N·s)·(N·dout − Σ dout − x̂·Σ dout·x̂), e.g. x[0,0]:
         //   2/(3 s0)·(3 + 0.5 − (−2/s0)(−6/s0)) = 2/(3 s0)·(3.5 − 12/s0²) ≈ −0.40824064
         // (all six values from numpy with the same formula, confirmed by central differences)
-        let expected = tensor([3, 2], [
-            -0.4082406358493215, -0.19287922878340436, 0.8164950500009426,
-            0.038576540119523814, -0.40825441415162106, 0.15430268866388058,
-        ])
+        let expected = tensor(
+            [3, 2],
+            [
+                -0.4082406358493215, -0.19287922878340436, 0.8164950500009426,
+                0.038576540119523814, -0.40825441415162106, 0.15430268866388058,
+            ])
         #expect(isClose(dx, expected, rtol: 1e-12, atol: 1e-14))
         #expect(isClose(dx[0, 0], 2 / (3 * s0) * (3.5 - 12 / (s0 * s0)), rtol: 1e-13))
         // the gradient of a batch-normalised feature sums to zero over the batch
@@ -80,7 +84,8 @@ import Testing
     }
 
     @Test func registryConfigSetsEpsilonMomentumAndMode() throws {
-        let built = try buildLayer(.batchNorm, ["features": .number(3), "epsilon": .number(0.5), "momentum": .number(0.25), "training": .flag(false)])
+        let built = try buildLayer(
+            .batchNorm, ["features": .number(3), "epsilon": .number(0.5), "momentum": .number(0.25), "training": .flag(false)])
         let layer = try #require(built as? BatchNorm)
         #expect(layer.features == 3 && layer.epsilon == 0.5 && layer.momentum == 0.25 && !layer.isTraining)
         expectLayerError(mentioning: ["BatchNorm", "epsilon", "0"]) {

@@ -82,7 +82,9 @@ import Testing
     @Test func errorsNameTheGraphOrTheFailingLayer() throws {
         let g = seedExample()
         expectLayerError(mentioning: ["Graph", "before forward"]) { _ = try g.backward(Tensor(scalar: 1)) }
-        expectLayerError(mentioning: ["Graph", "takes 3 inputs, got 2"]) { _ = try g.forward([Tensor(scalar: 1), Tensor(scalar: 1)]) }
+        expectLayerError(mentioning: ["Graph", "takes 3 inputs, got 2"]) {
+            _ = try g.forward([Tensor(scalar: 1), Tensor(scalar: 1)])
+        }
         // a node's own shape error surfaces with that node's name
         expectLayerError(mentioning: ["Mul", "[2]", "[3]"]) {
             _ = try g.forward([Tensor(scalar: 1), .zeros([2]), .zeros([3])])

@@ -112,7 +112,9 @@ import Testing
         expectLayerError(mentioning: ["Affine", "\"inFeatures\"", "number"]) {
             _ = try buildLayer(.affine, ["inFeatures": .flag(true), "outFeatures": .number(2)])
         }
-        expectLayerError(mentioning: ["LeakyReLU", "\"alpha\"", "finite"]) { _ = try buildLayer(.leakyReLU, ["alpha": .number(.infinity)]) }
+        expectLayerError(mentioning: ["LeakyReLU", "\"alpha\"", "finite"]) {
+            _ = try buildLayer(.leakyReLU, ["alpha": .number(.infinity)])
+        }
         expectLayerError(mentioning: ["BatchNorm", "\"training\"", "true or false"]) {
             _ = try buildLayer(.batchNorm, ["features": .number(2), "training": .number(1)])
         }
@@ -136,7 +138,8 @@ import Testing
         }
         #expect(throws: LayerError.self) {
             _ = try LayerRegistry.build(
-                .conv2D, config: ["inChannels": .number(5000), "outChannels": .number(5000), "kernel": .numbers([7, 7])], using: &rng)
+                .conv2D, config: ["inChannels": .number(5000), "outChannels": .number(5000), "kernel": .numbers([7, 7])],
+                using: &rng)
         }
     }
 }

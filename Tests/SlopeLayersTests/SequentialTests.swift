@@ -38,12 +38,19 @@ import Testing
         let h = [1, 0.1, -0.25, -0.4].map(Self.sigmoid)
         let y = [h[0] - 2 * h[1] + 0.3, h[2] - 2 * h[3] + 0.3]
         let dy = [y[0] - 1, y[1]]
-        #expect(isClose(second.W.gradient, tensor([2, 1], [h[0] * dy[0] + h[2] * dy[1], h[1] * dy[0] + h[3] * dy[1]]), rtol: 1e-14))
+        #expect(
+            isClose(second.W.gradient, tensor([2, 1], [h[0] * dy[0] + h[2] * dy[1], h[1] * dy[0] + h[3] * dy[1]]), rtol: 1e-14))
         #expect(isClose(second.b.gradient, tensor([1], [-1.08370098]), rtol: 1e-8))
         #expect(isClose(second.W.gradient, tensor([2, 1], [-0.773246916533542, -0.5609067006371645]), rtol: 1e-12))
-        #expect(isClose(first.W.gradient, tensor([2, 2], [-0.20032785873537565, 0.5081783931231794, -0.3847059383084687, 0.9852184262653227]), rtol: 1e-12))
+        #expect(
+            isClose(
+                first.W.gradient,
+                tensor([2, 2], [-0.20032785873537565, 0.5081783931231794, -0.3847059383084687, 0.9852184262653227]), rtol: 1e-12))
         #expect(isClose(first.b.gradient, tensor([2], [-0.2162776378976582, 0.5393167531042153]), rtol: 1e-12))
-        #expect(isClose(dx, tensor([2, 2], [-0.6083423224908672, 0.20400723187774578, -0.03911324956217722, 0.011581735199947329]), rtol: 1e-12))
+        #expect(
+            isClose(
+                dx, tensor([2, 2], [-0.6083423224908672, 0.20400723187774578, -0.03911324956217722, 0.011581735199947329]),
+                rtol: 1e-12))
     }
 
     @Test func backwardOfTheSequentialEqualsTheChainOfItsLayers() throws {

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import SlopePlot
 
 @Suite struct CSVTableTests {
@@ -94,8 +95,9 @@ import Testing
     @Test func raggedRowNamesTheLine() throws {
         let path = try file("a,b,c\n1,2,3\n4,5\n")
         #expect(error(path) == .raggedRow(path: path, line: 3, cells: 2, expected: 3))
-        #expect(CSVError.raggedRow(path: path, line: 3, cells: 2, expected: 3).description
-            == "\(path), line 3: has 2 cells but the header has 3")
+        #expect(
+            CSVError.raggedRow(path: path, line: 3, cells: 2, expected: 3).description
+                == "\(path), line 3: has 2 cells but the header has 3")
     }
 
     @Test func binaryGarbageIsRefused() throws {
@@ -118,8 +120,9 @@ import Testing
         try handle.truncate(atOffset: UInt64(CSVTable.sizeLimit + 1))  // sparse: no disk used
         try handle.close()
         #expect(error(url.path) == .tooLarge(path: url.path, bytes: CSVTable.sizeLimit + 1, limit: CSVTable.sizeLimit))
-        #expect(CSVError.tooLarge(path: url.path, bytes: CSVTable.sizeLimit + 1, limit: CSVTable.sizeLimit)
-            .description.contains("512 MiB"))
+        #expect(
+            CSVError.tooLarge(path: url.path, bytes: CSVTable.sizeLimit + 1, limit: CSVTable.sizeLimit)
+                .description.contains("512 MiB"))
         try FileManager.default.removeItem(at: dir)
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import SlopePlot
 
 /// Renders known charts through `GDCanvas` and checks the pixels.
@@ -156,8 +157,9 @@ import Testing
     }
 
     @Test func markerAndAnnotationAreDrawn() throws {
-        let chart = Chart.errorVsStep(steps: [1e-8, 1e-6, 1e-4, 1e-2], errors: [1e-6, 1e-9, 1e-7, 1e-3],
-                                      defaultStep: 1e-6, annotation: "fitted slope 2.00")
+        let chart = Chart.errorVsStep(
+            steps: [1e-8, 1e-6, 1e-4, 1e-2], errors: [1e-6, 1e-9, 1e-7, 1e-3],
+            defaultStep: 1e-6, annotation: "fitted slope 2.00")
         let canvas = RecordingCanvas(width: 800, height: 500)
         let layout = try chart.draw(on: canvas)
         #expect(canvas.texts.contains("default step"))
@@ -172,8 +174,9 @@ import Testing
 
     @Test func heatMapFillsThePlotAndHasAColourBar() throws {
         let grid: [[Double]] = [[0, 1], [1, 0]]
-        let chart = Chart.heatMap(grid, x: 0...1, y: 0...1, classNames: ["a", "b"],
-                                  points: [(0.25, 0.25, 0), (0.75, 0.25, 1)])
+        let chart = Chart.heatMap(
+            grid, x: 0...1, y: 0...1, classNames: ["a", "b"],
+            points: [(0.25, 0.25, 0), (0.75, 0.25, 1)])
         let (canvas, layout) = try render(chart)
         let plot = layout.plotArea
         // Bottom-left cell is class 0, bottom-right class 1 (tinted).
@@ -236,8 +239,9 @@ import Testing
         #expect(!canvas.usesTrueTypeFont)
         #expect(canvas.warnings.count == 1)
         #expect(canvas.warnings[0].contains("/nonexistent/font.ttf"))
-        canvas.text("hello", at: CanvasPoint(x: 10, y: 10), size: 11, color: .black, anchor: .topLeading,
-                     orientation: .horizontal)
+        canvas.text(
+            "hello", at: CanvasPoint(x: 10, y: 10), size: 11, color: .black, anchor: .topLeading,
+            orientation: .horizontal)
         #expect(canvas.count(.black, in: CanvasRect(x: 0, y: 0, width: 100, height: 40), tolerance: 60) > 10)
 
         var chart = Chart(width: 300, height: 200)
@@ -252,8 +256,9 @@ import Testing
         #expect(canvas.warnings.isEmpty)
         let w = canvas.textWidth("1000", size: 11)
         #expect(w > 20 && w < 40)
-        canvas.text("1000", at: CanvasPoint(x: 100, y: 30), size: 11, color: .black, anchor: .center,
-                     orientation: .horizontal)
+        canvas.text(
+            "1000", at: CanvasPoint(x: 100, y: 30), size: 11, color: .black, anchor: .center,
+            orientation: .horizontal)
         // The text is centred: ink both sides of x = 100, none far away.
         #expect(canvas.count(.black, in: CanvasRect(x: 80, y: 20, width: 20, height: 20), tolerance: 120) > 3)
         #expect(canvas.count(.black, in: CanvasRect(x: 100, y: 20, width: 20, height: 20), tolerance: 120) > 3)

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import SlopePlot
 
 /// A fresh directory under the system temporary directory, removed by the caller.
@@ -13,7 +14,8 @@ func makeTemporaryDirectory() throws -> URL {
 func pngSize(_ data: Data) -> (width: Int, height: Int)? {
     let bytes = [UInt8](data)
     guard bytes.count > 24, bytes.starts(with: [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]),
-          bytes[12...15] == [0x49, 0x48, 0x44, 0x52] else { return nil }
+        bytes[12...15] == [0x49, 0x48, 0x44, 0x52]
+    else { return nil }
     func be32(_ i: Int) -> Int { bytes[i..<i + 4].reduce(0) { $0 << 8 | Int($1) } }
     return (be32(16), be32(20))
 }

@@ -8,7 +8,10 @@ import Testing
 private func makeTrainer(adam: Bool, shuffle: Bool) -> Trainer {
     var generator = SeededGenerator(seed: 11)
     let network = Sequential(
-        [Affine(inFeatures: 2, outFeatures: 8, using: &generator), Tanh(), Affine(inFeatures: 8, outFeatures: 3, using: &generator)],
+        [
+            Affine(inFeatures: 2, outFeatures: 8, using: &generator), Tanh(),
+            Affine(inFeatures: 8, outFeatures: 3, using: &generator),
+        ],
         loss: SoftmaxWithLoss())
     let optimizer: any Optimizer = adam ? Adam(learningRate: 0.01) : Momentum(learningRate: 0.05, momentum: 0.9)
     let loader = BatchLoader(.spiral(pointsPerClass: 20, seed: 3), batchSize: 16, shuffleSeed: shuffle ? 5 : nil)
@@ -98,10 +101,14 @@ private func bits(_ trainer: Trainer) -> [UInt64] {
 
     @Test func aWrongParameterShapeNamesTheFileAndTheParameter() throws {
         let small = Experiments.sineNetwork()
-        let checkpoint = Checkpoint(network: small, optimizer: SGD(learningRate: 0.1), epoch: 3, generator: SeededGenerator(seed: 1))
+        let checkpoint = Checkpoint(
+            network: small, optimizer: SGD(learningRate: 0.1), epoch: 3, generator: SeededGenerator(seed: 1))
         var generator = SeededGenerator(seed: 0)
         let wider = Sequential(
-            [Affine(inFeatures: 1, outFeatures: 30, using: &generator), Sigmoid(), Affine(inFeatures: 30, outFeatures: 1, using: &generator)],
+            [
+                Affine(inFeatures: 1, outFeatures: 30, using: &generator), Sigmoid(),
+                Affine(inFeatures: 30, outFeatures: 1, using: &generator),
+            ],
             loss: MSE())
         let before = wider.parameters.map(\.value)
         do {
@@ -109,7 +116,9 @@ private func bits(_ trainer: Trainer) -> [UInt64] {
             Issue.record("restore should fail")
         } catch {
             #expect(error == .parameterShape(file: "run.json", name: "0.Affine.W", found: [1, 25], expected: [1, 30]))
-            #expect(error.description == #"checkpoint run.json: parameter "0.Affine.W" has shape [1, 25] but the network expects [1, 30]"#)
+            #expect(
+                error.description
+                    == #"checkpoint run.json: parameter "0.Affine.W" has shape [1, 25] but the network expects [1, 30]"#)
         }
         #expect(wider.parameters.map(\.value) == before)
     }

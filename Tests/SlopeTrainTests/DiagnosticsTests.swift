@@ -31,8 +31,10 @@ private final class Poison: UnaryLayer {
 private func poisonedTrainer(_ pass: Pass, badCall: Int) -> Trainer {
     var generator = SeededGenerator(seed: 2)
     let network = Sequential(
-        [Affine(inFeatures: 1, outFeatures: 4, using: &generator), Sigmoid(), Poison(pass: pass, badCall: badCall),
-         Affine(inFeatures: 4, outFeatures: 1, using: &generator)],
+        [
+            Affine(inFeatures: 1, outFeatures: 4, using: &generator), Sigmoid(), Poison(pass: pass, badCall: badCall),
+            Affine(inFeatures: 4, outFeatures: 1, using: &generator),
+        ],
         loss: MSE())
     return Trainer(network: network, optimizer: SGD(learningRate: 0.01), loader: BatchLoader(.sine(), batchSize: 90))
 }

@@ -22,20 +22,27 @@ struct BadInput: CustomTestStringConvertible, Sendable {
         .init("empty CSV", "plot loss {BI}/empty.csv -o {T}/a.png", "empty.csv: file is empty"),
         .init("binary garbage", "plot loss {BI}/garbage.bin -o {T}/a.png", "garbage.bin, line 1: not UTF-8 text"),
         .init("ragged rows", "plot loss {BI}/ragged.csv -o {T}/a.png", "ragged.csv, line 3: has 3 cells but the header has 2"),
-        .init("non-numeric cell", "plot loss {BI}/nonnumeric.csv -o {T}/a.png", "line 3, column \"loss\": \"abc\" is not a number"),
+        .init(
+            "non-numeric cell", "plot loss {BI}/nonnumeric.csv -o {T}/a.png", "line 3, column \"loss\": \"abc\" is not a number"),
         .init("only nan and inf", "plot loss {BI}/all-nan.csv -o {T}/a.png", "series \"loss\" has no finite values"),
-        .init("missing column", "plot loss {BI}/no-loss-column.csv -o {T}/a.png", "no column \"loss\" in the header; available columns: \"step\", \"other\""),
+        .init(
+            "missing column", "plot loss {BI}/no-loss-column.csv -o {T}/a.png",
+            "no column \"loss\" in the header; available columns: \"step\", \"other\""),
         .init("missing file", "plot loss {BI}/missing.csv -o {T}/a.png", "missing.csv: no such file"),
         .init("directory for a file", "plot loss {BI} -o {T}/a.png", "is a directory, not a CSV file"),
         .init("zero size", "plot loss {BI}/bom-crlf.csv -o {T}/a.png --size 0x0", "--size 0x0 is out of range"),
         .init("huge size", "plot loss {BI}/bom-crlf.csv -o {T}/a.png --size 99999x99999", "--size 99999x99999 is out of range"),
         .init("negative size", "plot loss {BI}/bom-crlf.csv -o {T}/a.png --size -5x10", "--size -5x10 is out of range"),
         .init("unwritable output", "plot loss {BI}/bom-crlf.csv -o /proc/self/a.png", "cannot write /proc/self/a.png"),
-        .init("missing output directory", "plot loss {BI}/bom-crlf.csv -o /nonexistent/a.png", "cannot write /nonexistent/a.png: the directory does not exist"),
+        .init(
+            "missing output directory", "plot loss {BI}/bom-crlf.csv -o /nonexistent/a.png",
+            "cannot write /nonexistent/a.png: the directory does not exist"),
         .init("output is a directory", "plot loss {BI}/bom-crlf.csv -o {T}", "it is a directory"),
         // Fixtures for `slope verify --fixtures`
         .init("truncated fixture JSON", "verify --fixtures {BI}/fixtures-truncated", "case.json is not valid JSON"),
-        .init("10⁸-row shape claim", "verify --fixtures {BI}/fixtures-huge", "field \"inputs[0]\" shape [100000000, 100000, 100000] would exceed the limit"),
+        .init(
+            "10⁸-row shape claim", "verify --fixtures {BI}/fixtures-huge",
+            "field \"inputs[0]\" shape [100000000, 100000, 100000] would exceed the limit"),
         .init("null (NaN) in data", "verify --fixtures {BI}/fixtures-nan", "field \"inputs[0].data[1]\" is null"),
         .init("wrong fixture format", "verify --fixtures {BI}/fixtures-format", "field \"format\" is \"slope-fixture/2\""),
         .init("file for the fixture directory", "verify --fixtures {BI}/empty.csv", "empty.csv is not a directory"),
@@ -55,19 +62,32 @@ struct BadInput: CustomTestStringConvertible, Sendable {
         .init("negative epochs", "fit sine --epochs -5 --out {T}/o", "--epochs must be between 1 and 10,000,000, got -5"),
         .init("negative learning rate", "fit sine --lr -1 --out {T}/o", "--lr must be a positive number"),
         .init("zero batch", "fit sine --batch 0 --out {T}/o", "--batch must be positive, got 0"),
-        .init("batch larger than the data", "fit sine --batch 1000 --out {T}/o", "--batch 1000 is larger than the sine data set (200 points)"),
+        .init(
+            "batch larger than the data", "fit sine --batch 1000 --out {T}/o",
+            "--batch 1000 is larger than the sine data set (200 points)"),
         .init("unknown experiment", "fit nonsense", "'nonsense' is invalid for '<experiment>'"),
         .init("uncreatable output directory", "fit sine --out /proc/self/o", "output directory /proc/self/o: cannot be created"),
-        .init("truncated checkpoint", "fit sine --resume --checkpoint {BI}/truncated-checkpoint.json --out {T}/o", "truncated-checkpoint.json: not valid JSON"),
-        .init("wrong checkpoint version", "fit sine --resume --checkpoint {BI}/wrong-version-checkpoint.json --out {T}/o", "field \"format\" is \"slope-checkpoint/9\""),
-        .init("directory for a checkpoint", "fit sine --resume --checkpoint {BI} --out {T}/o", "it is a directory, not a checkpoint file"),
-        .init("checkpoint of another architecture", "fit spiral --resume --checkpoint {BI}/sine-checkpoint.json --out {T}/o", "architecture.layers[1].kind is \"Sigmoid\" but the network has \"ReLU\""),
+        .init(
+            "truncated checkpoint", "fit sine --resume --checkpoint {BI}/truncated-checkpoint.json --out {T}/o",
+            "truncated-checkpoint.json: not valid JSON"),
+        .init(
+            "wrong checkpoint version", "fit sine --resume --checkpoint {BI}/wrong-version-checkpoint.json --out {T}/o",
+            "field \"format\" is \"slope-checkpoint/9\""),
+        .init(
+            "directory for a checkpoint", "fit sine --resume --checkpoint {BI} --out {T}/o",
+            "it is a directory, not a checkpoint file"),
+        .init(
+            "checkpoint of another architecture", "fit spiral --resume --checkpoint {BI}/sine-checkpoint.json --out {T}/o",
+            "architecture.layers[1].kind is \"Sigmoid\" but the network has \"ReLU\""),
         .init("resume without a checkpoint", "fit chain --resume --out {T}/o", "--resume: no checkpoint at"),
-        .init("resume with no epochs left", "fit sine --resume --checkpoint {BI}/sine-checkpoint.json --epochs 10 --out {T}/o", "field \"epoch\" is 40000: the run already has the 10 epochs asked for"),
+        .init(
+            "resume with no epochs left", "fit sine --resume --checkpoint {BI}/sine-checkpoint.json --epochs 10 --out {T}/o",
+            "field \"epoch\" is 40000: the run already has the 10 epochs asked for"),
         // `slope sweep` and `slope demo`
         .init("sweep of an unknown kind", "sweep --layer Nope", "unknown layer kind \"Nope\""),
         .init("sweep into a missing directory", "sweep --layer Tanh -o /nonexistent/s.png", "cannot write /nonexistent/s.png"),
-        .init("demo into an uncreatable directory", "demo --out /proc/self/x", "output directory /proc/self/x: cannot be created"),
+        .init(
+            "demo into an uncreatable directory", "demo --out /proc/self/x", "output directory /proc/self/x: cannot be created"),
     ]
 }
 
@@ -105,7 +125,9 @@ struct BadInput: CustomTestStringConvertible, Sendable {
     @Test func csvWithBOMCRLFAndNaNIsPlottedWithAGap() throws {
         let directory = try SlopeBinary.temporaryDirectory()
         let png = directory.appendingPathComponent("loss.png")
-        let result = try SlopeBinary.run(["plot", "loss", SlopeBinary.badInputs.appendingPathComponent("bom-crlf.csv").path, "-o", png.path])
+        let result = try SlopeBinary.run([
+            "plot", "loss", SlopeBinary.badInputs.appendingPathComponent("bom-crlf.csv").path, "-o", png.path,
+        ])
         #expect(result.status == 0, "\(result.stderr)")
         let bytes = try Data(contentsOf: png)
         #expect(bytes.starts(with: [0x89, 0x50, 0x4E, 0x47]))

@@ -28,7 +28,8 @@ struct FaultTests {
         // Only signal once the handler is in place (before it, SIGINT kills like any
         // program); then wait for the first checkpoint or half a second of training.
         #expect(Child.waitForHandlers(of: process, timeout: 20), "the interrupt handler was never installed")
-        while process.isRunning, !FileManager.default.fileExists(atPath: checkpoint.path), Date().timeIntervalSince(started) < 0.5 {
+        while process.isRunning, !FileManager.default.fileExists(atPath: checkpoint.path), Date().timeIntervalSince(started) < 0.5
+        {
             usleep(10_000)
         }
         #expect(process.isRunning, "the fit ended before it was signalled")
@@ -91,10 +92,16 @@ struct FaultTests {
 
     /// Places that exist but take no new files, even for root (chmod does not stop root).
     static let unwritable: [(arguments: [String], message: String)] = [
-        (["fit", "sine", "--epochs", "2000000", "--out", "/proc/self/fdinfo"], "output directory /proc/self/fdinfo: is not writable"),
+        (
+            ["fit", "sine", "--epochs", "2000000", "--out", "/proc/self/fdinfo"],
+            "output directory /proc/self/fdinfo: is not writable"
+        ),
         (["fit", "sine", "--epochs", "2000000", "--out", "/proc/self"], "output directory /proc/self: is not writable"),
         (["fit", "sine", "--epochs", "2000000", "--out", "{FILE}"], "is a file, not a directory"),
-        (["demo", "--sine-epochs", "2000000", "--out", "/proc/self/fdinfo"], "output directory /proc/self/fdinfo: is not writable"),
+        (
+            ["demo", "--sine-epochs", "2000000", "--out", "/proc/self/fdinfo"],
+            "output directory /proc/self/fdinfo: is not writable"
+        ),
         (["demo", "--sine-epochs", "2000000", "--out", "{FILE}"], "is a file, not a directory"),
         (["verify", "--layer", "ReLU", "-o", "/proc/self/fdinfo/report.txt"], "cannot write /proc/self/fdinfo/report.txt"),
         (["sweep", "--layer", "Tanh", "-o", "/proc/self/fdinfo/sweep.png"], "cannot write /proc/self/fdinfo/sweep.png"),
@@ -155,9 +162,9 @@ enum Child {
         let deadline = Date().addingTimeInterval(timeout)
         while process.isRunning, Date() < deadline {
             if let status = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8),
-               let line = status.split(separator: "\n").first(where: { $0.hasPrefix("SigCgt:") }),
-               let mask = UInt64(line.dropFirst("SigCgt:".count).trimmingCharacters(in: .whitespaces), radix: 16),
-               mask & wanted == wanted
+                let line = status.split(separator: "\n").first(where: { $0.hasPrefix("SigCgt:") }),
+                let mask = UInt64(line.dropFirst("SigCgt:".count).trimmingCharacters(in: .whitespaces), radix: 16),
+                mask & wanted == wanted
             {
                 return true
             }
@@ -190,11 +197,15 @@ enum Child {
         let start = Date()
         wait(for: timed, timeout: 120)
         let duration = Date().timeIntervalSince(start)
-        if timed.terminationStatus != 0 { outcome.problems.append("the unbroken run ended with status \(timed.terminationStatus)") }
+        if timed.terminationStatus != 0 {
+            outcome.problems.append("the unbroken run ended with status \(timed.terminationStatus)")
+        }
         func check(_ label: String) {
             let files = SlopeBinary.files(in: directory)
             outcome.filesChecked += files.count
-            outcome.problems += files.compactMap { name in damage(of: directory.appendingPathComponent(name)).map { "\(label): \(name) \($0)" } }
+            outcome.problems += files.compactMap { name in
+                damage(of: directory.appendingPathComponent(name)).map { "\(label): \(name) \($0)" }
+            }
         }
         for run in 0..<runs {
             let moments = (0...pauses).map { _ in duration * Double.random(in: window, using: &rng) }.sorted()
@@ -228,8 +239,8 @@ enum Child {
         while Date() < deadline {
             // /proc/PID/stat: "PID (name) STATE ..."; the name may hold spaces, so split after ')'.
             if let stat = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/stat", encoding: .utf8),
-               let close = stat.lastIndex(of: ")"),
-               stat[stat.index(after: close)...].trimmingCharacters(in: .whitespaces).hasPrefix("T")
+                let close = stat.lastIndex(of: ")"),
+                stat[stat.index(after: close)...].trimmingCharacters(in: .whitespaces).hasPrefix("T")
             {
                 return
             }

@@ -1,8 +1,9 @@
 import Foundation
-#if canImport(FoundationXML)
-import FoundationXML
-#endif
 import Testing
+
+#if canImport(FoundationXML)
+    import FoundationXML
+#endif
 
 /// `slope verify` as CI sees it: exit statuses, formats, files.
 @Suite struct VerifyCommandTests {
@@ -33,7 +34,10 @@ import Testing
         let dir = try SlopeBinary.temporaryDirectory()
         let file = dir.appendingPathComponent("report.xml")
         let result = try SlopeBinary.run(
-            ["verify", "--format", "junit", "--output", file.path, "--include-broken", "--layer", "Affine", "--layer", "Broken.TanhSignFlipped"])
+            [
+                "verify", "--format", "junit", "--output", file.path, "--include-broken", "--layer", "Affine", "--layer",
+                "Broken.TanhSignFlipped",
+            ])
         #expect(result.status == 1)
         #expect(SlopeBinary.files(in: dir) == ["report.xml"], "no temporary file left behind")
         let xml = try XMLDocument(contentsOf: file)
@@ -69,7 +73,9 @@ import Testing
     }
 
     @Test func fixtureParityPasses() throws {
-        let result = try SlopeBinary.run(["verify", "--fixtures", SlopeBinary.repositoryRoot.appendingPathComponent("fixtures").path])
+        let result = try SlopeBinary.run([
+            "verify", "--fixtures", SlopeBinary.repositoryRoot.appendingPathComponent("fixtures").path,
+        ])
         #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
         #expect(result.stdout.contains("Conv2D/"))
     }
@@ -84,7 +90,9 @@ import Testing
 
 @Suite struct VerifyStageTwoTests {
     @Test func repeatReportsAPassRatePerCheck() throws {
-        let result = try SlopeBinary.run(["verify", "--repeat", "3", "--include-broken", "--layer", "Sigmoid", "--layer", "Broken.TanhSignFlipped"])
+        let result = try SlopeBinary.run([
+            "verify", "--repeat", "3", "--include-broken", "--layer", "Sigmoid", "--layer", "Broken.TanhSignFlipped",
+        ])
         #expect(result.status == 1)
         #expect(result.stdout.contains("Sigmoid                 3       0       0             100.0%"))
         #expect(result.stdout.contains("Broken.TanhSignFlipped  0       3       0             0.0%"))
@@ -94,7 +102,10 @@ import Testing
         let dir = try SlopeBinary.temporaryDirectory()
         let report = dir.appendingPathComponent("run.json")
         let first = try SlopeBinary.run(
-            ["verify", "--format", "json", "-o", report.path, "--seed", "9", "--include-broken", "--layer", "Tanh", "--layer", "Broken.AffineBiasNotSummed"])
+            [
+                "verify", "--format", "json", "-o", report.path, "--seed", "9", "--include-broken", "--layer", "Tanh", "--layer",
+                "Broken.AffineBiasNotSummed",
+            ])
         #expect(first.status == 1)
         let replay = try SlopeBinary.run(["verify", "--replay", report.path, "--format", "json"])
         #expect(replay.status == 1)

@@ -49,22 +49,28 @@ public struct Fixture: Sendable {
         guard let kind = LayerKind(rawValue: kindName) else {
             throw FixtureError(
                 file: file, field: "layer",
-                problem: "names an unknown kind \"\(kindName)\" (known: \(LayerKind.allCases.map(\.rawValue).joined(separator: ", ")))")
+                problem:
+                    "names an unknown kind \"\(kindName)\" (known: \(LayerKind.allCases.map(\.rawValue).joined(separator: ", ")))"
+            )
         }
         let config = try reader.config(object["config"] ?? [String: Any](), "config")
         let inputs = try reader.tensors(object, "inputs")
         guard inputs.count == kind.arity else {
-            throw FixtureError(file: file, field: "inputs", problem: "has \(inputs.count) tensors; \(kind.rawValue) takes \(kind.arity)")
+            throw FixtureError(
+                file: file, field: "inputs", problem: "has \(inputs.count) tensors; \(kind.rawValue) takes \(kind.arity)")
         }
         let parameters = try reader.namedTensors(object["params"] ?? [String: Any](), "params", order: kind.parameterNames)
         let expected = try reader.object(try reader.field(object, "expected"), "expected")
         let output = try reader.tensor(try reader.field(expected, "output", path: "expected"), "expected.output")
         let inputGradients = try reader.tensors(expected, "inputGrads", path: "expected")
         guard inputGradients.count == inputs.count else {
-            throw FixtureError(file: file, field: "expected.inputGrads", problem: "has \(inputGradients.count) tensors for \(inputs.count) inputs")
+            throw FixtureError(
+                file: file, field: "expected.inputGrads",
+                problem: "has \(inputGradients.count) tensors for \(inputs.count) inputs")
         }
         for (i, (g, x)) in zip(inputGradients, inputs).enumerated() where g.shape != x.shape {
-            throw FixtureError(file: file, field: "expected.inputGrads[\(i)]", problem: "has shape \(g.shape) but inputs[\(i)] has \(x.shape)")
+            throw FixtureError(
+                file: file, field: "expected.inputGrads[\(i)]", problem: "has shape \(g.shape) but inputs[\(i)] has \(x.shape)")
         }
         let parameterGradients = try reader.namedTensors(
             expected["paramGrads"] ?? [String: Any](), "expected.paramGrads", order: kind.parameterNames)
@@ -73,12 +79,14 @@ public struct Fixture: Sendable {
         if kind.isLoss {
             targets = try reader.tensor(try reader.field(object, "targets"), "targets")
             guard output.count == 1 else {
-                throw FixtureError(file: file, field: "expected.output", problem: "of a loss must be a scalar, has shape \(output.shape)")
+                throw FixtureError(
+                    file: file, field: "expected.output", problem: "of a loss must be a scalar, has shape \(output.shape)")
             }
         } else {
             let u = try reader.tensor(try reader.field(object, "upstream"), "upstream")
             guard u.shape == output.shape else {
-                throw FixtureError(file: file, field: "upstream", problem: "has shape \(u.shape) but expected.output has \(output.shape)")
+                throw FixtureError(
+                    file: file, field: "upstream", problem: "has shape \(u.shape) but expected.output has \(output.shape)")
             }
             upstream = u
         }
@@ -93,7 +101,8 @@ public struct Fixture: Sendable {
         }
         let source = (object["source"] as? String) ?? "unknown engine"
         return Fixture(
-            file: file, kind: kind, caseName: (object["case"] as? String) ?? URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent,
+            file: file, kind: kind,
+            caseName: (object["case"] as? String) ?? URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent,
             config: config, inputs: inputs, parameters: parameters, upstream: upstream, targets: targets,
             expectedOutput: output, expectedInputGradients: inputGradients, expectedParameterGradients: parameterGradients,
             tolerance: tolerance, source: source)
@@ -193,7 +202,9 @@ struct JSONReader {
         var shape: [Int] = []
         for (i, extent) in shapeList.enumerated() {
             let x = try number(extent, "\(field).shape[\(i)]")
-            guard x >= 0, x == x.rounded(), x < 1e9 else { throw fail("\(field).shape[\(i)]", "must be a non-negative integer, got \(x)") }
+            guard x >= 0, x == x.rounded(), x < 1e9 else {
+                throw fail("\(field).shape[\(i)]", "must be a non-negative integer, got \(x)")
+            }
             shape.append(Int(x))
         }
         guard let dataList = dataValue as? [Any] else { throw fail("\(field).data", "must be a list of numbers") }
@@ -219,7 +230,10 @@ struct JSONReader {
         let object = try object(value, field)
         let unknown = object.keys.filter { !order.contains($0) }.sorted()
         if !unknown.isEmpty {
-            throw fail(field, "has unknown parameter\(unknown.count == 1 ? "" : "s") \(unknown.joined(separator: ", ")) (expected: \(order.isEmpty ? "none" : order.joined(separator: ", ")))")
+            throw fail(
+                field,
+                "has unknown parameter\(unknown.count == 1 ? "" : "s") \(unknown.joined(separator: ", ")) (expected: \(order.isEmpty ? "none" : order.joined(separator: ", ")))"
+            )
         }
         var result: [(String, Tensor)] = []
         for name in order {

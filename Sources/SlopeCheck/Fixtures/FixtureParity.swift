@@ -19,7 +19,8 @@ public enum FixtureParity {
             for (parameterName, value) in fixture.parameters {
                 guard let parameter = built.parameters.first(where: { $0.name == parameterName }) else { continue }
                 guard parameter.value.shape == value.shape else {
-                    report.error = "\(fixture.file): params.\(parameterName) has shape \(value.shape), the layer built from config expects \(parameter.value.shape)"
+                    report.error =
+                        "\(fixture.file): params.\(parameterName) has shape \(value.shape), the layer built from config expects \(parameter.value.shape)"
                     return report
                 }
                 parameter.value = value

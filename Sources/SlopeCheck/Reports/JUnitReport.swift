@@ -11,29 +11,38 @@ public enum JUnitReport {
             total + (r.error != nil ? 1 : r.tensors.filter { $0.verdict == .fail }.count + r.failedInvariants.count)
         }
         let skipped = run.reports.reduce(0) { $0 + $1.tensors.filter { $0.verdict == .inconclusive }.count }
-        xml += "<testsuites name=\"slope verify\" tests=\"\(cases)\" failures=\"\(failures)\" errors=\"0\" skipped=\"\(skipped)\" time=\"\(seconds(run.seconds))\">\n"
+        xml +=
+            "<testsuites name=\"slope verify\" tests=\"\(cases)\" failures=\"\(failures)\" errors=\"0\" skipped=\"\(skipped)\" time=\"\(seconds(run.seconds))\">\n"
         for report in run.reports {
             let suiteCases = max(1, report.tensors.count + report.invariants.count)
-            let suiteFailures = report.error != nil ? 1 : report.tensors.filter { $0.verdict == .fail }.count + report.failedInvariants.count
-            xml += "  <testsuite name=\"\(escape(report.target))\" tests=\"\(suiteCases)\" failures=\"\(suiteFailures)\" errors=\"0\" time=\"\(seconds(report.seconds))\">\n"
+            let suiteFailures =
+                report.error != nil ? 1 : report.tensors.filter { $0.verdict == .fail }.count + report.failedInvariants.count
+            xml +=
+                "  <testsuite name=\"\(escape(report.target))\" tests=\"\(suiteCases)\" failures=\"\(suiteFailures)\" errors=\"0\" time=\"\(seconds(report.seconds))\">\n"
             xml += "    <properties><property name=\"method\" value=\"\(escape(report.methodDescription))\"/>"
             xml += "<property name=\"tolerance\" value=\"\(escape(report.tolerance.description))\"/>"
             xml += "<property name=\"seed\" value=\"\(report.seed)\"/></properties>\n"
             let classname = "slope.verify.\(escape(report.target))"
             if let error = report.error {
-                xml += "    <testcase classname=\"\(classname)\" name=\"runs\"><failure message=\"\(escape(error))\"/></testcase>\n"
+                xml +=
+                    "    <testcase classname=\"\(classname)\" name=\"runs\"><failure message=\"\(escape(error))\"/></testcase>\n"
             }
             for t in report.tensors {
                 xml += "    <testcase classname=\"\(classname)\" name=\"\(escape(t.tensor.description))\">"
                 switch t.verdict {
                 case .pass: break
                 case .inconclusive:
-                    xml += "<skipped message=\"\(t.inconclusive) of \(t.checked) elements inconclusive (a decision flips within ±h)\"/>"
+                    xml +=
+                        "<skipped message=\"\(t.inconclusive) of \(t.checked) elements inconclusive (a decision flips within ±h)\"/>"
                 case .fail:
                     let w = t.worst
-                    let message = "\(t.failed) of \(t.checked) elements wrong"
-                        + (w.map { "; worst at \($0.location): analytic \(formatNumber($0.analytic)), numeric \(formatNumber($0.numeric))" } ?? "")
-                    xml += "<failure message=\"\(escape(message))\">\(escape(t.signature.map { "likely: \($0)" } ?? message))</failure>"
+                    let message =
+                        "\(t.failed) of \(t.checked) elements wrong"
+                        + (w.map {
+                            "; worst at \($0.location): analytic \(formatNumber($0.analytic)), numeric \(formatNumber($0.numeric))"
+                        } ?? "")
+                    xml +=
+                        "<failure message=\"\(escape(message))\">\(escape(t.signature.map { "likely: \($0)" } ?? message))</failure>"
                 }
                 xml += "</testcase>\n"
             }
@@ -74,7 +83,8 @@ public enum JSONReport {
     public static func render(_ run: VerifyRun) throws -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(
+            positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         return try encoder.encode(run)
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import SlopeLayers
 
 /// The report for people: one row per layer × tensor, then the diagnosis of each failure.
@@ -5,7 +6,10 @@ public enum TableReport {
     public static func render(_ run: VerifyRun) -> String {
         var lines: [String] = []
         lines.append("slope verify · \(run.method) · \(run.tolerance) · \(run.mode) · seed \(run.seed)")
-        let header = ["LAYER", "TENSOR", "STATUS", "CHECKED", "MAX ABS ERR", "MAX REL ERR", "WORST AT", "ANALYTIC", "NUMERIC", "KINKS", "ORDER", "TIME"]
+        let header = [
+            "LAYER", "TENSOR", "STATUS", "CHECKED", "MAX ABS ERR", "MAX REL ERR", "WORST AT", "ANALYTIC", "NUMERIC", "KINKS",
+            "ORDER", "TIME",
+        ]
         var rows: [[String]] = []
         for report in run.reports {
             if let error = report.error {
@@ -18,7 +22,8 @@ public enum TableReport {
                 rows.append([
                     i == 0 ? report.target : "", t.tensor.description, status(t.verdict),
                     t.checked == t.elementCount ? "\(t.checked)" : "\(t.checked)/\(t.elementCount)",
-                    formatNumber(t.maxAbsoluteError, significantDigits: 2), formatNumber(t.maxRelativeError, significantDigits: 2),
+                    formatNumber(t.maxAbsoluteError, significantDigits: 2),
+                    formatNumber(t.maxRelativeError, significantDigits: 2),
                     worst?.location ?? "—", worst.map { formatNumber($0.analytic) } ?? "—",
                     worst.map { formatNumber($0.numeric) } ?? "—", "\(t.kinks)",
                     t.order.map { $0.verdict == .fail ? $0.summary + "!" : $0.summary } ?? "—",
@@ -42,7 +47,9 @@ public enum TableReport {
         }
         lines.append("")
         lines.append(censusLine(run))
-        let coverage = run.reports.flatMap { r in r.tensors.compactMap { t in t.coverage.map { "  \(r.target) \(t.tensor): \($0)" } } }
+        let coverage = run.reports.flatMap { r in
+            r.tensors.compactMap { t in t.coverage.map { "  \(r.target) \(t.tensor): \($0)" } }
+        }
         if !coverage.isEmpty {
             lines.append("Coverage:")
             lines.append(contentsOf: coverage)
@@ -101,5 +108,3 @@ extension String {
         return s
     }
 }
-
-import Foundation

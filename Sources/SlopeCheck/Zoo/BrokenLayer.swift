@@ -36,7 +36,8 @@ public enum BrokenLayer: String, CaseIterable, Sendable {
         case .ignoresUpstream: "Sigmoid backward ignores upstream (passes when upstream is all ones)"
         case .keepsStateBetweenCalls: "caches its input only on the first forward call and keeps using it"
         case .firstLayerCutOff: "a network whose first Affine never accumulates its parameter gradients"
-        case .lossHalfGradient: "MSE reported as mean((y−t)²) but back-propagating the gradient of half of it (the seed's mismatch)"
+        case .lossHalfGradient:
+            "MSE reported as mean((y−t)²) but back-propagating the gradient of half of it (the seed's mismatch)"
         case .tanhSlightlyOff: "Tanh backward off by 5e-6 relative (below rtol): (1 − y²)·(1 + 5e-6)"
         case .mseDoubleGradient: "loss ½·mean((y−t)²) reported, gradient 2(y−t)/M of the full mean back-propagated"
         case .softmaxWithLossDoubleMean: "SoftmaxWithLoss gradient divided by the batch size twice"
@@ -97,7 +98,10 @@ public enum BrokenLayer: String, CaseIterable, Sendable {
             return .network(network, input: input([5, 3]), target: input([5, 2]))
         case .lossHalfGradient:
             let network = Sequential(
-                [Affine(inFeatures: 1, outFeatures: 6, using: &rng), Sigmoid(), Affine(inFeatures: 6, outFeatures: 1, using: &rng)],
+                [
+                    Affine(inFeatures: 1, outFeatures: 6, using: &rng), Sigmoid(),
+                    Affine(inFeatures: 6, outFeatures: 1, using: &rng),
+                ],
                 loss: HalfGradientMSE())
             return .network(network, input: input([8, 1]), target: input([8, 1]))
         }
@@ -295,7 +299,9 @@ final class TanhKeepsState: UnaryLayer {
         return x.map { Foundation.tanh($0) }
     }
     func backwardInput(_ dout: Tensor) throws(LayerError) -> Tensor {
-        dout.zipMap(x!) { d, xi in let t = Foundation.tanh(xi); return d * (1 - t * t) }
+        dout.zipMap(x!) { d, xi in
+            let t = Foundation.tanh(xi); return d * (1 - t * t)
+        }
     }
 }
 

@@ -34,7 +34,9 @@ public enum AtomicFile {
         }
         // Created exclusively with open(2) (not FileManager.createFile, which writes through
         // a temporary of its own): a crash leaves at most this dot-prefixed `.tmp` file.
-        let temporary = directory.appendingPathComponent(".\(url.lastPathComponent).\(getpid()).\(UInt32.random(in: 0...UInt32.max)).tmp").path
+        let temporary = directory.appendingPathComponent(
+            ".\(url.lastPathComponent).\(getpid()).\(UInt32.random(in: 0...UInt32.max)).tmp"
+        ).path
         let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
         guard fd >= 0 else {
             throw WriteError(path: url.path, reason: "the directory \(directory.path) is not writable (\(lastError()))")

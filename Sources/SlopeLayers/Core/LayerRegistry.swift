@@ -59,9 +59,13 @@ public enum LayerRegistry {
             return .layer(AvgPool2D(kernel: kernel, stride: try reader.pair("stride", default: kernel)))
         case .batchNorm:
             let epsilon = try reader.number("epsilon", default: 1e-5)
-            guard epsilon > 0 else { throw .invalidConfig(layer: kind.rawValue, key: "epsilon", reason: "must be positive, got \(epsilon)") }
+            guard epsilon > 0 else {
+                throw .invalidConfig(layer: kind.rawValue, key: "epsilon", reason: "must be positive, got \(epsilon)")
+            }
             let momentum = try reader.number("momentum", default: 0.9)
-            guard (0...1).contains(momentum) else { throw .invalidConfig(layer: kind.rawValue, key: "momentum", reason: "must be in [0, 1], got \(momentum)") }
+            guard (0...1).contains(momentum) else {
+                throw .invalidConfig(layer: kind.rawValue, key: "momentum", reason: "must be in [0, 1], got \(momentum)")
+            }
             let layer = BatchNorm(features: try reader.size("features"), epsilon: epsilon, momentum: momentum)
             layer.isTraining = try reader.flag("training", default: true)
             return .layer(layer)
@@ -134,7 +138,8 @@ struct ConfigReader {
     func rejectOversizedParameters() throws(LayerError) {
         let elements: Double
         switch kind {
-        case .affine: elements = (try? number("inFeatures", default: 0)).map { $0 * ((try? number("outFeatures", default: 0)) ?? 0) } ?? 0
+        case .affine:
+            elements = (try? number("inFeatures", default: 0)).map { $0 * ((try? number("outFeatures", default: 0)) ?? 0) } ?? 0
         case .conv2D:
             var kernelSize = 1.0
             switch config["kernel"] {
@@ -142,13 +147,16 @@ struct ConfigReader {
             case .numbers(let ks)? where ks.count == 2: kernelSize = ks[0] * ks[1]
             default: break
             }
-            elements = ((try? number("inChannels", default: 0)) ?? 0) * ((try? number("outChannels", default: 0)) ?? 0) * kernelSize
+            elements =
+                ((try? number("inChannels", default: 0)) ?? 0) * ((try? number("outChannels", default: 0)) ?? 0) * kernelSize
         default: return
         }
         if elements > Double(Tensor.maximumElementCount) {
             throw .invalidConfig(
                 layer: layer, key: kind == .affine ? "inFeatures × outFeatures" : "inChannels × outChannels × kernel",
-                reason: "asks for a weight of \(formatNumber(elements)) elements, above the limit of \(Tensor.maximumElementCount) (1 GiB of doubles)")
+                reason:
+                    "asks for a weight of \(formatNumber(elements)) elements, above the limit of \(Tensor.maximumElementCount) (1 GiB of doubles)"
+            )
         }
     }
 
@@ -167,7 +175,8 @@ struct ConfigReader {
         guard config[key] != nil else { throw .missingConfig(layer: layer, key: key) }
         let x = try number(key, default: 0)
         guard x >= 1, x == x.rounded(), x <= 1e7 else {
-            throw .invalidConfig(layer: layer, key: key, reason: "must be a positive integer (at most 10⁷), got \(formatNumber(x))")
+            throw .invalidConfig(
+                layer: layer, key: key, reason: "must be a positive integer (at most 10⁷), got \(formatNumber(x))")
         }
         return Int(x)
     }

@@ -52,4 +52,3 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable, Equatable, Codab
         return (-2 * log(u)).squareRoot() * cos(2 * Double.pi * v)
     }
 }
-

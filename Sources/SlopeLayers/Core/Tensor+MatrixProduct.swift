@@ -28,7 +28,8 @@ extension Tensor {
         let k = transposeA ? a.shape[0] : a.shape[1]
         let kb = transposeB ? b.shape[1] : b.shape[0]
         let n = transposeB ? b.shape[0] : b.shape[1]
-        precondition(k == kb, "matmul inner sizes differ: \(a.shape)\(transposeA ? "ᵀ" : "") · \(b.shape)\(transposeB ? "ᵀ" : "")")
+        precondition(
+            k == kb, "matmul inner sizes differ: \(a.shape)\(transposeA ? "ᵀ" : "") · \(b.shape)\(transposeB ? "ᵀ" : "")")
         var c = Tensor.zeros([m, n])
         gemm(a, b, into: &c, transposeA: transposeA, transposeB: transposeB, accumulate: false)
         return c

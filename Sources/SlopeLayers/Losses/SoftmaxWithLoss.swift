@@ -48,7 +48,8 @@ public final class SigmoidBCE: LossLayer {
 
     public func forward(_ x: Tensor, _ t: Tensor) throws(LayerError) -> Double {
         guard t.shape == x.shape, x.count > 0 else {
-            throw .shapeMismatch(layer: kindName, expected: "non-empty logits and targets of equal shape", actual: [x.shape, t.shape])
+            throw .shapeMismatch(
+                layer: kindName, expected: "non-empty logits and targets of equal shape", actual: [x.shape, t.shape])
         }
         self.x = x
         target = t
@@ -85,7 +86,8 @@ public final class MSE: LossLayer {
 
     public func forward(_ y: Tensor, _ t: Tensor) throws(LayerError) -> Double {
         guard t.shape == y.shape, y.count > 0 else {
-            throw .shapeMismatch(layer: kindName, expected: "non-empty prediction and target of equal shape", actual: [y.shape, t.shape])
+            throw .shapeMismatch(
+                layer: kindName, expected: "non-empty prediction and target of equal shape", actual: [y.shape, t.shape])
         }
         var sum = 0.0  // Σ dᵢ², added in order as `d.dot(d)` would, in the same pass
         let d = differences.fill(shape: y.shape) { d in

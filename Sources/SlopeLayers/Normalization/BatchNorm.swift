@@ -93,7 +93,8 @@ public final class BatchNorm: UnaryLayer, ModalLayer {
                 let g = gamma.value.data[j]
                 if forwardWasTraining {
                     // dx̂ = dout·γ; Σdx̂ = γ·ΣD; Σdx̂·x̂ = γ·ΣDX
-                    dx.data[k] = g * inverseStd[j] / Double(n)
+                    dx.data[k] =
+                        g * inverseStd[j] / Double(n)
                         * (Double(n) * dout.data[k] - sumD[j] - xhat.data[k] * sumDX[j])
                 } else {
                     dx.data[k] = dout.data[k] * g * inverseStd[j]

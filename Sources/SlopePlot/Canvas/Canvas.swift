@@ -22,8 +22,9 @@ public protocol Canvas: AnyObject {
     /// A filled, anti-aliased disc with an optional 1-pixel outline.
     func circle(center: CanvasPoint, radius: Double, fill: RGB, edge: RGB?)
     /// Draws `text` at `size` pixels (em height), placing `anchor` of its box at `position`.
-    func text(_ text: String, at position: CanvasPoint, size: Double, color: RGB,
-              anchor: TextAnchor, orientation: TextOrientation)
+    func text(
+        _ text: String, at position: CanvasPoint, size: Double, color: RGB,
+        anchor: TextAnchor, orientation: TextOrientation)
     /// The advance width of `text` at `size` pixels, as `text(…)` would draw it.
     func textWidth(_ text: String, size: Double) -> Double
     /// Restricts drawing to `rect`; `nil` lifts the restriction.

@@ -38,9 +38,9 @@ enum FontLocator {
         let data = pipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         guard process.terminationStatus == 0,
-              let path = String(data: data, encoding: .utf8)?.trimmingCharacters(in: .whitespacesAndNewlines),
-              path.hasSuffix(".ttf") || path.hasSuffix(".otf"),
-              FileManager.default.isReadableFile(atPath: path)
+            let path = String(data: data, encoding: .utf8)?.trimmingCharacters(in: .whitespacesAndNewlines),
+            path.hasSuffix(".ttf") || path.hasSuffix(".otf"),
+            FileManager.default.isReadableFile(atPath: path)
         else { return nil }
         return path
     }

@@ -40,7 +40,7 @@ public final class GDCanvas: Canvas {
     /// - Throws: `PlotError.invalidSize` outside `Chart.sizeLimit`.
     public init(width: Int, height: Int, background: RGB = .white, font: Font = .automatic) throws(PlotError) {
         guard Chart.sizeLimit.contains(width), Chart.sizeLimit.contains(height),
-              let image = gdImageCreateTrueColor(Int32(width), Int32(height))
+            let image = gdImageCreateTrueColor(Int32(width), Int32(height))
         else { throw PlotError.invalidSize(width: width, height: height) }
         self.width = width
         self.height = height
@@ -60,8 +60,9 @@ public final class GDCanvas: Canvas {
         case .automatic:
             fontPath = FontLocator.dejaVuSans
             if fontPath == nil {
-                warnings.append("no TrueType font found (looked for DejaVu Sans; set SLOPE_FONT to a .ttf file); "
-                    + "text drawn with libgd's built-in bitmap font")
+                warnings.append(
+                    "no TrueType font found (looked for DejaVu Sans; set SLOPE_FONT to a .ttf file); "
+                        + "text drawn with libgd's built-in bitmap font")
             }
         }
         fillOpaque(0, 0, Int32(width - 1), Int32(height - 1), Self.gdColor(background))
@@ -122,8 +123,9 @@ public final class GDCanvas: Canvas {
 
     public func stroke(_ rect: CanvasRect, color: RGB) {
         guard rect.minX.isFinite, rect.maxX.isFinite, rect.minY.isFinite, rect.maxY.isFinite else { return }
-        gdImageRectangle(image, coordinate(rect.minX), coordinate(rect.minY),
-                         coordinate(rect.maxX), coordinate(rect.maxY), Self.gdColor(color))
+        gdImageRectangle(
+            image, coordinate(rect.minX), coordinate(rect.minY),
+            coordinate(rect.maxX), coordinate(rect.maxY), Self.gdColor(color))
     }
 
     public func line(from start: CanvasPoint, to end: CanvasPoint, color: RGB, lineWidth: Double, antialiased: Bool) {
@@ -158,8 +160,8 @@ public final class GDCanvas: Canvas {
 
     public func circle(center: CanvasPoint, radius: Double, fill: RGB, edge: RGB?) {
         guard center.x.isFinite, center.y.isFinite, radius > 0, radius.isFinite,
-              center.x > -radius - 2, center.y > -radius - 2,
-              center.x < Double(width) + radius + 2, center.y < Double(height) + radius + 2
+            center.x > -radius - 2, center.y > -radius - 2,
+            center.x < Double(width) + radius + 2, center.y < Double(height) + radius + 2
         else { return }
         let reach = radius + 1
         let xs = max(0, Int((center.x - reach).rounded(.down)))...min(width - 1, Int((center.x + reach).rounded(.up)))
@@ -167,7 +169,8 @@ public final class GDCanvas: Canvas {
         guard !xs.isEmpty, !ys.isEmpty else { return }
         for py in ys {
             for px in xs {
-                let d = ((Double(px) - center.x) * (Double(px) - center.x)
+                let d =
+                    ((Double(px) - center.x) * (Double(px) - center.x)
                     + (Double(py) - center.y) * (Double(py) - center.y)).squareRoot()
                 let outer = min(max(radius + 0.5 - d, 0), 1)
                 guard outer > 0 else { continue }
@@ -183,11 +186,16 @@ public final class GDCanvas: Canvas {
         }
     }
 
-    public func text(_ text: String, at position: CanvasPoint, size: Double, color: RGB,
-                     anchor: TextAnchor, orientation: TextOrientation) {
+    public func text(
+        _ text: String, at position: CanvasPoint, size: Double, color: RGB,
+        anchor: TextAnchor, orientation: TextOrientation
+    ) {
         guard !text.isEmpty, position.x.isFinite, position.y.isFinite, size > 0 else { return }
-        if let fontPath, drawTrueType(text, at: position, size: size, color: color, anchor: anchor,
-                                      orientation: orientation, fontPath: fontPath) {
+        if let fontPath,
+            drawTrueType(
+                text, at: position, size: size, color: color, anchor: anchor,
+                orientation: orientation, fontPath: fontPath)
+        {
             return
         }
         drawBitmap(text, at: position, size: size, color: color, anchor: anchor, orientation: orientation)
@@ -257,8 +265,10 @@ public final class GDCanvas: Canvas {
     }
 
     /// Draws with FreeType; false when FreeType failed (the caller falls back).
-    private func drawTrueType(_ text: String, at p: CanvasPoint, size: Double, color: RGB, anchor: TextAnchor,
-                              orientation: TextOrientation, fontPath: String) -> Bool {
+    private func drawTrueType(
+        _ text: String, at p: CanvasPoint, size: Double, color: RGB, anchor: TextAnchor,
+        orientation: TextOrientation, fontPath: String
+    ) -> Bool {
         guard let textWidth = Self.measure(text, size: size, fontPath: fontPath) else {
             warnings.append("FreeType could not draw with \(fontPath); text drawn with libgd's built-in bitmap font")
             self.fontPath = nil
@@ -278,8 +288,9 @@ public final class GDCanvas: Canvas {
         case .vertical: (x, y, angle) = (p.x + across, p.y + along, Double.pi / 2)
         }
         let error = Self.withFreeType { _ in
-            gdImageStringFT(image, nil, Self.gdColor(color), fontPath, Self.points(forPixels: size), angle,
-                            coordinate(x), coordinate(y), text)
+            gdImageStringFT(
+                image, nil, Self.gdColor(color), fontPath, Self.points(forPixels: size), angle,
+                coordinate(x), coordinate(y), text)
         }
         return error == nil
     }
@@ -293,8 +304,10 @@ public final class GDCanvas: Canvas {
         text.unicodeScalars.map { $0.isASCII && $0.value >= 32 ? UInt8($0.value) : UInt8(ascii: "?") }
     }
 
-    private func drawBitmap(_ text: String, at p: CanvasPoint, size: Double, color: RGB, anchor: TextAnchor,
-                            orientation: TextOrientation) {
+    private func drawBitmap(
+        _ text: String, at p: CanvasPoint, size: Double, color: RGB, anchor: TextAnchor,
+        orientation: TextOrientation
+    ) {
         let font = Self.bitmapFont(size: size)
         let w = Double(font.pointee.w), h = Double(font.pointee.h)
         var bytes = Self.asciiBytes(text) + [0]
@@ -309,11 +322,13 @@ public final class GDCanvas: Canvas {
         bytes.withUnsafeMutableBufferPointer { b in
             switch orientation {
             case .horizontal:
-                gdImageString(image, font, coordinate(p.x - along), coordinate(p.y - fromTop), b.baseAddress,
-                              Self.gdColor(color))
+                gdImageString(
+                    image, font, coordinate(p.x - along), coordinate(p.y - fromTop), b.baseAddress,
+                    Self.gdColor(color))
             case .vertical:
-                gdImageStringUp(image, font, coordinate(p.x - fromTop), coordinate(p.y + along), b.baseAddress,
-                                Self.gdColor(color))
+                gdImageStringUp(
+                    image, font, coordinate(p.x - fromTop), coordinate(p.y + along), b.baseAddress,
+                    Self.gdColor(color))
             }
         }
     }

@@ -45,8 +45,10 @@ public final class RecordingCanvas: Canvas {
     public func circle(center: CanvasPoint, radius: Double, fill: RGB, edge: RGB?) {
         commands.append(.circle(center, radius: radius, fill: fill, edge: edge))
     }
-    public func text(_ text: String, at position: CanvasPoint, size: Double, color: RGB,
-                     anchor: TextAnchor, orientation: TextOrientation) {
+    public func text(
+        _ text: String, at position: CanvasPoint, size: Double, color: RGB,
+        anchor: TextAnchor, orientation: TextOrientation
+    ) {
         commands.append(.text(text, position, size: size, color, anchor, orientation))
     }
     public func textWidth(_ text: String, size: Double) -> Double { 0.6 * size * Double(text.count) }

@@ -44,14 +44,17 @@ extension Chart {
         xLabel: String = "x₁", yLabel: String = "x₂", width: Int = 700, height: Int = 600
     ) -> Chart {
         var chart = Chart(width: width, height: height, title: title, xLabel: xLabel, yLabel: yLabel)
-        chart.addHeatMap(HeatMap(values: values, x: x, y: y,
-                                 colorMap: classNames.map { .categorical(classNames: $0) } ?? .sequential))
+        chart.addHeatMap(
+            HeatMap(
+                values: values, x: x, y: y,
+                colorMap: classNames.map { .categorical(classNames: $0) } ?? .sequential))
         let classes = Set(points.map(\.label)).sorted()
         for c in classes {
             let members = points.filter { $0.label == c }
             let name = classNames.flatMap { c >= 0 && c < $0.count ? $0[c] : nil } ?? "class \(c)"
-            chart.addScatter(x: members.map(\.x), y: members.map(\.y), label: name, color: Palette.categorical(c),
-                             radius: 3.5, edgeColor: RGB(hex: 0x222222))
+            chart.addScatter(
+                x: members.map(\.x), y: members.map(\.y), label: name, color: Palette.categorical(c),
+                radius: 3.5, edgeColor: RGB(hex: 0x222222))
         }
         return chart
     }
@@ -64,8 +67,9 @@ extension Chart {
         steps: [Double], errors: [Double], defaultStep: Double? = nil, annotation: String? = nil,
         title: String? = "Finite-difference error against step", width: Int = 800, height: Int = 500
     ) -> Chart {
-        var chart = Chart(width: width, height: height, title: title, xLabel: "step h",
-                          yLabel: "relative error")
+        var chart = Chart(
+            width: width, height: height, title: title, xLabel: "step h",
+            yLabel: "relative error")
         chart.xAxis.scale = .log
         chart.yAxis.scale = .log
         let colour = Palette.categorical(0)

@@ -36,8 +36,10 @@ public struct Chart: Sendable, Hashable {
     /// The font used by `render()`, `pngData()` and `writePNG`.
     public var font: GDCanvas.Font = .automatic
 
-    public init(width: Int = 800, height: Int = 500, title: String? = nil,
-                xLabel: String? = nil, yLabel: String? = nil) {
+    public init(
+        width: Int = 800, height: Int = 500, title: String? = nil,
+        xLabel: String? = nil, yLabel: String? = nil
+    ) {
         self.width = width
         self.height = height
         self.title = title
@@ -47,17 +49,27 @@ public struct Chart: Sendable, Hashable {
 
     /// Adds a line through `y` against `x` (or against 0, 1, 2, … when `x` is `nil`).
     /// See `LineSeries` for gaps and smoothing.
-    public mutating func addLine(_ y: [Double], x: [Double]? = nil, label: String? = nil, color: RGB? = nil,
-                                 lineWidth: Double = 2, smoothing: Double? = nil) {
-        series.append(.line(LineSeries(x: x, y: y, label: label, color: color, lineWidth: lineWidth,
-                                       smoothing: smoothing)))
+    public mutating func addLine(
+        _ y: [Double], x: [Double]? = nil, label: String? = nil, color: RGB? = nil,
+        lineWidth: Double = 2, smoothing: Double? = nil
+    ) {
+        series.append(
+            .line(
+                LineSeries(
+                    x: x, y: y, label: label, color: color, lineWidth: lineWidth,
+                    smoothing: smoothing)))
     }
 
     /// Adds unconnected points.
-    public mutating func addScatter(x: [Double], y: [Double], label: String? = nil, color: RGB? = nil,
-                                    radius: Double = 3, edgeColor: RGB? = nil) {
-        series.append(.scatter(ScatterSeries(x: x, y: y, label: label, color: color, radius: radius,
-                                             edgeColor: edgeColor)))
+    public mutating func addScatter(
+        x: [Double], y: [Double], label: String? = nil, color: RGB? = nil,
+        radius: Double = 3, edgeColor: RGB? = nil
+    ) {
+        series.append(
+            .scatter(
+                ScatterSeries(
+                    x: x, y: y, label: label, color: color, radius: radius,
+                    edgeColor: edgeColor)))
     }
 
     /// Adds a heat map (drawn under every other series, with a colour bar on the right).

@@ -22,8 +22,10 @@ public struct HeatMap: Sendable, Hashable {
         case sequential
     }
 
-    public init(values: [[Double]], x: ClosedRange<Double>, y: ClosedRange<Double>,
-                colorMap: ColorMap, label: String? = nil) {
+    public init(
+        values: [[Double]], x: ClosedRange<Double>, y: ClosedRange<Double>,
+        colorMap: ColorMap, label: String? = nil
+    ) {
         self.values = values
         self.x = x
         self.y = y

@@ -115,7 +115,8 @@ public enum NiceTicks {
         guard kHi >= kLo, abs(kLo) < 1e15, abs(kHi) < 1e15 else { return ([], step) }
         let values = (Int(kLo)...Int(kHi)).map { k -> Double in
             // k·m / 10^-e is correctly rounded where k·m·10^e is not (3 × 0.1).
-            let v = exponent < 0
+            let v =
+                exponent < 0
                 ? Double(k) * multiplier / decade(-exponent)
                 : Double(k) * multiplier * decade(exponent)
             return v + 0.0  // no negative zero

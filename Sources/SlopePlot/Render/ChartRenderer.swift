@@ -51,8 +51,10 @@ struct ChartRenderer {
         var warnings: [String] = []
         let prepared = try prepare(warnings: &warnings)
         let hasHeatMap = prepared.contains { if case .heat = $0.kind { true } else { false } }
-        let xRange = try range(axis: chart.xAxis, name: "x", values: prepared.flatMap(\.xExtent)
-                                  + markerValues(), pad: !hasHeatMap)
+        let xRange = try range(
+            axis: chart.xAxis, name: "x",
+            values: prepared.flatMap(\.xExtent)
+                + markerValues(), pad: !hasHeatMap)
         let yRange = try range(axis: chart.yAxis, name: "y", values: prepared.flatMap(\.yExtent), pad: !hasHeatMap)
 
         let W = Double(canvas.width), H = Double(canvas.height)
@@ -60,17 +62,26 @@ struct ChartRenderer {
 
         // Vertical layout first: it does not depend on tick label widths.
         let top = compact ? 4 : (chart.title != nil ? 12 + Self.titleFont * 1.2 + 6 : 14)
-        let bottom = compact ? 4 : Self.tickLength + Self.tickGap + Self.tickFont * 1.2
-            + (chart.xAxis.label != nil ? 6 + Self.labelFont * 1.2 : 0) + 10
+        let bottom =
+            compact
+            ? 4
+            : Self.tickLength + Self.tickGap + Self.tickFont * 1.2
+                + (chart.xAxis.label != nil ? 6 + Self.labelFont * 1.2 : 0) + 10
         let plotHeight = max(H - top - bottom, 4)
         let yTicks = ticks(for: chart.yAxis.scale, yRange, maxCount: min(10, max(3, Int(plotHeight / 45))))
 
         let yLabelWidth = compact ? 0 : yTicks.major.map { canvas.textWidth($0.label, size: Self.tickFont) }.max() ?? 0
-        let left = compact ? 4 : (10 + (chart.yAxis.label != nil ? Self.labelFont * 1.2 + 6 : 0)
-            + yLabelWidth + Self.tickGap + Self.tickLength).rounded()
-        let colourBar = compact ? nil : prepared.lazy.compactMap { p -> (HeatMap, String)? in
-            if case .heat(let h, let name) = p.kind { (h, name) } else { nil }
-        }.first
+        let left =
+            compact
+            ? 4
+            : (10 + (chart.yAxis.label != nil ? Self.labelFont * 1.2 + 6 : 0)
+                + yLabelWidth + Self.tickGap + Self.tickLength).rounded()
+        let colourBar =
+            compact
+            ? nil
+            : prepared.lazy.compactMap { p -> (HeatMap, String)? in
+                if case .heat(let h, let name) = p.kind { (h, name) } else { nil }
+            }.first
         let colourBarScale = colourBar.map { colourScale(for: $0.0, plotHeight: plotHeight) }
         var right = compact ? 4.0 : 18.0
         if let colourBarScale {
@@ -110,14 +121,16 @@ struct ChartRenderer {
                     count: drawn.count, point: { point(drawn[$0]) }, clip: lineClip,
                     thin: drawn.count > thinThreshold)
                 geometry.append(lines)
-                rawGeometry.append(raw.map { r in
-                    PolylineBuilder.polylines(
-                        count: r.count, point: { point(r[$0]) }, clip: lineClip, thin: r.count > thinThreshold)
-                })
+                rawGeometry.append(
+                    raw.map { r in
+                        PolylineBuilder.polylines(
+                            count: r.count, point: { point(r[$0]) }, clip: lineClip, thin: r.count > thinThreshold)
+                    })
                 for l in lines { for i in 1..<l.count { footprint.segments.append((l[i - 1], l[i])) } }
             case .scatter(let points, _, let radius, _, _):
-                let inside = CanvasRect(x: plot.minX - radius, y: plot.minY - radius,
-                                        width: plot.width + 2 * radius, height: plot.height + 2 * radius)
+                let inside = CanvasRect(
+                    x: plot.minX - radius, y: plot.minY - radius,
+                    width: plot.width + 2 * radius, height: plot.height + 2 * radius)
                 var seen = Set<Int64>()
                 var kept: [CanvasPoint] = []
                 for i in 0..<points.count {
@@ -141,13 +154,15 @@ struct ChartRenderer {
         if chart.showsGrid && !compact {
             for t in xTicks.major {
                 let x = px(axisValue(t.value, chart.xAxis.scale)).rounded()
-                canvas.line(from: CanvasPoint(x: x, y: plot.minY), to: CanvasPoint(x: x, y: plot.maxY),
-                            color: Self.gridColor, lineWidth: 1, antialiased: false)
+                canvas.line(
+                    from: CanvasPoint(x: x, y: plot.minY), to: CanvasPoint(x: x, y: plot.maxY),
+                    color: Self.gridColor, lineWidth: 1, antialiased: false)
             }
             for t in yTicks.major {
                 let y = py(axisValue(t.value, chart.yAxis.scale)).rounded()
-                canvas.line(from: CanvasPoint(x: plot.minX, y: y), to: CanvasPoint(x: plot.maxX, y: y),
-                            color: Self.gridColor, lineWidth: 1, antialiased: false)
+                canvas.line(
+                    from: CanvasPoint(x: plot.minX, y: y), to: CanvasPoint(x: plot.maxX, y: y),
+                    color: Self.gridColor, lineWidth: 1, antialiased: false)
             }
         }
 
@@ -183,18 +198,21 @@ struct ChartRenderer {
             let x = px(ax).rounded()
             var y = plot.minY
             while y < plot.maxY {
-                canvas.line(from: CanvasPoint(x: x, y: y), to: CanvasPoint(x: x, y: min(y + 5, plot.maxY)),
-                            color: marker.color, lineWidth: 1, antialiased: false)
+                canvas.line(
+                    from: CanvasPoint(x: x, y: y), to: CanvasPoint(x: x, y: min(y + 5, plot.maxY)),
+                    color: marker.color, lineWidth: 1, antialiased: false)
                 y += 9
             }
             if let label = marker.label, !label.isEmpty, !compact {
                 let w = canvas.textWidth(label, size: Self.tickFont)
                 let onRight = x + 4 + w + 4 <= plot.maxX
-                let box = CanvasRect(x: onRight ? x + 2 : x - 2 - w - 4, y: plot.minY + 4,
-                                     width: w + 4, height: Self.tickFont * 1.3)
+                let box = CanvasRect(
+                    x: onRight ? x + 2 : x - 2 - w - 4, y: plot.minY + 4,
+                    width: w + 4, height: Self.tickFont * 1.3)
                 canvas.fill(box, color: .white)
-                canvas.text(label, at: CanvasPoint(x: box.minX + 2, y: box.minY + box.height / 2),
-                            size: Self.tickFont, color: marker.color, anchor: .middleLeading, orientation: .horizontal)
+                canvas.text(
+                    label, at: CanvasPoint(x: box.minX + 2, y: box.minY + box.height / 2),
+                    size: Self.tickFont, color: marker.color, anchor: .middleLeading, orientation: .horizontal)
                 markerLabels.append(box)
             }
         }
@@ -203,47 +221,56 @@ struct ChartRenderer {
         canvas.stroke(plot, color: Self.spine)
         for t in xTicks.major {
             let x = px(axisValue(t.value, chart.xAxis.scale)).rounded()
-            canvas.line(from: CanvasPoint(x: x, y: plot.maxY), to: CanvasPoint(x: x, y: plot.maxY + Self.tickLength),
-                        color: Self.spine, lineWidth: 1, antialiased: false)
+            canvas.line(
+                from: CanvasPoint(x: x, y: plot.maxY), to: CanvasPoint(x: x, y: plot.maxY + Self.tickLength),
+                color: Self.spine, lineWidth: 1, antialiased: false)
             if !compact {
-                canvas.text(t.label, at: CanvasPoint(x: x, y: plot.maxY + Self.tickLength + Self.tickGap),
-                            size: Self.tickFont, color: Self.ink, anchor: .topCenter, orientation: .horizontal)
+                canvas.text(
+                    t.label, at: CanvasPoint(x: x, y: plot.maxY + Self.tickLength + Self.tickGap),
+                    size: Self.tickFont, color: Self.ink, anchor: .topCenter, orientation: .horizontal)
             }
         }
         for v in xTicks.minor {
             let x = px(axisValue(v, chart.xAxis.scale)).rounded()
-            canvas.line(from: CanvasPoint(x: x, y: plot.maxY), to: CanvasPoint(x: x, y: plot.maxY + 2),
-                        color: Self.spine, lineWidth: 1, antialiased: false)
+            canvas.line(
+                from: CanvasPoint(x: x, y: plot.maxY), to: CanvasPoint(x: x, y: plot.maxY + 2),
+                color: Self.spine, lineWidth: 1, antialiased: false)
         }
         for t in yTicks.major {
             let y = py(axisValue(t.value, chart.yAxis.scale)).rounded()
-            canvas.line(from: CanvasPoint(x: plot.minX - Self.tickLength, y: y), to: CanvasPoint(x: plot.minX, y: y),
-                        color: Self.spine, lineWidth: 1, antialiased: false)
+            canvas.line(
+                from: CanvasPoint(x: plot.minX - Self.tickLength, y: y), to: CanvasPoint(x: plot.minX, y: y),
+                color: Self.spine, lineWidth: 1, antialiased: false)
             if !compact {
-                canvas.text(t.label, at: CanvasPoint(x: plot.minX - Self.tickLength - Self.tickGap, y: y),
-                            size: Self.tickFont, color: Self.ink, anchor: .middleTrailing, orientation: .horizontal)
+                canvas.text(
+                    t.label, at: CanvasPoint(x: plot.minX - Self.tickLength - Self.tickGap, y: y),
+                    size: Self.tickFont, color: Self.ink, anchor: .middleTrailing, orientation: .horizontal)
             }
         }
         for v in yTicks.minor {
             let y = py(axisValue(v, chart.yAxis.scale)).rounded()
-            canvas.line(from: CanvasPoint(x: plot.minX - 2, y: y), to: CanvasPoint(x: plot.minX, y: y),
-                        color: Self.spine, lineWidth: 1, antialiased: false)
+            canvas.line(
+                from: CanvasPoint(x: plot.minX - 2, y: y), to: CanvasPoint(x: plot.minX, y: y),
+                color: Self.spine, lineWidth: 1, antialiased: false)
         }
 
         // Titles.
         if !compact {
             if let title = chart.title, !title.isEmpty {
-                canvas.text(title, at: CanvasPoint(x: plot.minX + plot.width / 2, y: 12), size: Self.titleFont,
-                            color: Self.ink, anchor: .topCenter, orientation: .horizontal)
+                canvas.text(
+                    title, at: CanvasPoint(x: plot.minX + plot.width / 2, y: 12), size: Self.titleFont,
+                    color: Self.ink, anchor: .topCenter, orientation: .horizontal)
             }
             if let label = chart.xAxis.label, !label.isEmpty {
                 let y = plot.maxY + Self.tickLength + Self.tickGap + Self.tickFont * 1.2 + 6
-                canvas.text(label, at: CanvasPoint(x: plot.minX + plot.width / 2, y: y), size: Self.labelFont,
-                            color: Self.ink, anchor: .topCenter, orientation: .horizontal)
+                canvas.text(
+                    label, at: CanvasPoint(x: plot.minX + plot.width / 2, y: y), size: Self.labelFont,
+                    color: Self.ink, anchor: .topCenter, orientation: .horizontal)
             }
             if let label = chart.yAxis.label, !label.isEmpty {
-                canvas.text(label, at: CanvasPoint(x: 10, y: plot.minY + plot.height / 2), size: Self.labelFont,
-                            color: Self.ink, anchor: TextAnchor(.center, .top), orientation: .vertical)
+                canvas.text(
+                    label, at: CanvasPoint(x: 10, y: plot.minY + plot.height / 2), size: Self.labelFont,
+                    color: Self.ink, anchor: TextAnchor(.center, .top), orientation: .vertical)
             }
         }
 
@@ -255,8 +282,9 @@ struct ChartRenderer {
             let rowHeight = Self.legendFont * 1.6
             let textWidth = entries.map { canvas.textWidth($0.label, size: Self.legendFont) }.max() ?? 0
             let size = (width: 8 + 24 + 6 + textWidth + 8, height: 6 + rowHeight * Double(entries.count) + 4)
-            let (corner, box) = place(size: size, in: plot, preferred: chart.legendCorner, taken: taken,
-                                      footprint: footprint, order: [.topRight, .topLeft, .bottomLeft, .bottomRight])
+            let (corner, box) = place(
+                size: size, in: plot, preferred: chart.legendCorner, taken: taken,
+                footprint: footprint, order: [.topRight, .topLeft, .bottomLeft, .bottomRight])
             taken.insert(corner)
             legendArea = box
             canvas.fill(box, color: .white)
@@ -268,11 +296,13 @@ struct ChartRenderer {
                 case .line(let width):
                     canvas.line(from: sample.from, to: sample.to, color: entry.color, lineWidth: width, antialiased: true)
                 case .marker(let radius, let edge):
-                    canvas.circle(center: CanvasPoint(x: box.minX + 20, y: y), radius: max(radius, 3),
-                                  fill: entry.color, edge: edge)
+                    canvas.circle(
+                        center: CanvasPoint(x: box.minX + 20, y: y), radius: max(radius, 3),
+                        fill: entry.color, edge: edge)
                 }
-                canvas.text(entry.label, at: CanvasPoint(x: box.minX + 38, y: y), size: Self.legendFont,
-                            color: Self.ink, anchor: .middleLeading, orientation: .horizontal)
+                canvas.text(
+                    entry.label, at: CanvasPoint(x: box.minX + 38, y: y), size: Self.legendFont,
+                    color: Self.ink, anchor: .middleLeading, orientation: .horizontal)
             }
         }
         if !compact {
@@ -280,9 +310,10 @@ struct ChartRenderer {
             for annotation in chart.annotations where !annotation.text.isEmpty {
                 let w = canvas.textWidth(annotation.text, size: Self.legendFont)
                 let size = (width: w + 12, height: Self.legendFont * 1.3 + 8)
-                let (corner, box0) = place(size: size, in: plot, preferred: annotation.corner, taken: taken,
-                                           footprint: footprint,
-                                           order: [.topLeft, .topRight, .bottomRight, .bottomLeft])
+                let (corner, box0) = place(
+                    size: size, in: plot, preferred: annotation.corner, taken: taken,
+                    footprint: footprint,
+                    order: [.topLeft, .topRight, .bottomRight, .bottomLeft])
                 var box = box0
                 let shift = stacked[corner, default: 0]
                 box.y += (corner == .topLeft || corner == .topRight) ? shift : -shift
@@ -290,8 +321,9 @@ struct ChartRenderer {
                 if annotation.corner == .automatic { taken.insert(corner) }
                 canvas.fill(box, color: .white)
                 canvas.stroke(box, color: Self.legendBorder)
-                canvas.text(annotation.text, at: CanvasPoint(x: box.minX + 6, y: box.minY + box.height / 2),
-                            size: Self.legendFont, color: Self.ink, anchor: .middleLeading, orientation: .horizontal)
+                canvas.text(
+                    annotation.text, at: CanvasPoint(x: box.minX + 6, y: box.minY + box.height / 2),
+                    size: Self.legendFont, color: Self.ink, anchor: .middleLeading, orientation: .horizontal)
             }
         }
 
@@ -324,8 +356,10 @@ struct ChartRenderer {
             guard case .heatMap(let heat) = series else { continue }
             let name = heat.label ?? "heat map \(index + 1)"
             try validate(heat, name: name)
-            result.append(Prepared(kind: .heat(heat, name: name), xExtent: [heat.x.lowerBound, heat.x.upperBound],
-                                   yExtent: [heat.y.lowerBound, heat.y.upperBound]))
+            result.append(
+                Prepared(
+                    kind: .heat(heat, name: name), xExtent: [heat.x.lowerBound, heat.x.upperBound],
+                    yExtent: [heat.y.lowerBound, heat.y.upperBound]))
         }
         let xLog = chart.xAxis.scale == .log, yLog = chart.yAxis.scale == .log
         for (index, series) in chart.series.enumerated() {
@@ -348,17 +382,20 @@ struct ChartRenderer {
                 if let alpha = line.smoothing {
                     // Smooth the data values (not their logarithms); dropped points stay gaps.
                     let values = (0..<points.count).map { points.isKept($0) ? line.y[$0] : .nan }
-                    let smooth = AxisSeries(x: line.x, y: LineSeries.exponentialMovingAverage(values, alpha: alpha),
-                                            xLog: xLog, yLog: yLog)
+                    let smooth = AxisSeries(
+                        x: line.x, y: LineSeries.exponentialMovingAverage(values, alpha: alpha),
+                        xLog: xLog, yLog: yLog)
                     drawn = (smooth, smooth.summary().y)
                     raw = points
                 }
                 // The raw line, when there is one, counts towards the y range too.
-                result.append(Prepared(
-                    kind: .line(drawn.points, raw: raw, color: nextColour(line.color), width: line.lineWidth,
-                                label: line.label),
-                    xExtent: [summary.x.lo, summary.x.hi],
-                    yExtent: [drawn.y.lo, drawn.y.hi] + (raw != nil ? [summary.y.lo, summary.y.hi] : [])))
+                result.append(
+                    Prepared(
+                        kind: .line(
+                            drawn.points, raw: raw, color: nextColour(line.color), width: line.lineWidth,
+                            label: line.label),
+                        xExtent: [summary.x.lo, summary.x.hi],
+                        yExtent: [drawn.y.lo, drawn.y.hi] + (raw != nil ? [summary.y.lo, summary.y.hi] : [])))
             case .scatter(let scatter):
                 let name = scatter.label ?? "scatter \(index + 1)"
                 guard !scatter.y.isEmpty || !scatter.x.isEmpty else { throw PlotError.emptySeries(name: name) }
@@ -367,10 +404,12 @@ struct ChartRenderer {
                 }
                 let points = AxisSeries(x: scatter.x, y: scatter.y, xLog: xLog, yLog: yLog)
                 let summary = try check(points, name: name, warnings: &warnings)
-                result.append(Prepared(
-                    kind: .scatter(points, color: nextColour(scatter.color), radius: scatter.radius,
-                                   edge: scatter.edgeColor, label: scatter.label),
-                    xExtent: [summary.x.lo, summary.x.hi], yExtent: [summary.y.lo, summary.y.hi]))
+                result.append(
+                    Prepared(
+                        kind: .scatter(
+                            points, color: nextColour(scatter.color), radius: scatter.radius,
+                            edge: scatter.edgeColor, label: scatter.label),
+                        xExtent: [summary.x.lo, summary.x.hi], yExtent: [summary.y.lo, summary.y.hi]))
             }
         }
         return result
@@ -387,8 +426,9 @@ struct ChartRenderer {
             throw PlotError.nothingPositiveOnLogAxis(name: name, axis: summary.droppedX > 0 ? "x" : "y")
         }
         for (count, axis) in [(summary.droppedX, "x"), (summary.droppedY, "y")] where count > 0 {
-            warnings.append("series \"\(name)\": \(count) point\(count == 1 ? "" : "s") with \(axis) ≤ 0 "
-                + "left out of the log-scale \(axis) axis")
+            warnings.append(
+                "series \"\(name)\": \(count) point\(count == 1 ? "" : "s") with \(axis) ≤ 0 "
+                    + "left out of the log-scale \(axis) axis")
         }
         return summary
     }
@@ -506,15 +546,18 @@ struct ChartRenderer {
 
     /// The box of `size` in a corner of `plot`: `preferred` unless automatic, else the free
     /// corner (in `order`) whose box covers the least data.
-    private func place(size: (width: Double, height: Double), in plot: CanvasRect, preferred: Corner,
-                       taken: Set<Corner>, footprint: Footprint, order: [Corner]) -> (Corner, CanvasRect) {
+    private func place(
+        size: (width: Double, height: Double), in plot: CanvasRect, preferred: Corner,
+        taken: Set<Corner>, footprint: Footprint, order: [Corner]
+    ) -> (Corner, CanvasRect) {
         let inset = 8.0
         func box(_ corner: Corner) -> CanvasRect {
             let left = corner == .topLeft || corner == .bottomLeft
             let upper = corner == .topLeft || corner == .topRight
-            return CanvasRect(x: (left ? plot.minX + inset : plot.maxX - inset - size.width).rounded(),
-                              y: (upper ? plot.minY + inset : plot.maxY - inset - size.height).rounded(),
-                              width: size.width.rounded(), height: size.height.rounded())
+            return CanvasRect(
+                x: (left ? plot.minX + inset : plot.maxX - inset - size.width).rounded(),
+                y: (upper ? plot.minY + inset : plot.maxY - inset - size.height).rounded(),
+                width: size.width.rounded(), height: size.height.rounded())
         }
         if preferred != .automatic { return (preferred, box(preferred)) }
         let free = order.filter { !taken.contains($0) }
@@ -562,8 +605,10 @@ struct ChartRenderer {
         }
     }
 
-    private func drawHeatMap(_ heat: HeatMap, scale: ColourScale, on canvas: some Canvas,
-                             px: (Double) -> Double, py: (Double) -> Double) {
+    private func drawHeatMap(
+        _ heat: HeatMap, scale: ColourScale, on canvas: some Canvas,
+        px: (Double) -> Double, py: (Double) -> Double
+    ) {
         let rows = heat.values.count, columns = heat.values[0].count
         let dx = (heat.x.upperBound - heat.x.lowerBound) / Double(columns)
         let dy = (heat.y.upperBound - heat.y.lowerBound) / Double(rows)
@@ -571,8 +616,10 @@ struct ChartRenderer {
         let yEdges = (0...rows).map { py(heat.y.lowerBound + Double($0) * dy).rounded() }
         for (r, row) in heat.values.enumerated() {
             for (c, v) in row.enumerated() where v.isFinite {
-                canvas.fill(CanvasRect(x: xEdges[c], y: yEdges[r + 1], width: xEdges[c + 1] - xEdges[c],
-                                       height: yEdges[r] - yEdges[r + 1]), color: scale.colour(v))
+                canvas.fill(
+                    CanvasRect(
+                        x: xEdges[c], y: yEdges[r + 1], width: xEdges[c + 1] - xEdges[c],
+                        height: yEdges[r] - yEdges[r + 1]), color: scale.colour(v))
             }
         }
     }
@@ -584,15 +631,17 @@ struct ChartRenderer {
             for (i, c) in classes.enumerated() {
                 let y0 = (bar.maxY - bar.height * Double(i + 1) / n).rounded()
                 let y1 = (bar.maxY - bar.height * Double(i) / n).rounded()
-                canvas.fill(CanvasRect(x: bar.minX, y: y0, width: bar.width, height: y1 - y0),
-                            color: HeatMap.regionColor(forClass: c))
+                canvas.fill(
+                    CanvasRect(x: bar.minX, y: y0, width: bar.width, height: y1 - y0),
+                    color: HeatMap.regionColor(forClass: c))
             }
         } else {
             let rows = Int(bar.height)
             for r in 0..<rows {
                 let t = 1 - (Double(r) + 0.5) / Double(rows)
-                canvas.fill(CanvasRect(x: bar.minX, y: bar.minY + Double(r), width: bar.width, height: 1),
-                            color: Palette.viridis(t))
+                canvas.fill(
+                    CanvasRect(x: bar.minX, y: bar.minY + Double(r), width: bar.width, height: 1),
+                    color: Palette.viridis(t))
             }
         }
         canvas.stroke(bar, color: Self.spine)
@@ -600,17 +649,20 @@ struct ChartRenderer {
         for label in scale.labels {
             let y = (bar.maxY - bar.height * label.fraction).rounded()
             if scale.classes == nil {
-                canvas.line(from: CanvasPoint(x: bar.maxX, y: y), to: CanvasPoint(x: bar.maxX + 3, y: y),
-                            color: Self.spine, lineWidth: 1, antialiased: false)
+                canvas.line(
+                    from: CanvasPoint(x: bar.maxX, y: y), to: CanvasPoint(x: bar.maxX + 3, y: y),
+                    color: Self.spine, lineWidth: 1, antialiased: false)
             }
             let x = bar.maxX + 3 + Self.tickGap
-            canvas.text(label.text, at: CanvasPoint(x: x, y: y), size: Self.tickFont, color: Self.ink,
-                        anchor: .middleLeading, orientation: .horizontal)
+            canvas.text(
+                label.text, at: CanvasPoint(x: x, y: y), size: Self.tickFont, color: Self.ink,
+                anchor: .middleLeading, orientation: .horizontal)
             labelRight = max(labelRight, x + canvas.textWidth(label.text, size: Self.tickFont))
         }
         if let title = heat.label, !title.isEmpty {
-            canvas.text(title, at: CanvasPoint(x: labelRight + 8, y: bar.minY + bar.height / 2), size: Self.labelFont,
-                        color: Self.ink, anchor: TextAnchor(.center, .top), orientation: .vertical)
+            canvas.text(
+                title, at: CanvasPoint(x: labelRight + 8, y: bar.minY + bar.height / 2), size: Self.labelFont,
+                color: Self.ink, anchor: TextAnchor(.center, .top), orientation: .vertical)
         }
     }
 }

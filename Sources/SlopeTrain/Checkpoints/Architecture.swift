@@ -40,9 +40,15 @@ public struct Architecture: Codable, Equatable, Sendable {
                 "padding": [Double(conv.padding.0), Double(conv.padding.1)],
             ]
         case let pool as MaxPool2D:
-            config = ["kernel": [Double(pool.kernel.0), Double(pool.kernel.1)], "stride": [Double(pool.stride.0), Double(pool.stride.1)]]
+            config = [
+                "kernel": [Double(pool.kernel.0), Double(pool.kernel.1)],
+                "stride": [Double(pool.stride.0), Double(pool.stride.1)],
+            ]
         case let pool as AvgPool2D:
-            config = ["kernel": [Double(pool.kernel.0), Double(pool.kernel.1)], "stride": [Double(pool.stride.0), Double(pool.stride.1)]]
+            config = [
+                "kernel": [Double(pool.kernel.0), Double(pool.kernel.1)],
+                "stride": [Double(pool.stride.0), Double(pool.stride.1)],
+            ]
         case let scale as Scale:
             config = scale.buggyGradient ? ["buggyGradient": [1]] : [:]
         default:

@@ -70,7 +70,9 @@ public struct Checkpoint: Codable, Equatable, Sendable {
         do {
             let header = try decoder.decode(Header.self, from: data)
             if header.format != Self.format {
-                if header.format.hasPrefix("slope-checkpoint/") { throw CheckpointError.unsupportedVersion(file: file, found: header.format) }
+                if header.format.hasPrefix("slope-checkpoint/") {
+                    throw CheckpointError.unsupportedVersion(file: file, found: header.format)
+                }
                 throw CheckpointError.wrongFormat(file: file, found: header.format)
             }
             return try decoder.decode(Checkpoint.self, from: data)
@@ -122,7 +124,8 @@ public struct Checkpoint: Codable, Equatable, Sendable {
         }
         for (index, (saved, wanted)) in zip(architecture.layers, expected.layers).enumerated() where saved.kind != wanted.kind {
             throw .architectureMismatch(
-                file: file, field: "architecture.layers[\(index)].kind", found: "\"\(saved.kind)\"", expected: "\"\(wanted.kind)\"")
+                file: file, field: "architecture.layers[\(index)].kind", found: "\"\(saved.kind)\"",
+                expected: "\"\(wanted.kind)\"")
         }
         if architecture.loss != expected.loss {
             throw .architectureMismatch(
@@ -157,7 +160,8 @@ public struct Checkpoint: Codable, Equatable, Sendable {
         if let extra = parameters.first(where: { !known.contains($0.name) }) {
             throw .unexpectedParameter(file: file, name: extra.name)
         }
-        for (index, (saved, wanted)) in zip(architecture.layers, expected.layers).enumerated() where saved.config != wanted.config {
+        for (index, (saved, wanted)) in zip(architecture.layers, expected.layers).enumerated() where saved.config != wanted.config
+        {
             throw .architectureMismatch(
                 file: file, field: "architecture.layers[\(index)].config", found: "\(saved.config.sorted { $0.key < $1.key })",
                 expected: "\(wanted.config.sorted { $0.key < $1.key })")

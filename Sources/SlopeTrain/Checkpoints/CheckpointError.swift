@@ -22,7 +22,8 @@ public enum CheckpointError: Error, Equatable, CustomStringConvertible {
         case .malformed(let file, let detail):
             return "checkpoint \(file): not valid JSON (truncated or corrupted?): \(detail)"
         case .wrongFormat(let file, let found):
-            return "checkpoint \(file): field \"format\" is \"\(found)\", expected \"\(Checkpoint.format)\" — is this a Slope checkpoint?"
+            return
+                "checkpoint \(file): field \"format\" is \"\(found)\", expected \"\(Checkpoint.format)\" — is this a Slope checkpoint?"
         case .unsupportedVersion(let file, let found):
             return "checkpoint \(file): field \"format\" is \"\(found)\"; this Slope reads \"\(Checkpoint.format)\""
         case .missingField(let file, let field): return "checkpoint \(file): field \"\(field)\" is missing"

@@ -71,7 +71,9 @@ extension Experiments {
                 throw .checkpoint(
                     .invalidField(
                         file: path, field: "epoch",
-                        reason: "is \(trainer.epoch): the run already has the \(epochs) epochs asked for in total; ask for more epochs to continue it"))
+                        reason:
+                            "is \(trainer.epoch): the run already has the \(epochs) epochs asked for in total; ask for more epochs to continue it"
+                    ))
             }
         }
         let outcome = try trainer.train(epochs: epochs)

@@ -27,7 +27,9 @@ public struct SpiralFitResult {
     ) -> DecisionRegions {
         precondition(resolution >= 2, "a grid needs at least 2 points per side")
         func axis(_ range: ClosedRange<Double>) -> [Double] {
-            (0..<resolution).map { range.lowerBound + (range.upperBound - range.lowerBound) * Double($0) / Double(resolution - 1) }
+            (0..<resolution).map {
+                range.lowerBound + (range.upperBound - range.lowerBound) * Double($0) / Double(resolution - 1)
+            }
         }
         let xs = axis(xRange), ys = axis(yRange)
         var points = [Double]()

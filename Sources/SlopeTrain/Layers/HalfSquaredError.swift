@@ -11,7 +11,8 @@ public final class HalfSquaredError: LossLayer {
 
     public func forward(_ y: Tensor, _ t: Tensor) throws(LayerError) -> Double {
         guard y.shape == t.shape, y.count > 0 else {
-            throw .shapeMismatch(layer: kindName, expected: "non-empty prediction and target of equal shape", actual: [y.shape, t.shape])
+            throw .shapeMismatch(
+                layer: kindName, expected: "non-empty prediction and target of equal shape", actual: [y.shape, t.shape])
         }
         let d = y - t
         difference = d

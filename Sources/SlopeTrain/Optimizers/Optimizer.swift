@@ -89,7 +89,8 @@ final class SlotTable {
         for (index, slotName) in names.enumerated() {
             var byParameter: [String: [Double]] = [:]
             for (name, parameter) in parameters {
-                byParameter[name] = slots[ObjectIdentifier(parameter)]?.buffers[index].values
+                byParameter[name] =
+                    slots[ObjectIdentifier(parameter)]?.buffers[index].values
                     ?? Array(repeating: 0, count: parameter.value.count)
             }
             result[slotName] = byParameter

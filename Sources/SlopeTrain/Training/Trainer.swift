@@ -165,7 +165,8 @@ public final class Trainer {
     /// A step that checks every value as it is produced and names the first non-finite one.
     private func checkedStep(_ batch: (x: Tensor, y: Tensor), epoch: Int) throws(TrainingError) -> Double {
         func fail(_ pass: Pass, _ index: Int?, _ kind: String, _ quantity: String) -> TrainingError {
-            .nonFinite(NonFiniteReport(epoch: epoch, step: step, pass: pass, layerIndex: index, layerKind: kind, quantity: quantity))
+            .nonFinite(
+                NonFiniteReport(epoch: epoch, step: step, pass: pass, layerIndex: index, layerKind: kind, quantity: quantity))
         }
         func run<T>(_ body: () throws(LayerError) -> T) throws(TrainingError) -> T {
             do { return try body() } catch { throw .layer(error, epoch: epoch) }

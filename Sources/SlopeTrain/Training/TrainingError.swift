@@ -21,7 +21,8 @@ public struct NonFiniteReport: Sendable, Equatable, CustomStringConvertible {
 
     public var description: String {
         let layer = layerIndex.map { "layer \($0) (\(layerKind))" } ?? "the loss (\(layerKind))"
-        var text = "non-finite value (NaN or ±∞) at epoch \(epoch), step \(step): first produced by \(layer) in the \(pass.rawValue) pass, in its \(quantity)"
+        var text =
+            "non-finite value (NaN or ±∞) at epoch \(epoch), step \(step): first produced by \(layer) in the \(pass.rawValue) pass, in its \(quantity)"
         if let checkpointPath { text += "; the last good state (epoch \(epoch - 1)) is saved in \(checkpointPath)" }
         return text
     }
