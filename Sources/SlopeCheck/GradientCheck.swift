@@ -182,15 +182,18 @@ private struct Engine {
         return chosen.sorted()
     }
 
-    mutating func checkElement(tensor: Int, element: Int, analytic a: Double) throws -> ElementResult {
-        let x0 = probe[tensor, element]
-        let h = check.method.step(at: x0)
+    /// The stencil's difference quotient at step h, with the one-sided differences, the
+    /// largest |L| seen (for the rounding floor) and whether a decision flipped.
+    /// `place(offset)` moves the probed value to offset·h.
+    mutating func stencil(step h: Double, place: (Double) -> Void) throws
+        -> (numeric: Double, forward: Double, backward: Double, scale: Double, flipped: Bool)
+    {
         var numeric = 0.0
         var plus = baseValue, minus = baseValue
         var scale = abs(baseValue)
         var flipped = false
         for (offset, weight) in check.method.points {
-            probe[tensor, element] = x0 + offset * h
+            place(offset)
             let (value, flip) = try evaluate()
             flipped = flipped || flip
             numeric += weight * value
@@ -198,12 +201,19 @@ private struct Engine {
             if offset == 1 { plus = value }
             if offset == -1 { minus = value }
         }
+        return (numeric / h, (plus - baseValue) / h, (baseValue - minus) / h, scale, flipped)
+    }
+
+    mutating func checkElement(tensor: Int, element: Int, analytic a: Double) throws -> ElementResult {
+        let x0 = probe[tensor, element]
+        let h = check.method.step(at: x0)
+        let probe = self.probe  // a class: the closure moves the element without touching self
+        let s = try stencil(step: h) { offset in probe[tensor, element] = x0 + offset * h }
         probe[tensor, element] = x0
-        numeric /= h
         let index = probe.value(of: tensor).index(ofFlat: element)
         return judge(
-            analytic: a, numeric: numeric, forward: (plus - baseValue) / h, backward: (baseValue - minus) / h,
-            scale: scale, step: h, flipped: flipped, index: index, direction: nil)
+            analytic: a, numeric: s.numeric, forward: s.forward, backward: s.backward,
+            scale: s.scale, step: h, flipped: s.flipped, index: index, direction: nil)
     }
 
     mutating func checkDirection(tensor: Int, direction d: Tensor, number: Int, analytic: Tensor) throws -> ElementResult {
@@ -215,22 +225,13 @@ private struct Engine {
         var u = d
         for i in 0..<u.count { u.data[i] *= max(1, abs(saved.data[i])) }
         let h = check.method.step / max(d.maxMagnitude, 1e-300)
-        var numeric = 0.0
-        var plus = baseValue, minus = baseValue
-        var scale = abs(baseValue)
-        var flipped = false
-        for (offset, weight) in check.method.points {
+        let probe = self.probe
+        let s = try stencil(step: h) { offset in
             probe.restore(tensor, to: saved)
             probe.add(u, scaledBy: offset * h, to: tensor)
-            let (value, flip) = try evaluate()
-            flipped = flipped || flip
-            numeric += weight * value
-            scale = max(scale, abs(value))
-            if offset == 1 { plus = value }
-            if offset == -1 { minus = value }
         }
         probe.restore(tensor, to: saved)
-        numeric /= h
+        let (numeric, scale, flipped) = (s.numeric, s.scale, s.flipped)
         // The analytic directional derivative ⟨∇L, u⟩; its rounding grows with Σ|gᵢuᵢ|.
         var a = 0.0
         var magnitude = 0.0
@@ -239,7 +240,7 @@ private struct Engine {
             magnitude += abs(analytic.data[i] * u.data[i])
         }
         var result = judge(
-            analytic: a, numeric: numeric, forward: (plus - baseValue) / h, backward: (baseValue - minus) / h,
+            analytic: a, numeric: numeric, forward: s.forward, backward: s.backward,
             scale: scale, step: h, flipped: flipped, index: [], direction: number,
             extraAllowance: check.tolerance.rtol * 1e-3 * magnitude)
         if result.isKink && result.verdict == .pass {

@@ -36,35 +36,33 @@ public final class Softmax: UnaryLayer {
 
 /// Row-wise softmax over the last axis, shifted by each row's max.
 func softmaxRows(_ x: Tensor) -> Tensor {
-    let width = x.shape.last ?? 1
     var y = x
-    for row in 0..<(x.count / max(width, 1)) {
-        let base = row * width
-        var top = -Double.infinity
-        for j in 0..<width { top = max(top, x.data[base + j]) }
-        var total = 0.0
-        for j in 0..<width {
-            let e = exp(x.data[base + j] - top)
-            y.data[base + j] = e
-            total += e
-        }
-        for j in 0..<width { y.data[base + j] /= total }
+    forEachRow(of: x) { base, width, top, total in
+        for j in 0..<width { y.data[base + j] = exp(x.data[base + j] - top) / total }
     }
     return y
 }
 
 /// Row-wise log-softmax: x − max − log Σ exp(x − max).
 func logSoftmaxRows(_ x: Tensor) -> Tensor {
-    let width = x.shape.last ?? 1
     var y = x
+    forEachRow(of: x) { base, width, top, total in
+        let logTotal = log(total)
+        for j in 0..<width { y.data[base + j] = x.data[base + j] - top - logTotal }
+    }
+    return y
+}
+
+/// Calls `body(base, width, max, Σ exp(x − max))` for every row of the last axis: the
+/// shift by the max is what keeps logits of ±1000 finite.
+private func forEachRow(of x: Tensor, _ body: (Int, Int, Double, Double) -> Void) {
+    let width = x.shape.last ?? 1
     for row in 0..<(x.count / max(width, 1)) {
         let base = row * width
         var top = -Double.infinity
         for j in 0..<width { top = max(top, x.data[base + j]) }
         var total = 0.0
         for j in 0..<width { total += exp(x.data[base + j] - top) }
-        let logTotal = log(total)
-        for j in 0..<width { y.data[base + j] = x.data[base + j] - top - logTotal }
+        body(base, width, top, total)
     }
-    return y
 }
