@@ -86,7 +86,15 @@ extension Slope {
                 _ = try Checkpoint.read(from: checkpointPath)
             }
             let directory = try OutputDirectory(out)
-            do { try train(into: directory, checkpointPath: checkpointPath) } catch {
+            do { try train(into: directory, checkpointPath: checkpointPath) } catch let error as TrainingError {
+                directory.removeIfCreatedAndEmpty()
+                // A run that diverged is a failed run (1), not bad input (2).
+                if case .nonFinite = error {
+                    printError("error: \(error)")
+                    throw ExitCode(1)
+                }
+                throw error
+            } catch {
                 directory.removeIfCreatedAndEmpty()
                 throw error
             }

@@ -134,3 +134,25 @@ import Testing
         #expect(bytes.count > 5_000)
     }
 }
+
+@Suite struct FitCommandTests {
+    @Test func aDivergingFitExitsOneNamingTheLayerAndPassAndKeepsTheLastGoodCheckpoint() throws {
+        let dir = try SlopeBinary.temporaryDirectory()
+        let result = try SlopeBinary.run(["fit", "sine", "--lr", "500", "--epochs", "100", "--quiet", "--out", dir.path])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("training diverged: a non-finite value (NaN or ±∞) at epoch"))
+        #expect(result.stderr.contains("in the forward pass"))
+        #expect(result.stderr.contains("the last good state"))
+        #expect(SlopeBinary.files(in: dir) == ["sine-checkpoint.json"])
+    }
+
+    @Test func chainLearnsAndItsSeedBugDoesNot() throws {
+        let dir = try SlopeBinary.temporaryDirectory()
+        let good = try SlopeBinary.run(["fit", "chain", "--quiet", "--out", dir.path])
+        #expect(good.status == 0)
+        #expect(good.stdout.contains("predictions f(1) = -1, f(−1) = 1"))
+        let bad = try SlopeBinary.run(["fit", "chain", "--quiet", "--buggy-gradient", "--out", dir.path])
+        #expect(bad.status == 0)
+        #expect(bad.stdout.contains("f(1) = 0.00108"))
+    }
+}

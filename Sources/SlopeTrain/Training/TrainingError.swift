@@ -20,9 +20,10 @@ public struct NonFiniteReport: Sendable, Equatable, CustomStringConvertible {
     public var checkpointPath: String?
 
     public var description: String {
-        let layer = layerIndex.map { "layer \($0) (\(layerKind))" } ?? "the loss (\(layerKind))"
+        let layer = layerIndex.map { "layer \($0) (\(layerKind))" } ?? "the loss layer (\(layerKind))"
+        let what = layerIndex == nil && quantity == "loss" ? "" : ", in its \(quantity)"
         var text =
-            "non-finite value (NaN or ±∞) at epoch \(epoch), step \(step): first produced by \(layer) in the \(pass.rawValue) pass, in its \(quantity)"
+            "training diverged: a non-finite value (NaN or ±∞) at epoch \(epoch), step \(step), first produced by \(layer) in the \(pass.rawValue) pass\(what)"
         if let checkpointPath { text += "; the last good state (epoch \(epoch - 1)) is saved in \(checkpointPath)" }
         return text
     }
