@@ -1,6 +1,5 @@
 import CGD
 import Foundation
-import Synchronization
 
 /// A canvas backed by a libgd true-colour image: the only code in Slope that calls libgd.
 ///
@@ -222,9 +221,13 @@ public final class GDCanvas: Canvas {
     /// Serialises FreeType use: libgd's font cache is shared by all images. Also holds the
     /// widths already measured: measuring runs the font's hinting for every glyph, and a
     /// chart measures each tick label two or three times (layout, then drawing).
-    private static let freeType = Mutex<FreeTypeState>(FreeTypeState())
+    /// A pthread mutex (NSLock) rather than Synchronization.Mutex: ThreadSanitizer sees the
+    /// happens-before of pthread locks, not of Mutex's raw futex calls (`make sanitize`
+    /// reported this cache as a race under Mutex).
+    private static let freeTypeLock = NSLock()
+    nonisolated(unsafe) private static var freeTypeState = FreeTypeState()
 
-    private struct FreeTypeState: ~Copyable {
+    private struct FreeTypeState {
         var ready = false
         var widths: [WidthKey: Int32] = [:]
     }
@@ -237,13 +240,13 @@ public final class GDCanvas: Canvas {
     private static let widthCacheLimit = 4096
 
     private static func withFreeType<R>(_ body: (inout FreeTypeState) -> R) -> R {
-        freeType.withLock { state in
-            if !state.ready {
-                _ = gdFontCacheSetup()
-                state.ready = true
-            }
-            return body(&state)
+        freeTypeLock.lock()
+        defer { freeTypeLock.unlock() }
+        if !freeTypeState.ready {
+            _ = gdFontCacheSetup()
+            freeTypeState.ready = true
         }
+        return body(&freeTypeState)
     }
 
     private static func points(forPixels size: Double) -> Double { size * 72 / 96 }  // libgd renders at 96 dpi
