@@ -66,13 +66,18 @@ enum SweepRunner {
     }
 
     static func chart(_ sweep: StepSweep) -> Chart {
-        Chart.errorVsStep(
+        var chart = Chart.errorVsStep(
             steps: sweep.points.map(\.step), errors: sweep.points.map(\.error), defaultStep: sweep.defaultStep,
-            annotation:
-                "fitted order \(String(format: "%.2f", sweep.fittedOrder)) (expected \(sweep.method.order))\nbest h \(formatNumber(sweep.best.step, significantDigits: 2)): error \(formatNumber(sweep.best.error, significantDigits: 2))",
             title:
                 "\(sweep.target): finite-difference error against step (\(sweep.method.stencil == .central ? "central" : "fourth order"))"
         )
+        // One box per line (annotation boxes hold one line each), stacked in one corner.
+        chart.annotate(
+            "fitted order \(String(format: "%.2f", sweep.fittedOrder)) (expected \(sweep.method.order))", corner: .bottomRight)
+        chart.annotate(
+            "best h \(formatNumber(sweep.best.step, significantDigits: 2)): error \(formatNumber(sweep.best.error, significantDigits: 2))",
+            corner: .bottomRight)
+        return chart
     }
 
     static func summary(_ sweep: StepSweep) -> String {
