@@ -244,8 +244,9 @@ extension Slope {
                 print("  \(kind.rawValue.padding(toLength: 16, withPad: " ", startingAt: 0))\(kind.summary)")
             }
             print("\nBroken examples (with --include-broken):")
+            let width = (BrokenLayer.allCases.map(\.rawValue.count).max() ?? 0) + 2
             for broken in BrokenLayer.allCases {
-                print("  \(broken.rawValue.padding(toLength: 34, withPad: " ", startingAt: 0))\(broken.bug)")
+                print("  \(broken.rawValue.padding(toLength: width, withPad: " ", startingAt: 0))\(broken.bug)")
             }
         }
     }
