@@ -150,6 +150,26 @@ enum Bench {
                     group: "slope verify, all 17 kinds, exhaustive", subject: exhaustive, baseline: serial,
                     baselineName: "same, one core",
                     note: "incl. invariants and identities", aim: exhaustive.median < 2 ? "< 2 s: met" : "< 2 s: missed"))
+            // One larger layer, its elements split over worker copies.
+            let conv: @Sendable () -> any Layer = {
+                var rng = SeededGenerator(seed: 6)
+                return Conv2D(inChannels: 3, outChannels: 8, kernel: (3, 3), padding: (1, 1), using: &rng)
+            }
+            var convInputs = SeededGenerator(seed: 7)
+            let image = [Tensor.uniform([4, 3, 12, 12], using: &convInputs)]
+            let oneCore = measure("conv exhaustive, 1 worker", warmup: 0, runs: 3) {
+                _ = GradientCheck(checkInvariants: false).run(making: conv, inputs: image, workers: 1)
+            }
+            let cores = ProcessInfo.processInfo.activeProcessorCount
+            let allCores = measure("conv exhaustive, all workers", warmup: 0, runs: 3) {
+                _ = GradientCheck(checkInvariants: false).run(making: conv, inputs: image, workers: cores)
+            }
+            report(
+                Row(
+                    group: "exhaustive check, Conv2D x 4×3×12×12, 8 3×3 filters (1,952 elements)", subject: allCores,
+                    baseline: oneCore, baselineName: "same, one worker",
+                    note: "\(cores) workers, each with its own copy of the layer",
+                    aim: ""))
             let fast = measure("verify fast", runs: runs) {
                 _ = Verification.run(kinds: LayerKind.allCases, check: GradientCheck(mode: .fast(directions: 2)))
             }

@@ -60,15 +60,7 @@ public struct GradientCheck: Sendable {
             let upstream =
                 onesUpstream
                 ? Tensor(shape: output.shape, repeating: 1) : Tensor.uniform(output.shape, in: -1..<1, using: &generator)
-            let decisionSources = decisionLayers(of: layer)
-            let probe = Probe(
-                inputNames: inputNames(of: layer, count: inputs.count), inputs: inputs, parameters: parameters,
-                evaluate: { x in try layer.forward(x).dot(upstream) },
-                gradients: { x in
-                    _ = try layer.forward(x)
-                    return try layer.backward(deepCopy(upstream))
-                },
-                decisions: decisionSources.isEmpty ? nil : { decisionSources.flatMap(\.decisions) })
+            let probe = Probe.checking(layer, inputs: inputs, upstream: upstream)
             if checkInvariants {
                 report.invariants = Invariants(layer: layer, inputs: inputs, upstream: upstream, tolerance: tolerance)
                     .evaluate(using: &generator)
@@ -80,6 +72,7 @@ public struct GradientCheck: Sendable {
                 return report
             }
             var engine = Engine(check: self, probe: probe, upstream: upstream)
+            engine.copies = copies
             report.checkedValue = try probe.evaluate()
             var orderGenerator = SeededGenerator(seed: seed ^ 0x7A9_1_0DE5)
             for tensor in probe.ids.indices {
@@ -103,6 +96,23 @@ public struct GradientCheck: Sendable {
         report.seconds = Date().timeIntervalSince(started)
         return report
     }
+
+    /// Checks a layer that `makeLayer` builds, spreading the element-by-element differences
+    /// of exhaustive and sampled modes over `workers` threads. Each worker builds its own
+    /// copy (layers cache their last forward pass and cannot be shared), so `makeLayer`
+    /// must build the same layer every time (same parameters: from a seed, a file, …).
+    /// The report equals the one-thread report element for element.
+    public func run(
+        making makeLayer: @escaping @Sendable () -> any Layer, inputs: [Tensor], name: String? = nil,
+        workers: Int = ProcessInfo.processInfo.activeProcessorCount
+    ) -> CheckReport {
+        var copy = self
+        copy.copies = workers > 1 ? LayerCopies(make: makeLayer, workers: workers) : nil
+        return copy.run(makeLayer(), inputs: inputs, name: name)
+    }
+
+    /// How to build worker copies of the checked layer (set by `run(making:…)`).
+    var copies: LayerCopies?
 
     /// The settings a report was made with, to rerun it exactly (`slope verify --replay`).
     public init(replaying report: CheckReport) {
@@ -136,6 +146,7 @@ private struct Engine {
     var forwardPasses = 0
     var baseValue = 0.0
     var baseDecisions: [Int] = []
+    var copies: LayerCopies?
 
     init(check: GradientCheck, probe: Probe, upstream: Tensor) {
         self.check = check
@@ -157,13 +168,9 @@ private struct Engine {
         var results: [ElementResult] = []
         switch check.mode {
         case .exhaustive:
-            for element in 0..<value.count {
-                results.append(try checkElement(tensor: tensor, element: element, analytic: analytic.data[element]))
-            }
+            results = try checkElements(tensor: tensor, Array(0..<value.count), analytic: analytic)
         case .sampled(let k):
-            for element in sample(k, of: value.count, using: &generator) {
-                results.append(try checkElement(tensor: tensor, element: element, analytic: analytic.data[element]))
-            }
+            results = try checkElements(tensor: tensor, sample(k, of: value.count, using: &generator), analytic: analytic)
         case .fast(let directions):
             for d in 0..<directions {
                 var u = Tensor.zeros(value.shape)
@@ -172,6 +179,38 @@ private struct Engine {
             }
         }
         return summarize(tensor: tensor, shape: value.shape, results: results, analytic: analytic)
+    }
+
+    /// The given elements of one tensor, on this thread or split over worker copies.
+    mutating func checkElements(tensor: Int, _ elements: [Int], analytic: Tensor) throws -> [ElementResult] {
+        guard let copies, elements.count >= 4 * copies.workers else {
+            return try elements.map { try checkElement(tensor: tensor, element: $0, analytic: analytic.data[$0]) }
+        }
+        let chunkSize = (elements.count + copies.workers - 1) / copies.workers
+        let chunks = stride(from: 0, to: elements.count, by: chunkSize).map {
+            Array(elements[$0..<min($0 + chunkSize, elements.count)])
+        }
+        let (check, upstream, inputs) = (self.check, self.upstream, probe.inputs)
+        let (base, decisions) = (baseValue, baseDecisions)
+        let outcomes = Verification.parallelMap(chunks) { chunk -> Result<([ElementResult], Int), CheckFailure> in
+            do {
+                let layer = copies.make()
+                var worker = Engine(check: check, probe: .checking(layer, inputs: inputs, upstream: upstream), upstream: upstream)
+                worker.baseValue = base
+                worker.baseDecisions = decisions
+                let results = try chunk.map { try worker.checkElement(tensor: tensor, element: $0, analytic: analytic.data[$0]) }
+                return .success((results, worker.forwardPasses))
+            } catch {
+                return .failure(CheckFailure(message: "\(error)"))
+            }
+        }
+        var results: [ElementResult] = []
+        for outcome in outcomes {
+            let (chunkResults, passes) = try outcome.get()
+            results += chunkResults
+            forwardPasses += passes
+        }
+        return results
     }
 
     /// k distinct element indices, in increasing order (all of them when k ≥ count).
@@ -333,4 +372,16 @@ private struct Engine {
         for (axis, i) in index.enumerated() { flat = flat * shape[axis] + i }
         return flat
     }
+}
+
+/// Builds worker copies of a checked layer.
+struct LayerCopies: Sendable {
+    let make: @Sendable () -> any Layer
+    let workers: Int
+}
+
+/// An error raised inside a worker, carried back as text.
+struct CheckFailure: Error, CustomStringConvertible, Sendable {
+    let message: String
+    var description: String { message }
 }

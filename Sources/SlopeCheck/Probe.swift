@@ -47,6 +47,20 @@ final class Probe {
         decisionClosure = decisions
     }
 
+    /// The probe of a gradient check: L = Σ upstream ⊙ layer(inputs), its analytic
+    /// gradients from the layer's backward, and the decisions of every decision layer inside.
+    static func checking(_ layer: any Layer, inputs: [Tensor], upstream: Tensor) -> Probe {
+        let decisionSources = decisionLayers(of: layer)
+        return Probe(
+            inputNames: inputNames(of: layer, count: inputs.count), inputs: inputs, parameters: namedParameters(of: layer),
+            evaluate: { x in try layer.forward(x).dot(upstream) },
+            gradients: { x in
+                _ = try layer.forward(x)
+                return try layer.backward(deepCopy(upstream))
+            },
+            decisions: decisionSources.isEmpty ? nil : { decisionSources.flatMap(\.decisions) })
+    }
+
     var tracksDecisions: Bool { decisionClosure != nil }
 
     func value(of tensor: Int) -> Tensor {

@@ -7,9 +7,14 @@ import SlopeLayers
 /// Each task builds its own layer (layers cache their last forward pass and cannot be
 /// shared between threads); results come back in the order of the requests.
 public enum Verification {
-    /// Checks the default example of each kind.
+    /// Checks the default example of each kind: several kinds side by side on the cores,
+    /// or one kind with its elements split over worker copies.
     public static func run(kinds: [LayerKind], check: GradientCheck, exampleSeed: UInt64? = nil) -> [CheckReport] {
         let seed = exampleSeed ?? check.seed
+        if kinds.count == 1, let kind = kinds.first {
+            let example = LayerExample.make(kind, seed: seed)
+            return [check.run(making: { LayerExample.make(kind, seed: seed).layer }, inputs: example.inputs, name: kind.rawValue)]
+        }
         return parallelMap(kinds) { kind in
             let example = LayerExample.make(kind, seed: seed)
             return check.run(example.layer, inputs: example.inputs, name: kind.rawValue)

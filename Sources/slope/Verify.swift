@@ -158,7 +158,10 @@ extension Slope {
 
         /// Checks named targets (layer kinds and broken examples) in the order given.
         static func check(_ names: [String], with check: GradientCheck) -> [CheckReport] {
-            Verification.parallelMap(names) { name in
+            if names.count == 1, let kind = LayerKind(rawValue: names[0]) {
+                return Verification.run(kinds: [kind], check: check)
+            }
+            return Verification.parallelMap(names) { name in
                 if let kind = LayerKind(rawValue: name) {
                     let example = LayerExample.make(kind, seed: check.seed)
                     return check.run(example.layer, inputs: example.inputs, name: name)

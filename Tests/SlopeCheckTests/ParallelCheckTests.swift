@@ -1,0 +1,34 @@
+import Testing
+
+@testable import SlopeCheck
+@testable import SlopeLayers
+
+/// Element checks spread over worker copies must give the one-thread report exactly.
+@Suite struct ParallelCheckTests {
+    @Test(arguments: [LayerKind.conv2D, .affine, .maxPool2D, .batchNorm])
+    func workersReproduceTheSerialReport(kind: LayerKind) {
+        let example = LayerExample.make(kind, seed: 3)
+        let serial = GradientCheck(seed: 3).run(example.layer, inputs: example.inputs, name: kind.rawValue)
+        let parallel = GradientCheck(seed: 3).run(
+            making: { LayerExample.make(kind, seed: 3).layer }, inputs: example.inputs, name: kind.rawValue, workers: 3)
+        #expect(parallel.verdict == serial.verdict)
+        #expect(parallel.forwardPasses == serial.forwardPasses)
+        for (p, s) in zip(parallel.tensors, serial.tensors) {
+            #expect(p.checked == s.checked)
+            #expect(p.maxAbsoluteError == s.maxAbsoluteError, "\(kind) \(p.tensor)")
+            #expect(p.worst == s.worst)
+            #expect(p.census == s.census)
+        }
+    }
+
+    @Test func aBrokenLayerFailsWithWorkersToo() {
+        let subject: @Sendable () -> any Layer = {
+            guard case .layer(let layer, _) = BrokenLayer.tanhSignFlipped.subject(seed: 1) else { fatalError() }
+            return layer
+        }
+        guard case .layer(_, let inputs) = BrokenLayer.tanhSignFlipped.subject(seed: 1) else { return }
+        let report = GradientCheck().run(making: subject, inputs: inputs, name: "broken", workers: 2)
+        #expect(report.verdict == .fail)
+        #expect(report.tensors[0].failed == report.tensors[0].checked)
+    }
+}
