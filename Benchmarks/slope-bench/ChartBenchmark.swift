@@ -4,7 +4,7 @@ import SlopePlot
 
 /// A 10⁶-point log-y loss chart and a 200-point scatter with a fitted curve, 800×500 PNG:
 /// Slope against libgd called from C (the floor) and matplotlib (Agg) when installed.
-enum ChartBenchmarkRows {
+enum ChartBenchmark {
     static func rows(runs: Int, outDirectory: String, report: (Row) -> Void) -> [Row] {
         var rng = SplitMix(seed: 7)
         let n = 1_000_000
