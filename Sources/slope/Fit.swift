@@ -128,7 +128,7 @@ extension Slope {
 
         /// Checks the experiment's network (loss included) before training it.
         func checkGradients() throws {
-            let report = FitRunner.gradientCheck(experiment.rawValue, buggyChain: buggyGradient)
+            let report = FitRunner.gradientCheck(experiment, seed: seed, buggyChain: buggyGradient)
             let line =
                 "gradient check of the \(experiment.rawValue) network: \(report.verdict.rawValue.uppercased()) "
                 + "(\(report.elementsChecked) elements, \(report.invariants.filter { $0.verdict == .pass }.count)/\(report.invariants.count) invariants)"
@@ -149,29 +149,29 @@ struct FitSummary {
 
 /// Runs the experiments and writes their files; shared by `slope fit` and `slope demo`.
 enum FitRunner {
-    static func gradientCheck(_ name: String, buggyChain: Bool = false) -> CheckReport {
-        var rng = SeededGenerator(seed: 3)
-        let check = GradientCheck(mode: .exhaustive, seed: 3)
-        switch name {
-        case "sine":
-            let network = Experiments.sineNetwork()
-            let x = Tensor.uniform([6, 1], in: 0..<2, using: &rng), t = Tensor.uniform([6, 1], in: -20..<20, using: &rng)
-            return check.run(network: network, input: x, target: t, name: "sine network")
-        case "chain":
-            let network = Sequential(
-                [Scale(weight: 0.3, buggyGradient: buggyChain), Scale(weight: -0.2), Scale(weight: 0.4)], loss: HalfSquaredError()
+    /// Checks the network an experiment trains — its architecture, initial weights and
+    /// loss — on a few points of its own data, before training.
+    static func gradientCheck(_ experiment: Slope.Fit.Experiment, seed: UInt64?, buggyChain: Bool = false) -> CheckReport {
+        let check = GradientCheck(seed: 3)
+        let (network, data): (Sequential, Dataset)
+        switch experiment {
+        case .sine: (network, data) = (Experiments.sineNetwork(seed: seed), Dataset.sine())
+        case .chain:
+            (network, data) = (
+                Experiments.chainNetwork(seed: seed ?? Experiments.chainDefaultSeed, buggyGradient: buggyChain), Dataset.chain()
             )
-            return check.run(
-                network: network, input: Tensor(shape: [1, 1], data: [1]), target: Tensor(shape: [1, 1], data: [-1]),
-                name: "chain network")
-        default:
-            let network = Sequential(
-                [Affine(inFeatures: 2, outFeatures: 8, using: &rng), ReLU(), Affine(inFeatures: 8, outFeatures: 3, using: &rng)],
-                loss: SoftmaxWithLoss())
-            var t = Tensor.zeros([5, 3])
-            for row in 0..<5 { t[row, row % 3] = 1 }
-            return check.run(network: network, input: .uniform([5, 2], using: &rng), target: t, name: "spiral network")
+        case .spiral:
+            (network, data) = (
+                Experiments.spiralNetwork(seed: seed ?? 0), Dataset.spiral(pointsPerClass: 100, classes: 3, seed: seed ?? 0)
+            )
         }
+        // Six points spread over the data set, starting half a stride in: the first point
+        // of the spiral is the origin, where every hidden ReLU sits exactly at its kink
+        // (biases start at 0) and the check could only say "inconclusive".
+        let stride_ = max(1, data.count / 6)
+        let rows = Array(stride(from: stride_ / 2, to: data.count, by: stride_))
+        let sample = data.batch(rows)
+        return check.run(network: network, input: sample.x, target: sample.y, name: "\(experiment.rawValue) network")
     }
 
     static func sine(_ options: RunOptions, into directory: OutputDirectory) throws -> FitSummary {

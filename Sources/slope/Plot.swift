@@ -42,7 +42,7 @@ extension Slope.Plot {
 
         func validate() throws {
             guard Chart.sizeLimit.contains(size.width), Chart.sizeLimit.contains(size.height) else {
-                throw usageError(
+                throw ValidationError(
                     "--size \(size) is out of range: width and height must each be "
                         + "\(Chart.sizeLimit.lowerBound)…\(Chart.sizeLimit.upperBound), e.g. --size 800x500")
             }
@@ -77,31 +77,29 @@ extension Slope.Plot {
 
         func validate() throws {
             if let smooth, !(smooth >= 0 && smooth < 1) {
-                throw usageError("--smooth \(smooth) must be at least 0 and below 1, e.g. --smooth 0.9")
+                throw ValidationError("--smooth \(smooth) must be at least 0 and below 1, e.g. --smooth 0.9")
             }
             if let duplicate = columns.first(where: { name in columns.filter { $0 == name }.count > 1 }) {
-                throw usageError("--y \(duplicate) is given twice; name each column once")
+                throw ValidationError("--y \(duplicate) is given twice; name each column once")
             }
         }
 
         func run() throws {
-            try reportingErrors {
-                let table = try CSVTable(contentsOfFile: history)
-                let steps: [Double]?
-                if let xColumn {
-                    steps = try table.column(xColumn)
-                } else {
-                    steps = table.hasColumn("step") ? try table.column("step") : nil
-                }
-                var series: [(name: String, values: [Double])] = []
-                for name in columns { series.append((name, try table.column(name))) }
-                let chart = Chart.lossCurve(
-                    steps: steps, series: series, logY: logY, smooth: smooth,
-                    title: chart.title ?? "Loss", xLabel: steps == nil ? "row" : (xColumn ?? "step"),
-                    yLabel: columns.count == 1 ? columns[0] : "loss",
-                    width: chart.size.width, height: chart.size.height)
-                try write(chart, to: output)
+            let table = try CSVTable(contentsOfFile: history)
+            let steps: [Double]?
+            if let xColumn {
+                steps = try table.column(xColumn)
+            } else {
+                steps = table.hasColumn("step") ? try table.column("step") : nil
             }
+            var series: [(name: String, values: [Double])] = []
+            for name in columns { series.append((name, try table.column(name))) }
+            let chart = Chart.lossCurve(
+                steps: steps, series: series, logY: logY, smooth: smooth,
+                title: chart.title ?? "Loss", xLabel: steps == nil ? "row" : (xColumn ?? "step"),
+                yLabel: columns.count == 1 ? columns[0] : "loss",
+                width: chart.size.width, height: chart.size.height)
+            try write(chart, to: output)
         }
     }
 
@@ -133,46 +131,30 @@ extension Slope.Plot {
 
         func validate() throws {
             if xColumn == yColumn {
-                throw usageError("--x and --y both name \"\(xColumn)\"; choose two different columns")
+                throw ValidationError("--x and --y both name \"\(xColumn)\"; choose two different columns")
             }
         }
 
         func run() throws {
-            try reportingErrors {
-                let table = try CSVTable(contentsOfFile: data)
-                let x = try table.column(xColumn), y = try table.column(yColumn)
-                var plot: Chart
-                if let fit {
-                    let fitted = try table.column(fit)
-                    let order = x.indices.sorted { x[$0] < x[$1] }
-                    plot = Chart.fit(
-                        x: x, y: y, fitX: order.map { x[$0] }, fitY: order.map { fitted[$0] },
-                        dataLabel: yColumn, fitLabel: fit, title: chart.title, xLabel: xColumn,
-                        yLabel: yColumn, width: chart.size.width, height: chart.size.height)
-                } else {
-                    plot = Chart(
-                        width: chart.size.width, height: chart.size.height, title: chart.title,
-                        xLabel: xColumn, yLabel: yColumn)
-                    plot.addScatter(x: x, y: y)
-                }
-                plot.yAxis.scale = logY ? .log : .linear
-                try write(plot, to: output)
+            let table = try CSVTable(contentsOfFile: data)
+            let x = try table.column(xColumn), y = try table.column(yColumn)
+            var plot: Chart
+            if let fit {
+                let fitted = try table.column(fit)
+                let order = x.indices.sorted { x[$0] < x[$1] }
+                plot = Chart.fit(
+                    x: x, y: y, fitX: order.map { x[$0] }, fitY: order.map { fitted[$0] },
+                    dataLabel: yColumn, fitLabel: fit, title: chart.title, xLabel: xColumn,
+                    yLabel: yColumn, width: chart.size.width, height: chart.size.height)
+            } else {
+                plot = Chart(
+                    width: chart.size.width, height: chart.size.height, title: chart.title,
+                    xLabel: xColumn, yLabel: yColumn)
+                plot.addScatter(x: x, y: y)
             }
+            plot.yAxis.scale = logY ? .log : .linear
+            try write(plot, to: output)
         }
-    }
-}
-
-/// Runs `body`; a `CSVError` or `PlotError` (a user mistake) is printed as one line
-/// `error: …` on standard error and ends the command with exit status 2.
-private func reportingErrors(_ body: () throws -> Void) throws {
-    do {
-        try body()
-    } catch let error as CSVError {
-        printError("error: \(error)")
-        throw ExitCode(2)
-    } catch let error as PlotError {
-        printError("error: \(error)")
-        throw ExitCode(2)
     }
 }
 
@@ -181,9 +163,4 @@ private func write(_ chart: Chart, to path: String) throws {
     let rendered = try chart.writePNG(toPath: path)
     for warning in rendered.warnings { printError("warning: \(warning)") }
     print("wrote \(path)")
-}
-
-/// A bad-usage error; `slope` prints it as one `error: …` line and exits 2.
-private func usageError(_ message: String) -> ValidationError {
-    ValidationError(message)
 }

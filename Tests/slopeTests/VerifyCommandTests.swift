@@ -154,5 +154,14 @@ import Testing
         let bad = try SlopeBinary.run(["fit", "chain", "--quiet", "--buggy-gradient", "--out", dir.path])
         #expect(bad.status == 0)
         #expect(bad.stdout.contains("f(1) = 0.00108"))
+        #expect(bad.stderr.contains("gradient check of the chain network: FAIL"), "the trained network is the one checked")
+    }
+
+    @Test(arguments: ["sine", "chain", "spiral"])
+    func eachFitChecksTheNetworkItTrains(experiment: String) throws {
+        let dir = try SlopeBinary.temporaryDirectory()
+        let result = try SlopeBinary.run(["fit", experiment, "--epochs", "1", "--out", dir.path])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.contains("gradient check of the \(experiment) network: PASS"), "\(result.stderr)")
     }
 }

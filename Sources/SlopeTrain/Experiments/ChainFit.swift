@@ -19,14 +19,21 @@ extension Experiments {
     /// data x = [1, −1], labels [−1, 1]; loss ½(y − t)² per sample, one update per
     /// sample (batch 1, in order); SGD with lr 0.05; 160 epochs. With `buggyGradient`
     /// each weight's gradient is the seed's mistaken upstream·w·x, which does not learn.
-    public static func chain(_ options: RunOptions = RunOptions(), buggyGradient: Bool = false) throws(TrainingError)
-        -> ChainFitResult
-    {
-        var generator = SeededGenerator(seed: options.seed ?? chainDefaultSeed)
+    /// The chain network itself: three `Scale` links with weights uniform in [−0.5, 0.5)
+    /// from `seed`, and the loss ½(y − t)². What `chain(_:)` trains and `slope fit` checks.
+    public static func chainNetwork(seed: UInt64 = chainDefaultSeed, buggyGradient: Bool = false) -> Sequential {
+        var generator = SeededGenerator(seed: seed)
         let links = (0..<3).map { _ in
             Scale(weight: Double.random(in: -0.5..<0.5, using: &generator), buggyGradient: buggyGradient)
         }
-        let network = Sequential(links, loss: HalfSquaredError())
+        return Sequential(links, loss: HalfSquaredError())
+    }
+
+    public static func chain(_ options: RunOptions = RunOptions(), buggyGradient: Bool = false) throws(TrainingError)
+        -> ChainFitResult
+    {
+        let network = chainNetwork(seed: options.seed ?? chainDefaultSeed, buggyGradient: buggyGradient)
+        let links = network.layers.compactMap { $0 as? Scale }
         let dataset = Dataset.chain()
         let run = try run(
             network: network, optimizer: SGD(learningRate: options.learningRate ?? 0.05),

@@ -49,12 +49,7 @@ extension Experiments {
     {
         let seed = options.seed ?? 0
         let dataset = Dataset.spiral(pointsPerClass: 100, classes: 3, seed: seed)
-        var generator = SeededGenerator(seed: seed &+ 1)
-        let network = Sequential(
-            [
-                Affine(inFeatures: 2, outFeatures: hidden, using: &generator), ReLU(),
-                Affine(inFeatures: hidden, outFeatures: 3, using: &generator),
-            ], loss: SoftmaxWithLoss())
+        let network = spiralNetwork(hidden: hidden, seed: seed)
         let batchSize = options.batchSize ?? dataset.count
         let loader = BatchLoader(dataset, batchSize: batchSize, shuffleSeed: batchSize < dataset.count ? seed &+ 2 : nil)
         let run = try run(
@@ -64,6 +59,18 @@ extension Experiments {
         let truth = argmaxRows(dataset.y)
         let correct = zip(predicted, truth).filter { $0 == $1 }.count
         return SpiralFitResult(run: run, accuracy: Double(correct) / Double(dataset.count))
+    }
+
+    /// The spiral classifier: Affine(2, hidden) → ReLU → Affine(hidden, 3) →
+    /// SoftmaxWithLoss, Glorot weights drawn from `seed + 1`. What `spiral(_:)` trains and
+    /// `slope fit` checks.
+    public static func spiralNetwork(hidden: Int = 100, seed: UInt64 = 0) -> Sequential {
+        var generator = SeededGenerator(seed: seed &+ 1)
+        return Sequential(
+            [
+                Affine(inFeatures: 2, outFeatures: hidden, using: &generator), ReLU(),
+                Affine(inFeatures: hidden, outFeatures: 3, using: &generator),
+            ], loss: SoftmaxWithLoss())
     }
 
     /// The arg-max column of every row (the predicted class).
