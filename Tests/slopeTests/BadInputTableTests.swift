@@ -57,6 +57,20 @@ struct BadInput: CustomTestStringConvertible, Sendable {
         .init("zero samples", "verify --samples 0", "--samples must be positive, got 0"),
         .init("negative step", "verify --step -1", "--step must be in (0, 1), got -1"),
         .init("garbage replay report", "verify --replay {BI}/garbage.bin", "is not a slope verify JSON report"),
+        .init(
+            "a fixture given as a replay report", "verify --replay {BI}/fixtures-format/case.json",
+            "is not a slope verify JSON report"),
+        .init(
+            "replay with fixtures", "verify --replay {BI}/garbage.bin --fixtures {BI}/fixtures-format",
+            "--replay and --fixtures cannot be combined"),
+        .init("zero repeats", "verify --repeat 0", "--repeat must be between 1 and 1000, got 0"),
+        .init("a share above 100%", "verify --max-inconclusive 150%", "'150%' is invalid for '--max-inconclusive"),
+        .init(
+            "histogram into a missing directory", "verify --layer Tanh --histogram /nonexistent/h.png",
+            "cannot write /nonexistent/h.png"),
+        .init(
+            "broken example without the flag", "verify --layer Broken.TanhSignFlipped",
+            "is a deliberately broken example; add --include-broken"),
         // `slope fit`
         .init("zero epochs", "fit sine --epochs 0 --out {T}/o", "--epochs must be between 1 and 10,000,000, got 0"),
         .init("negative epochs", "fit sine --epochs -5 --out {T}/o", "--epochs must be between 1 and 10,000,000, got -5"),
@@ -86,6 +100,10 @@ struct BadInput: CustomTestStringConvertible, Sendable {
         // `slope sweep` and `slope demo`
         .init("sweep of an unknown kind", "sweep --layer Nope", "unknown layer kind \"Nope\""),
         .init("sweep into a missing directory", "sweep --layer Tanh -o /nonexistent/s.png", "cannot write /nonexistent/s.png"),
+        .init(
+            "sweep of a network example", "sweep --include-broken --layer Broken.FirstLayerCutOff -o {T}/s.png",
+            "is a network example; sweeps take a single layer"),
+        .init("demo with zero epochs", "demo --sine-epochs 0 --out {T}/o", "--sine-epochs must be between 1 and 10,000,000"),
         .init(
             "demo into an uncreatable directory", "demo --out /proc/self/x", "output directory /proc/self/x: cannot be created"),
     ]
