@@ -36,6 +36,11 @@ public struct ElementResult: Sendable, Codable, Equatable {
     /// True when the element sits at a kink (one-sided differences disagree or a decision flipped).
     public var isKink: Bool
     public var note: String?
+    /// The absolute part of the allowance (atol, noise over the step, truncation estimate):
+    /// the smallest error this element could have shown (adaptive rule).
+    public var resolution: Double?
+    /// For a direction: Σ|gᵢuᵢ|, the size of the directional derivative's terms.
+    public var scale: Double?
 
     public var location: String {
         if let direction { return "direction \(direction)" }
@@ -68,6 +73,29 @@ public struct TensorReport: Sendable, Codable {
     public var coverage: String?
     /// The Taylor test along a random direction (nil when turned off).
     public var order: ConvergenceOrder?
+    /// How the step was chosen and the noise of L measured (adaptive rule).
+    public var stepChoice: StepChoice?
+    /// The smallest error the check could have seen in this tensor: the largest absolute
+    /// part of any element's allowance.
+    public var resolution: Double?
+    /// The first inconclusive element, with its reason.
+    public var firstInconclusive: ElementResult?
+}
+
+extension TensorReport {
+    /// Why the tensor is inconclusive: the first inconclusive element's reason, or the Taylor test's.
+    public var inconclusiveReason: String {
+        var reasons: [String] = []
+        if let element = firstInconclusive {
+            reasons.append(
+                "\(inconclusive) of \(checked) elements: at \(element.location), \(element.note ?? "no verdict")")
+        }
+        if let order, order.verdict == .inconclusive { reasons.append("Taylor test: \(order.note)") }
+        if let resolution, reasons.isEmpty {
+            reasons.append("errors below \(formatNumber(resolution, significantDigits: 2)) could not be seen")
+        }
+        return reasons.isEmpty ? "no element could be judged" : reasons.joined(separator: "; ")
+    }
 }
 
 /// Relative errors counted per decade: bin 0 holds errors below 1e-16, bin k holds
@@ -128,8 +156,10 @@ public struct CheckReport: Sendable, Codable {
     /// Forward passes spent on finite differences.
     public var forwardPasses: Int
     public var seconds: Double
-    /// A check that could not run (the layer threw): the message.
-    public var error: String?
+    /// Why the check could not go on: the layer threw, or broke the contract of `Layer`.
+    public var problem: CheckProblem?
+    /// The problem as a sentence.
+    public var error: String? { problem?.description }
     /// Whether kinks were accepted (part of what `--replay` needs).
     public var allowKinks = true
 
@@ -168,6 +198,9 @@ public struct CheckReport: Sendable, Codable {
             if let signature = t.signature { line += "\n    likely: \(signature)" }
             if let order = t.order, order.verdict == .fail { line += "\n    convergence: \(order.note)" }
             lines.append(line)
+        }
+        for t in tensors where t.verdict == .inconclusive {
+            lines.append("\(target) \(t.tensor): inconclusive — \(t.inconclusiveReason)")
         }
         for invariant in failedInvariants {
             lines.append("\(target) invariant \"\(invariant.name)\" broken: \(invariant.detail)")

@@ -3,10 +3,20 @@ import SlopeLayers
 
 /// The Taylor test: along a random direction u, the error of the central difference
 /// against the analytic directional derivative ⟨∇L, u⟩ must shrink as O(h²) over
-/// h, h/2, …, h/512 (h = 1e-2·max(1, |x|)), fitted over the three smallest steps still
-/// above rounding. The order needs no tolerance: a right gradient shows ≈ 2,
-/// a wrong one ≈ 0 (the error is the constant ⟨g_wrong − g, u⟩), and a tensor the layer
-/// is linear in shows errors at the rounding level at every h ("exact").
+/// h, h/2, …, h/512, fitted over the three smallest steps still above the noise.
+/// The order needs no tolerance: a right gradient shows ≈ 2, a wrong one ≈ 0 (the error
+/// is the constant ⟨g_wrong − g, u⟩), and a tensor the layer is linear in shows errors
+/// at the noise level at every h ("exact").
+///
+/// With the adaptive step rule it is never wrong when it says "wrong", and says "pass" only
+/// when it saw the error fall below `passThreshold` of ⟨∇L, u⟩:
+/// - the steps start at 1e-2 × the tensor's spread (not |x|), and the noise of L is the
+///   check's measured noise;
+/// - u is zero on the elements the element checks found at kinks, and steps at which a
+///   decision flips are set aside;
+/// - a direction whose one-sided gap does not shrink with h crosses a kink: inconclusive;
+/// - errors that never fall below `passThreshold`·|⟨∇L, u⟩| (noise too high to resolve a
+///   small bug) are inconclusive, with the smallest relative error seen.
 public struct ConvergenceOrder: Sendable, Codable, Equatable {
     /// The least-squares slope of log(error) against log(h); nil when exact.
     public var fitted: Double?
@@ -21,78 +31,135 @@ public struct ConvergenceOrder: Sendable, Codable, Equatable {
     /// A fitted order below this with errors above `wrongThreshold` is a wrong gradient.
     static let failingOrder = 0.5
     static let wrongThreshold = 1e-6
+    /// A pass needs the smallest relative error over the steps to fall below this: a
+    /// gradient off by 5e-6 (inside rtol) is then never passed.
+    static let passThreshold = 1e-6
 
     public var summary: String {
         if let fitted { return String(format: "%.2f", fitted) }
-        return "exact"
+        return verdict == .inconclusive ? "—" : "exact"
     }
 
     /// Runs the test on one probed tensor.
-    /// - Parameter absoluteFloor: errors below this (the check's atol) are never a failure.
+    /// - Parameters:
+    ///   - choice: the tensor's step and noise (adaptive rule); nil for the relative rule.
+    ///   - excluded: elements left out of the direction (found at kinks).
+    ///   - absoluteFloor: errors below this (the check's atol) are never a failure.
     static func measure(
-        probe: Probe, tensor: Int, analytic: Tensor, baseDecisions: [Int], absoluteFloor: Double,
-        using generator: inout SeededGenerator
+        probe: Probe, tensor: Int, analytic: Tensor, baseValue: Double, baseDecisions: [Int], choice: StepChoice?,
+        excluded: Set<Int> = [], absoluteFloor: Double, using generator: inout SeededGenerator
     ) throws -> ConvergenceOrder {
         let saved = probe.value(of: tensor)
         var u = Tensor.zeros(saved.shape)
         for i in 0..<u.count { u.data[i] = generator.nextNormal() }
+        for i in excluded where i < u.count { u.data[i] = 0 }
+        guard u.maxMagnitude > 0 else {
+            return ConvergenceOrder(
+                fitted: nil, relativeErrors: [], steps: [], verdict: .inconclusive,
+                note: "every element sits at a kink: no smooth direction to test")
+        }
         let expected = analytic.dot(u)
-        let start = 1e-2 * max(1, saved.maxMagnitude) / max(u.maxMagnitude, 1e-300)
-        let steps = (0..<10).map { start / pow(2, Double($0)) }
+        let scale = choice.map { $0.spread } ?? max(1, saved.maxMagnitude)
+        let start = 1e-2 * scale / u.maxMagnitude
+        var steps: [Double] = []
         var errors: [Double] = []
         var absolute: [Double] = []
-        var rounding: [Double] = []
-        var flipped = false
+        var noise: [Double] = []
+        var gaps: [Double] = []
+        var clean: [Bool] = []
         defer { probe.restore(tensor, to: saved) }
-        for h in steps {
+        // Ten halvings; with the adaptive rule, up to twenty more while the error still falls
+        // and has not reached the pass threshold (a feature narrower than the tensor's spread).
+        var h = start
+        while true {
             probe.restore(tensor, to: saved)
             probe.add(u, scaledBy: h, to: tensor)
             let plus = try probe.evaluate()
-            flipped = flipped || (probe.tracksDecisions && probe.decisions() != baseDecisions)
+            var flipped = probe.tracksDecisions && probe.decisions() != baseDecisions
             probe.restore(tensor, to: saved)
             probe.add(u, scaledBy: -h, to: tensor)
             let minus = try probe.evaluate()
             flipped = flipped || (probe.tracksDecisions && probe.decisions() != baseDecisions)
             let error = abs((plus - minus) / (2 * h) - expected)
+            steps.append(h)
             absolute.append(error)
-            // What rounding alone can do to the quotient: a few ulps of L over 2h.
-            rounding.append(8 * Double.ulpOfOne * max(abs(plus), abs(minus)) / h)
+            // What rounding alone can do to the quotient: the measured noise of L (at least a
+            // few ulps of L) over h.
+            var floor = max(choice?.floor ?? 0, 8 * Double.ulpOfOne * max(abs(plus), abs(minus)))
+            if choice != nil && plus == baseValue && minus == baseValue {
+                // L did not change at all: what it could not show is below its rounding (see judgeFlat).
+                floor = max(floor, 16 * Double.ulpOfOne * max(abs(baseValue), 1))
+            }
+            noise.append(floor / h)
+            gaps.append(abs((plus - baseValue) - (baseValue - minus)) / h)
+            clean.append(!flipped)
             errors.append(error / max(abs(expected), 1e-300))
+            h /= 2
+            let k = steps.count
+            if k < 10 { continue }
+            let stillFalling =
+                choice != nil && k < 30 && errors[k - 1] > passThreshold && absolute[k - 1] > 10 * noise[k - 1]
+                && absolute[k - 1] < 0.6 * absolute[k - 2]
+            if !stillFalling { break }
         }
-        let atRoundingLevel = absolute.indices.allSatisfy {
-            absolute[$0] <= max(exactThreshold * abs(expected), 10 * rounding[$0])
+        func result(_ fitted: Double?, _ verdict: Verdict, _ note: String) -> ConvergenceOrder {
+            ConvergenceOrder(fitted: fitted, relativeErrors: errors, steps: steps, verdict: verdict, note: note)
         }
-        if atRoundingLevel {
-            return ConvergenceOrder(
-                fitted: nil, relativeErrors: errors, steps: steps, verdict: .pass,
-                note: "exact: the errors are at the rounding level at every step (L is linear in this tensor, or flat)")
+        let usable = steps.indices.filter { choice == nil || clean[$0] }
+        let atNoiseLevel = usable.allSatisfy {
+            absolute[$0] <= max(exactThreshold * abs(expected), 10 * noise[$0])
+        }
+        if choice != nil && usable.count < 3 {
+            return result(nil, .inconclusive, "a discrete decision flips at almost every step along the direction")
+        }
+        if atNoiseLevel && (choice == nil || clean.allSatisfy { $0 }) {
+            return result(
+                nil, .pass, "exact: the errors are at the rounding level at every step (L is linear in this tensor, or flat)")
         }
         // The order of the tail: the smallest steps whose errors are still above rounding.
         // A right gradient keeps shrinking there as h²; a wrong one has levelled off.
-        let aboveRounding = absolute.indices.filter { absolute[$0] > 10 * rounding[$0] }
+        let aboveRounding = usable.filter { absolute[$0] > 10 * noise[$0] }
         let tail = Array(aboveRounding.suffix(3))
+        let smallest = usable.map { errors[$0] }.min() ?? .infinity
+        let resolved = choice == nil || smallest <= passThreshold
         guard tail.count >= 2 else {
-            return ConvergenceOrder(
-                fitted: nil, relativeErrors: errors, steps: steps, verdict: .pass,
-                note: "converges to the rounding level")
+            return resolved
+                ? result(nil, .pass, "converges to the rounding level")
+                : result(
+                    nil, .inconclusive,
+                    "the error falls only to \(formatNumber(smallest, significantDigits: 2)) of ⟨∇L, u⟩ (the noise of L hides smaller ones here); the test cannot confirm the gradient to \(formatNumber(passThreshold))"
+                )
         }
         let order = StepSweep.slope(tail.map { log10(steps[$0]) }, tail.map { log10(absolute[$0]) })
-        if flipped {
-            return ConvergenceOrder(
-                fitted: order, relativeErrors: errors, steps: steps, verdict: .inconclusive,
-                note: "a discrete decision flips within the steps")
+        if choice == nil && !clean.allSatisfy({ $0 }) {
+            return result(order, .inconclusive, "a discrete decision flips within the steps")
         }
-        let last = absolute.count - 1
-        let clearlyWrong = absolute[last] > max(wrongThreshold * abs(expected), 100 * rounding[last], absoluteFloor)
+        // A kink crossed: the one-sided gap of a smooth function halves with h; a kink's stays.
+        if choice != nil {
+            let kinked = zip(tail, tail.dropFirst()).contains { coarse, fine in
+                gaps[fine] > 0.7 * gaps[coarse] && gaps[fine] > 20 * noise[fine]
+            }
+            if kinked {
+                return result(
+                    order, .inconclusive,
+                    "the direction crosses a kink (the one-sided gap does not shrink with h): the order cannot judge it")
+            }
+        }
+        let last = tail[tail.count - 1]
+        let clearlyWrong =
+            absolute[last] > max(wrongThreshold * abs(expected), 20 * noise[last], absoluteFloor)
         if order < failingOrder && clearlyWrong {
-            return ConvergenceOrder(
-                fitted: order, relativeErrors: errors, steps: steps, verdict: .fail,
-                note:
-                    "the error does not shrink with h (order \(String(format: "%.2f", order)), relative error \(formatNumber(errors.last!, significantDigits: 2))): the gradient is wrong, whatever the tolerance"
+            return result(
+                order, .fail,
+                "the error does not shrink with h (order \(String(format: "%.2f", order)), relative error \(formatNumber(errors[last], significantDigits: 2))): the gradient is wrong, whatever the tolerance"
             )
         }
-        return ConvergenceOrder(
-            fitted: order, relativeErrors: errors, steps: steps, verdict: .pass,
-            note: "converges as h^\(String(format: "%.2f", order))")
+        if !resolved {
+            return result(
+                order, .inconclusive,
+                "the error falls only to \(formatNumber(smallest, significantDigits: 2)) of ⟨∇L, u⟩ by h = \(formatNumber(steps[steps.count - 1], significantDigits: 2)) (noise or too few steps); the test cannot confirm the gradient to \(formatNumber(passThreshold))"
+            )
+        }
+        return result(order, .pass, "converges as h^\(String(format: "%.2f", order))")
     }
 }

@@ -2,10 +2,20 @@ import Foundation
 
 /// A finite-difference method as a value: a stencil and a step rule.
 ///
-/// The step for an element x is `step · max(1, |x|)` (relative for large x, absolute
-/// near 0). Central differences have error O(h²); the fourth-order stencil O(h⁴) at
-/// twice the evaluations. Reports print `description`, e.g.
-/// `central difference (2 points, O(h²)), h = 1e-06·max(1, |x|)`.
+/// Two step rules:
+/// - ``StepRule/adaptive`` (the default): each tensor's step is `step · s`, where s is the
+///   spread of the tensor's values (their root-mean-square deviation from their mean), not
+///   |x|: a translation-invariant layer (LayerNorm, BatchNorm, Softmax) at inputs offset by
+///   1e5 still gets a step of the size of its own features. The noise of L is measured per
+///   tensor, every allowance includes it, an element that does not agree at once is re-judged
+///   at smaller steps (kinks need evidence: a one-sided gap that does not shrink with h), and
+///   a noisy element at larger ones. See the README, "How a check decides".
+/// - ``StepRule/relative``: the first round's rule, kept to compare with and to replay old
+///   reports: h = `step` · max(1, |x|), one stencil per element, an element is a kink
+///   whenever the analytic value lies between the two one-sided differences.
+///
+/// Central differences have error O(h²); the fourth-order stencil O(h⁴) at twice the
+/// evaluations. Reports print `description`.
 public struct FiniteDifference: Sendable, Equatable, Codable, CustomStringConvertible {
     public enum Stencil: String, Sendable, Codable, CaseIterable {
         /// (f(x+h) − f(x−h)) / 2h
@@ -14,18 +24,40 @@ public struct FiniteDifference: Sendable, Equatable, Codable, CustomStringConver
         case fourthOrder
     }
 
+    /// How the step of each element is chosen.
+    public enum StepRule: String, Sendable, Codable, CaseIterable {
+        /// h = step · (spread of the tensor's values), measured noise, refined before judging.
+        case adaptive
+        /// h = step · max(1, |x|), one stencil, the bracket kink rule (the first round's rule).
+        case relative
+    }
+
     public var stencil: Stencil
     public var step: Double
+    public var stepRule: StepRule
 
-    /// Central differences with h = 5e-6·max(1, |x|), near ∛ε — see the README for why.
+    /// Central differences, h = 5e-6 × each tensor's spread, adaptive — see the README for why.
     public static let `default` = FiniteDifference(stencil: .central, step: 5e-6)
 
-    public static func central(step: Double = 5e-6) -> FiniteDifference { .init(stencil: .central, step: step) }
-    public static func fourthOrder(step: Double = 1e-4) -> FiniteDifference { .init(stencil: .fourthOrder, step: step) }
+    public static func central(step: Double = 5e-6, rule: StepRule = .adaptive) -> FiniteDifference {
+        .init(stencil: .central, step: step, stepRule: rule)
+    }
+    public static func fourthOrder(step: Double = 1e-4, rule: StepRule = .adaptive) -> FiniteDifference {
+        .init(stencil: .fourthOrder, step: step, stepRule: rule)
+    }
 
-    public init(stencil: Stencil, step: Double) {
+    public init(stencil: Stencil, step: Double, stepRule: StepRule = .adaptive) {
         self.stencil = stencil
         self.step = step
+        self.stepRule = stepRule
+    }
+
+    /// Reports written before step rules existed used the relative rule.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        stencil = try container.decode(Stencil.self, forKey: .stencil)
+        step = try container.decode(Double.self, forKey: .step)
+        stepRule = try container.decodeIfPresent(StepRule.self, forKey: .stepRule) ?? .relative
     }
 
     /// The order p of the truncation error O(hᵖ).
@@ -39,12 +71,15 @@ public struct FiniteDifference: Sendable, Equatable, Codable, CustomStringConver
         }
     }
 
-    /// The step used at x.
+    /// The step of the relative rule at x.
     public func step(at x: Double) -> Double { step * max(1, abs(x)) }
 
     public var description: String {
         let name = stencil == .central ? "central difference (2 points, O(h²))" : "fourth-order difference (4 points, O(h⁴))"
-        return "\(name), h = \(formatStep(step))·max(1, |x|)"
+        switch stepRule {
+        case .adaptive: return "\(name), h = \(formatStep(step)) × spread, adaptive"
+        case .relative: return "\(name), h = \(formatStep(step))·max(1, |x|)"
+        }
     }
 }
 

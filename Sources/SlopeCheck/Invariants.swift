@@ -128,6 +128,11 @@ struct Invariants {
             let (alpha, beta) = (0.75, -1.5)
             let gv = try gradients(v)
             let combined = try gradients(upstream * alpha + v * beta)
+            guard gv.map(\.shape) == reference.map(\.shape) else {
+                return .fail(
+                    "backward linear in upstream",
+                    "another upstream gives gradients of shapes \(gv.map(\.shape)), not \(reference.map(\.shape))")
+            }
             let expected = zip(reference, gv).map { $0 * alpha + $1 * beta }
             if let where_ = mismatch(combined, expected) {
                 return .fail(
@@ -148,6 +153,10 @@ struct Invariants {
     func directionalMismatch(at point: [Tensor], using generator: inout SeededGenerator) throws -> String? {
         let parameters = namedParameters(of: layer)
         let g = try gradients(upstream, at: point)
+        let shapes = point.map(\.shape) + parameters.map { $0.1.value.shape }
+        guard g.map(\.shape) == shapes, g.allSatisfy({ Tensor.validCount(of: $0.shape) == $0.count }) else {
+            return "at another input, backward returned gradients of shapes \(g.map(\.shape)) for tensors of shapes \(shapes)"
+        }
         var directions: [Tensor] = []
         var expected = 0.0, magnitude = 0.0
         for tensor in g {
@@ -164,7 +173,11 @@ struct Invariants {
             let saved = parameters.map { $0.1.value }
             defer { for ((_, p), v) in zip(parameters, saved) { p.value = v } }
             for (k, (_, p)) in parameters.enumerated() { p.value.add(directions[point.count + k], scaledBy: t) }
-            return try layer.forward(shifted).dot(upstream)
+            let y = try layer.forward(shifted)
+            guard y.shape == upstream.shape, Tensor.validCount(of: y.shape) == y.count else {
+                throw CheckProblem.outputShapeChanged(from: upstream.shape, to: y.shape)
+            }
+            return y.dot(upstream)
         }
         let numeric = (try value(at: h) - value(at: -h)) / (2 * h)
         if abs(numeric - expected) <= 1e-4 * magnitude + 1e-7 { return nil }

@@ -53,10 +53,14 @@ final class Probe {
         let decisionSources = decisionLayers(of: layer)
         return Probe(
             inputNames: inputNames(of: layer, count: inputs.count), inputs: inputs, parameters: namedParameters(of: layer),
-            evaluate: { x in try layer.forward(x).dot(upstream) },
+            evaluate: { x in
+                let y = try CheckProblem.running("forward") { try layer.forward(x) }
+                guard y.shape == upstream.shape else { throw CheckProblem.outputShapeChanged(from: upstream.shape, to: y.shape) }
+                return try CheckProblem.validated(y, as: "the forward output").dot(upstream)
+            },
             gradients: { x in
-                _ = try layer.forward(x)
-                return try layer.backward(deepCopy(upstream))
+                _ = try CheckProblem.running("forward") { try layer.forward(x) }
+                return try CheckProblem.running("backward") { try layer.backward(deepCopy(upstream)) }
             },
             decisions: decisionSources.isEmpty ? nil : { decisionSources.flatMap(\.decisions) })
     }
@@ -100,10 +104,28 @@ final class Probe {
     /// The decisions (ReLU masks, argmaxes) of the last evaluation.
     func decisions() -> [Int] { decisionClosure?() ?? [] }
 
-    /// ∂L/∂(each probed tensor), computed by the target's backward from zeroed parameter gradients.
+    /// ∂L/∂(each probed tensor), computed by the target's backward from zeroed parameter
+    /// gradients; throws a ``CheckProblem`` when the count or a shape is not what the inputs
+    /// and parameters have.
     func analyticGradients() throws -> [Tensor] {
         for parameter in parameters { parameter.zeroGradient() }
         let inputGradients = try gradientClosure(inputs)
+        guard inputGradients.count == inputs.count else {
+            throw CheckProblem.gradientCount(returned: inputGradients.count, inputs: inputs.count)
+        }
+        for (i, (g, x)) in zip(inputGradients, inputs).enumerated() {
+            let name = ids[i].name
+            _ = try CheckProblem.validated(g, as: "the gradient of input \(name)")
+            guard g.shape == x.shape else { throw CheckProblem.gradientShape(input: name, shape: g.shape, expected: x.shape) }
+        }
+        for (k, parameter) in parameters.enumerated() {
+            let name = ids[inputs.count + k].name
+            _ = try CheckProblem.validated(parameter.gradient, as: "the gradient of parameter \(name)")
+            guard parameter.gradient.shape == parameter.value.shape else {
+                throw CheckProblem.parameterGradientShape(
+                    parameter: name, shape: parameter.gradient.shape, expected: parameter.value.shape)
+            }
+        }
         return inputGradients + parameters.map(\.gradient)
     }
 }

@@ -19,8 +19,10 @@ public enum FixtureParity {
             for (parameterName, value) in fixture.parameters {
                 guard let parameter = built.parameters.first(where: { $0.name == parameterName }) else { continue }
                 guard parameter.value.shape == value.shape else {
-                    report.error =
-                        "\(fixture.file): params.\(parameterName) has shape \(value.shape), the layer built from config expects \(parameter.value.shape)"
+                    report.problem = .reference(
+                        message:
+                            "\(fixture.file): params.\(parameterName) has shape \(value.shape), the layer built from config expects \(parameter.value.shape)"
+                    )
                     return report
                 }
                 parameter.value = value
@@ -47,7 +49,7 @@ public enum FixtureParity {
                 report.tensors.append(compare(label, ours: ours, reference: reference, tolerance: fixture.tolerance))
             }
         } catch {
-            report.error = "\(fixture.file): \(error)"
+            report.problem = .reference(message: "\(fixture.file): \(error)")
         }
         report.seconds = Date().timeIntervalSince(started)
         return report
