@@ -21,6 +21,10 @@ public enum BrokenLayer: String, CaseIterable, Sendable {
     case mseDoubleGradient = "Broken.MSEDoubleGradient"
     case softmaxWithLossDoubleMean = "Broken.SoftmaxWithLossDoubleMean"
     case affineTransposedWeightGradient = "Broken.AffineTransposedWeightGradient"
+    case flattenForgetsReshape = "Broken.FlattenForgetsReshape"
+    case extraGradient = "Broken.ExtraGradient"
+    case outputShapeChanges = "Broken.OutputShapeChanges"
+    case unlistedParameter = "Broken.UnlistedParameter"
 
     /// The bug, in one line.
     public var bug: String {
@@ -42,6 +46,10 @@ public enum BrokenLayer: String, CaseIterable, Sendable {
         case .mseDoubleGradient: "loss ½·mean((y−t)²) reported, gradient 2(y−t)/M of the full mean back-propagated"
         case .softmaxWithLossDoubleMean: "SoftmaxWithLoss gradient divided by the batch size twice"
         case .affineTransposedWeightGradient: "Affine dW = (xᵀ·dout)ᵀ, the product transposed (shapes agree when in = out)"
+        case .flattenForgetsReshape: "Flatten backward returns the upstream flat, forgetting to reshape it to the input's shape"
+        case .extraGradient: "backward returns two gradients for its one input"
+        case .outputShapeChanges: "forward drops the last row after its first call"
+        case .unlistedParameter: "y = s·x stores its Parameter s but leaves it out of `parameters` (never checked, never trained)"
         }
     }
 
@@ -54,6 +62,8 @@ public enum BrokenLayer: String, CaseIterable, Sendable {
         case .lossHalfGradient: "invariant \"loss matches its gradient\" + finite differences (signature ½)"
         case .ignoresUpstream: "finite differences with a random upstream (invariant \"backward linear in upstream\")"
         case .tanhSlightlyOff: "the convergence order only (every element is within tolerance)"
+        case .flattenForgetsReshape, .extraGradient, .outputShapeChanges: "the contract of Layer (a CheckProblem)"
+        case .unlistedParameter: "invariant \"every stored parameter is listed\""
         default: "finite differences"
         }
     }
@@ -85,6 +95,10 @@ public enum BrokenLayer: String, CaseIterable, Sendable {
             return .layer(LossAsLayer(SoftmaxWithLossDoubleMean(), target: t), inputs: [input([4, 5])])
         case .affineTransposedWeightGradient:
             return .layer(AffineTransposedWeightGradient(features: 4, using: &rng), inputs: [input([5, 4])])
+        case .flattenForgetsReshape: return .layer(FlattenForgetsReshape(), inputs: [input([2, 3, 2, 2])])
+        case .extraGradient: return .layer(TanhExtraGradient(), inputs: [input([3, 4])])
+        case .outputShapeChanges: return .layer(TanhShrinksLater(), inputs: [input([3, 4])])
+        case .unlistedParameter: return .layer(UnlistedScale(scale: 0.5 + rng.nextUnit()), inputs: [input([3, 4])])
         case .chainWeightTimesW:
             return .layer(ScaleWeightTimesW(weight: 0.3 + rng.nextUnit()), inputs: [input([2, 1])])
         case .ignoresUpstream: return .layer(SigmoidIgnoresUpstream(), inputs: [input([3, 4])])
@@ -122,6 +136,47 @@ public enum CheckSubject {
 }
 
 // MARK: - The broken layers
+
+final class FlattenForgetsReshape: UnaryLayer {
+    let kindName = "Broken.FlattenForgetsReshape"
+    func forward(_ x: Tensor) throws(LayerError) -> Tensor { x.reshaped([x.shape[0], x.count / max(x.shape[0], 1)]) }
+    func backwardInput(_ dout: Tensor) throws(LayerError) -> Tensor { dout.reshaped([dout.count]) }
+}
+
+final class TanhExtraGradient: Layer {
+    let kindName = "Broken.ExtraGradient"
+    private let tanh = Tanh()
+    func forward(_ inputs: [Tensor]) throws(LayerError) -> Tensor { try tanh.forward(inputs) }
+    func backward(_ dout: Tensor) throws(LayerError) -> [Tensor] {
+        let dx = try tanh.backwardInput(dout)
+        return [dx, dx]
+    }
+}
+
+final class TanhShrinksLater: UnaryLayer {
+    let kindName = "Broken.OutputShapeChanges"
+    private let tanh = Tanh()
+    private var calls = 0
+    func forward(_ x: Tensor) throws(LayerError) -> Tensor {
+        calls += 1
+        let y = try tanh.forward(x)
+        guard calls > 1, x.rank == 2, x.shape[0] > 1 else { return y }
+        return Tensor(shape: [x.shape[0] - 1, x.shape[1]], data: Array(y.data.dropLast(x.shape[1])))
+    }
+    func backwardInput(_ dout: Tensor) throws(LayerError) -> Tensor { try tanh.backwardInput(dout) }
+}
+
+final class UnlistedScale: UnaryLayer {
+    let kindName = "Broken.UnlistedParameter"
+    let s: Parameter
+    private var x: Tensor?
+    init(scale: Double) { s = Parameter("s", Tensor(scalar: scale)) }
+    func forward(_ x: Tensor) throws(LayerError) -> Tensor {
+        self.x = x
+        return x * s.value.data[0]
+    }
+    func backwardInput(_ dout: Tensor) throws(LayerError) -> Tensor { dout * s.value.data[0] }
+}
 
 final class SigmoidReturnsUpstream: UnaryLayer {
     let kindName = "Broken.SigmoidReturnsUpstream"
