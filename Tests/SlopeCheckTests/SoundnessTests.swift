@@ -200,7 +200,8 @@ import Testing
     }
 
     @Test func wrongNumberOfGradients() {
-        #expect(problem(of: TanhExtraGradient(), inputs: [Tensor(rows: [[1, 2]])]).problem == .gradientCount(returned: 2, inputs: 1))
+        #expect(
+            problem(of: TanhExtraGradient(), inputs: [Tensor(rows: [[1, 2]])]).problem == .gradientCount(returned: 2, inputs: 1))
         #expect(problem(of: NoGradients(), inputs: [Tensor(rows: [[1, 2]])]).problem == .gradientCount(returned: 0, inputs: 1))
     }
 
