@@ -196,6 +196,7 @@ public struct CheckReport: Sendable, Codable {
                 if let note = w.note { line += " — \(note)" }
             }
             if let signature = t.signature { line += "\n    likely: \(signature)" }
+            if let choice = t.stepChoice, t.failed > 0 { line += "\n    step: \(choice.summary)" }
             if let order = t.order, order.verdict == .fail { line += "\n    convergence: \(order.note)" }
             lines.append(line)
         }

@@ -47,11 +47,18 @@ extension Slope {
         @Option(parsing: .unconditional, help: "Relative tolerance.")
         var rtol: Double = Tolerance.default.rtol
 
-        @Option(parsing: .unconditional, help: "Absolute tolerance (a rounding floor ε·|L|/h is added).")
+        @Option(parsing: .unconditional, help: "Absolute tolerance (the measured noise of L over h is added).")
         var atol: Double = Tolerance.default.atol
 
-        @Option(parsing: .unconditional, help: "Finite-difference step h (scaled by max(1, |x|)).")
+        @Option(
+            parsing: .unconditional,
+            help: "Finite-difference step h (times each tensor's spread; with --step-rule relative, times max(1, |x|)).")
         var step: Double?
+
+        @Option(
+            help:
+                "adaptive (step from each tensor's spread, measured noise, refined before judging) or relative (the first round's h·max(1, |x|)).")
+        var stepRule: FiniteDifference.StepRule = .adaptive
 
         @Option(help: "central or fourth (the 4th-order stencil).")
         var stencil: FiniteDifference.Stencil = .central
@@ -110,7 +117,8 @@ extension Slope {
             let started = Date()
             var check = GradientCheck(
                 method: FiniteDifference(
-                    stencil: stencil, step: step ?? (stencil == .central ? FiniteDifference.default.step : 1e-4)),
+                    stencil: stencil, step: step ?? (stencil == .central ? FiniteDifference.default.step : 1e-4),
+                    stepRule: stepRule),
                 tolerance: Tolerance(rtol: rtol, atol: atol), seed: seed, allowKinks: !noKinks)
             check.mode =
                 switch mode {
@@ -290,6 +298,8 @@ struct Percentage: ExpressibleByArgument {
 
     var defaultValueDescription: String { "\(formatNumber(fraction * 100))%" }
 }
+
+extension FiniteDifference.StepRule: ExpressibleByArgument {}
 
 extension FiniteDifference.Stencil: ExpressibleByArgument {
     public init?(argument: String) {

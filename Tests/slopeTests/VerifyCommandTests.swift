@@ -24,6 +24,29 @@ import Testing
         #expect(result.stdout.contains("likely: analytic equals the upstream gradient"))
     }
 
+    /// A layer that breaks the contract of `Layer` is a failed check with a sentence, exit 1 —
+    /// not a trap (exit 132) as in the first round.
+    @Test(arguments: [
+        ("Broken.FlattenForgetsReshape", "backward returned a gradient of shape [24] for input x of shape [2, 3, 2, 2]"),
+        ("Broken.ExtraGradient", "backward returned 2 gradients for 1 input"),
+        ("Broken.OutputShapeChanges", "forward returned an output of shape [2, 4] where the first call returned [3, 4]"),
+        ("Broken.UnlistedParameter", "stores \"s\" (property s) but `parameters` does not list it"),
+    ])
+    func aLayerBreakingTheContractExitsOneWithASentence(name: String, sentence: String) throws {
+        let result = try SlopeBinary.run(["verify", "--include-broken", "--layer", name])
+        #expect(result.status == 1, "\(result.stderr)")
+        #expect(result.stdout.contains(sentence), "\(result.stdout)")
+        #expect(result.stderr.isEmpty)
+    }
+
+    @Test func theRelativeRuleCanBeAskedFor() throws {
+        let result = try SlopeBinary.run(["verify", "--layer", "Tanh", "--step-rule", "relative"])
+        #expect(result.status == 0)
+        #expect(result.stdout.contains("h = 5e-06·max(1, |x|)"))
+        let adaptive = try SlopeBinary.run(["verify", "--layer", "Tanh"])
+        #expect(adaptive.stdout.contains("h = 5e-06 × spread, adaptive"))
+    }
+
     @Test func theSeedsLossMismatchIsCaught() throws {
         let result = try SlopeBinary.run(["verify", "--include-broken", "--layer", "Broken.LossHalfGradient"])
         #expect(result.status == 1)

@@ -8,13 +8,12 @@ public enum TableReport {
         lines.append("slope verify · \(run.method) · \(run.tolerance) · \(run.mode) · seed \(run.seed)")
         let header = [
             "LAYER", "TENSOR", "STATUS", "CHECKED", "MAX ABS ERR", "MAX REL ERR", "WORST AT", "ANALYTIC", "NUMERIC", "KINKS",
-            "ORDER", "TIME",
+            "ORDER", "STEP", "TIME",
         ]
         var rows: [[String]] = []
         for report in run.reports {
-            if let error = report.error {
-                rows.append([report.target, "—", "FAIL", "0", "—", "—", "—", "—", "—", "—", "—", milliseconds(report.seconds)])
-                _ = error
+            if report.problem != nil {
+                rows.append([report.target, "—", "FAIL", "0", "—", "—", "—", "—", "—", "—", "—", "—", milliseconds(report.seconds)])
                 continue
             }
             for (i, t) in report.tensors.enumerated() {
@@ -27,6 +26,7 @@ public enum TableReport {
                     worst?.location ?? "—", worst.map { formatNumber($0.analytic) } ?? "—",
                     worst.map { formatNumber($0.numeric) } ?? "—", "\(t.kinks)",
                     t.order.map { $0.verdict == .fail ? $0.summary + "!" : $0.summary } ?? "—",
+                    t.stepChoice.map { formatNumber($0.step, significantDigits: 2) } ?? (worst.map { formatNumber($0.step, significantDigits: 2) } ?? "—"),
                     i == 0 ? milliseconds(report.seconds) : "",
                 ])
             }
@@ -34,7 +34,7 @@ public enum TableReport {
                 let held = report.invariants.filter { $0.verdict == .pass }.count
                 rows.append([
                     "", "invariants", held == report.invariants.count ? "pass" : "FAIL",
-                    "\(held)/\(report.invariants.count)", "", "", "", "", "", "", "", "",
+                    "\(held)/\(report.invariants.count)", "", "", "", "", "", "", "", "", "",
                 ])
             }
         }
@@ -44,6 +44,12 @@ public enum TableReport {
             lines.append("")
             lines.append("Failures:")
             for report in failures { lines.append("  " + report.diagnosis.replacingOccurrences(of: "\n", with: "\n  ")) }
+        }
+        let undecided = run.reports.filter { $0.verdict == .inconclusive }
+        if !undecided.isEmpty {
+            lines.append("")
+            lines.append("Inconclusive (the numbers could not decide):")
+            for report in undecided { lines.append("  " + report.diagnosis.replacingOccurrences(of: "\n", with: "\n  ")) }
         }
         lines.append("")
         lines.append(censusLine(run))
