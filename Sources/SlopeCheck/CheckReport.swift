@@ -173,9 +173,19 @@ public struct CheckReport: Sendable, Codable {
     /// Elements checked over all tensors.
     public var elementsChecked: Int { tensors.reduce(0) { $0 + $1.checked } }
 
+    /// The truncation estimate inside an element's allowance, as " + truncation X", or "".
+    private func truncation(_ w: ElementResult) -> String {
+        guard let resolution = w.resolution else { return "" }
+        let estimate = resolution - w.roundingFloor - tolerance.atol
+        return estimate > 1e-3 * resolution ? " + truncation \(formatNumber(estimate, significantDigits: 2))" : ""
+    }
+
     /// One paragraph for a person: what failed, where, by how much, and the likely bug.
     public var diagnosis: String {
-        if let error { return "\(target): could not run: \(error)" }
+        if let problem {
+            if case .threw = problem { return "\(target): could not run: \(problem)" }
+            return "\(target): breaks the contract of Layer: \(problem)"
+        }
         var lines: [String] = []
         for t in tensors where t.verdict == .fail {
             var line =
@@ -189,7 +199,8 @@ public struct CheckReport: Sendable, Codable {
                 if w.step > 0 {
                     line +=
                         "; allowed \(formatNumber(w.allowance, significantDigits: 2)) = atol \(formatNumber(tolerance.atol, significantDigits: 2))"
-                        + " + rounding \(formatNumber(w.roundingFloor, significantDigits: 2)) + rtol·|n| \(formatNumber(tolerance.rtol * abs(w.numeric), significantDigits: 2))"
+                        + " + rounding \(formatNumber(w.roundingFloor, significantDigits: 2))"
+                        + truncation(w) + " + rtol·|n| \(formatNumber(tolerance.rtol * abs(w.numeric), significantDigits: 2))"
                         + " at h = \(formatNumber(w.step, significantDigits: 2))"
                 }
                 line += ")"

@@ -36,7 +36,7 @@ public struct ConvergenceOrder: Sendable, Codable, Equatable {
     static let passThreshold = 1e-6
 
     public var summary: String {
-        if let fitted { return String(format: "%.2f", fitted) }
+        if let fitted { return String(format: "%.2f", abs(fitted) < 0.005 ? 0 : fitted) }
         return verdict == .inconclusive ? "—" : "exact"
     }
 
@@ -151,7 +151,7 @@ public struct ConvergenceOrder: Sendable, Codable, Equatable {
         if order < failingOrder && clearlyWrong {
             return result(
                 order, .fail,
-                "the error does not shrink with h (order \(String(format: "%.2f", order)), relative error \(formatNumber(errors[last], significantDigits: 2))): the gradient is wrong, whatever the tolerance"
+                "the error does not shrink with h (order \(String(format: "%.2f", abs(order) < 0.005 ? 0 : order)), relative error \(formatNumber(errors[last], significantDigits: 2))): the gradient is wrong, whatever the tolerance"
             )
         }
         if !resolved {
