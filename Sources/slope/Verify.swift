@@ -57,7 +57,8 @@ extension Slope {
 
         @Option(
             help:
-                "adaptive (step from each tensor's spread, measured noise, refined before judging) or relative (the first round's h·max(1, |x|)).")
+                "adaptive (step from each tensor's spread, measured noise, refined before judging) or relative (the first round's h·max(1, |x|))."
+        )
         var stepRule: FiniteDifference.StepRule = .adaptive
 
         @Option(help: "central or fourth (the 4th-order stencil).")

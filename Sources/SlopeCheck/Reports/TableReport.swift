@@ -13,7 +13,9 @@ public enum TableReport {
         var rows: [[String]] = []
         for report in run.reports {
             if report.problem != nil {
-                rows.append([report.target, "—", "FAIL", "0", "—", "—", "—", "—", "—", "—", "—", "—", milliseconds(report.seconds)])
+                rows.append([
+                    report.target, "—", "FAIL", "0", "—", "—", "—", "—", "—", "—", "—", "—", milliseconds(report.seconds),
+                ])
                 continue
             }
             for (i, t) in report.tensors.enumerated() {
@@ -26,7 +28,8 @@ public enum TableReport {
                     worst?.location ?? "—", worst.map { formatNumber($0.analytic) } ?? "—",
                     worst.map { formatNumber($0.numeric) } ?? "—", "\(t.kinks)",
                     t.order.map { $0.verdict == .fail ? $0.summary + "!" : $0.summary } ?? "—",
-                    t.stepChoice.map { formatNumber($0.step, significantDigits: 2) } ?? (worst.map { formatNumber($0.step, significantDigits: 2) } ?? "—"),
+                    t.stepChoice.map { formatNumber($0.step, significantDigits: 2) }
+                        ?? (worst.map { formatNumber($0.step, significantDigits: 2) } ?? "—"),
                     i == 0 ? milliseconds(report.seconds) : "",
                 ])
             }
