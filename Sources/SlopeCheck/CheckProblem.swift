@@ -17,6 +17,8 @@ public enum CheckProblem: Error, Sendable, Codable, Equatable, CustomStringConve
     case malformedTensor(what: String, shape: [Int], count: Int)
     /// forward returned an output of another shape than on the first call.
     case outputShapeChanged(from: [Int], to: [Int])
+    /// A network checked against a loss that has none.
+    case networkWithoutLoss
     /// A fixture or other reference that could not be used.
     case reference(message: String)
 
@@ -33,6 +35,7 @@ public enum CheckProblem: Error, Sendable, Codable, Equatable, CustomStringConve
             "\(what) has shape \(shape) (\(Tensor.validCount(of: shape).map(String.init) ?? "too many") elements) but holds \(count) values"
         case .outputShapeChanged(let from, let to):
             "forward returned an output of shape \(to) where the first call returned \(from)"
+        case .networkWithoutLoss: "the network has no loss layer: build it with Sequential(layers, loss: …)"
         case .reference(let message): message
         }
     }

@@ -141,6 +141,14 @@ public struct GradientCheck: Sendable {
 
     /// Checks a whole network: its loss at (x, target) against every parameter and the input.
     public func run(network: Sequential, input: Tensor, target: Tensor, name: String? = nil) -> CheckReport {
+        guard network.lossLayer != nil else {
+            var report = CheckReport(
+                target: name ?? "network", method: method, methodDescription: method.description, tolerance: tolerance,
+                mode: mode, seed: seed, inputShapes: [input.shape], checkedValue: .nan, tensors: [], invariants: [],
+                forwardPasses: 0, seconds: 0)
+            report.problem = .networkWithoutLoss
+            return report
+        }
         let wrapped = NetworkWithLoss(network, target: target)
         var report = run(wrapped, inputs: [input], name: name ?? "network")
         if checkInvariants {

@@ -244,6 +244,18 @@ import Testing
         #expect(named.detail.contains("network.layers[1].s"), "\(named.detail)")
     }
 
+    @Test func aUserLayerBreakingTheContractInsideANetworkIsNamed() {
+        var rng = SeededGenerator(seed: 5)
+        let network = Sequential([Affine(inFeatures: 2, outFeatures: 4, using: &rng), TanhExtraGradient()], loss: MSE())
+        let report = GradientCheck().run(network: network, input: Tensor(rows: [[1, 2]]), target: Tensor(rows: [[0, 1, 0, 1]]))
+        #expect(report.verdict == .fail)
+        #expect(
+            report.diagnosis.contains("layer 1 (Broken.ExtraGradient): backward returned 2 gradients for 1 input"),
+            "\(report.diagnosis)")
+        let noLoss = GradientCheck().run(network: Sequential([Tanh()]), input: Tensor(rows: [[1]]), target: Tensor(rows: [[0]]))
+        #expect(noLoss.problem == .networkWithoutLoss)
+    }
+
     @Test func listedParametersAreNotReported() {
         var rng = SeededGenerator(seed: 4)
         #expect(StoredParameters.unlisted(in: Affine(inFeatures: 3, outFeatures: 2, using: &rng)).isEmpty)

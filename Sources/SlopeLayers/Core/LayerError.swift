@@ -9,6 +9,9 @@ public enum LayerError: Error, Equatable, CustomStringConvertible {
     case unknownConfigKeys(layer: String, keys: [String], allowed: [String])
     case unknownKind(String, known: [String])
     case windowTooLarge(layer: String, window: [Int], input: [Int])
+    /// A layer broke the contract of `Layer` (gradients of the wrong number or shape, a tensor
+    /// whose data does not fill its shape), seen by the network that runs it.
+    case brokenContract(layer: String, detail: String)
 
     public var description: String {
         switch self {
@@ -33,6 +36,8 @@ public enum LayerError: Error, Equatable, CustomStringConvertible {
             return "unknown layer kind \"\(kind)\" (known: \(known.joined(separator: ", ")))"
         case .windowTooLarge(let layer, let window, let input):
             return "\(layer): window \(window) is larger than the padded input \(input)"
+        case .brokenContract(let layer, let detail):
+            return "\(layer): \(detail)"
         }
     }
 }

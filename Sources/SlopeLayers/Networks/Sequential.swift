@@ -8,6 +8,8 @@ public final class Sequential: UnaryLayer {
     public let layers: [any Layer]
     public let lossLayer: (any LossLayer)?
     private var outputShape: [Int]?
+    /// The shape each layer's input had in the last forward pass (to check its gradient).
+    private var inputShapes: [[Int]] = []
 
     public init(_ layers: [any Layer], loss: (any LossLayer)? = nil) {
         precondition(layers.allSatisfy { $0.arity == 1 }, "Sequential takes one-input layers")
@@ -26,14 +28,40 @@ public final class Sequential: UnaryLayer {
 
     public func forward(_ x: Tensor) throws(LayerError) -> Tensor {
         var value = x
-        for layer in layers { value = try layer.forward([value]) }
+        inputShapes.removeAll(keepingCapacity: true)
+        for (index, layer) in layers.enumerated() {
+            inputShapes.append(value.shape)
+            value = try layer.forward([value])
+            guard Tensor.validCount(of: value.shape) == value.count else {
+                throw .brokenContract(
+                    layer: "layer \(index) (\(layer.kindName))",
+                    detail: "forward returned a tensor of shape \(value.shape) holding \(value.count) values")
+            }
+        }
         outputShape = value.shape
         return value
     }
 
+    /// Each layer's backward, last to first; a gradient of the wrong number or shape is a
+    /// `LayerError` naming the layer (a user's layer may be wrong; the chain must not trap).
     public func backwardInput(_ upstream: Tensor) throws(LayerError) -> Tensor {
+        guard inputShapes.count == layers.count else { throw .backwardBeforeForward(layer: kindName) }
         var gradient = upstream
-        for layer in layers.reversed() { gradient = try layer.backward(gradient)[0] }
+        for (index, layer) in layers.enumerated().reversed() {
+            let gradients = try layer.backward(gradient)
+            let name = "layer \(index) (\(layer.kindName))"
+            guard gradients.count == 1 else {
+                throw .brokenContract(layer: name, detail: "backward returned \(gradients.count) gradients for 1 input")
+            }
+            guard gradients[0].shape == inputShapes[index], Tensor.validCount(of: gradients[0].shape) == gradients[0].count
+            else {
+                throw .brokenContract(
+                    layer: name,
+                    detail:
+                        "backward returned a gradient of shape \(gradients[0].shape) for an input of shape \(inputShapes[index])")
+            }
+            gradient = gradients[0]
+        }
         return gradient
     }
 
