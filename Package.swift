@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "SlopeTrain", targets: ["SlopeTrain"]),
         .library(name: "SlopeCheck", targets: ["SlopeCheck"]),
         .library(name: "SlopePlot", targets: ["SlopePlot"]),
+        .library(name: "SlopeGate", targets: ["SlopeGate"]),
         .executable(name: "slope", targets: ["slope"]),
         .executable(name: "slope-bench", targets: ["slope-bench"]),
     ],
@@ -33,10 +34,19 @@ let package = Package(
         .target(name: "SlopeTrain", dependencies: ["SlopeLayers"]),
         .target(name: "SlopeCheck", dependencies: ["SlopeLayers"]),
         .target(name: "SlopePlot", dependencies: ["CGD"]),
+        // The verify and sweep commands over any registry of checks: a user's gate executable.
+        .target(
+            name: "SlopeGate",
+            dependencies: [
+                "SlopeCheck", "SlopeLayers", "SlopePlot",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        // The broken-layer zoo: demo and test material, not part of any product.
+        .target(name: "SlopeZoo", dependencies: ["SlopeCheck", "SlopeLayers"]),
         .executableTarget(
             name: "slope",
             dependencies: [
-                "SlopeLayers", "SlopeTrain", "SlopeCheck", "SlopePlot",
+                "SlopeLayers", "SlopeTrain", "SlopeCheck", "SlopePlot", "SlopeGate", "SlopeZoo",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -51,14 +61,15 @@ let package = Package(
         .executableTarget(
             name: "slope-bench",
             dependencies: [
-                "SlopeLayers", "SlopeTrain", "SlopeCheck", "SlopePlot", "CBaselines", "CBLAS", "CAllocationCounter",
+                "SlopeLayers", "SlopeTrain", "SlopeCheck", "SlopePlot", "SlopeZoo", "CBaselines", "CBLAS",
+                "CAllocationCounter",
             ],
             path: "Benchmarks/slope-bench"),
 
         .testTarget(name: "SlopeLayersTests", dependencies: ["SlopeLayers"]),
         .testTarget(name: "SlopeTrainTests", dependencies: ["SlopeTrain", "SlopeLayers"], exclude: ["CrashInputs"]),
         .testTarget(
-            name: "SlopeCheckTests", dependencies: ["SlopeCheck", "SlopeLayers"],
+            name: "SlopeCheckTests", dependencies: ["SlopeCheck", "SlopeLayers", "SlopeZoo"],
             resources: []),
         .testTarget(name: "SlopePlotTests", dependencies: ["SlopePlot"]),
         .testTarget(name: "slopeTests", dependencies: ["slope", "SlopeTrain", "SlopeLayers"], exclude: ["BadInputs"]),

@@ -137,7 +137,7 @@ enum Bench {
         // MARK: verification
         if wants("verify") {
             let exhaustive = measure("verify", runs: runs) {
-                _ = Verification.run(kinds: LayerKind.allCases, check: GradientCheck())
+                _ = Verification.run(CheckRegistry.builtIn.cases, check: GradientCheck())
             }
             let serial = measure("verify serial", runs: runs) {
                 for kind in LayerKind.allCases {
@@ -171,7 +171,7 @@ enum Bench {
                     note: "\(cores) workers, each with its own copy of the layer",
                     aim: ""))
             let fast = measure("verify fast", runs: runs) {
-                _ = Verification.run(kinds: LayerKind.allCases, check: GradientCheck(mode: .fast(directions: 2)))
+                _ = Verification.run(CheckRegistry.builtIn.cases, check: GradientCheck(mode: .fast(directions: 2)))
             }
             report(
                 Row(

@@ -7,18 +7,13 @@ import SlopeLayers
 /// Each task builds its own layer (layers cache their last forward pass and cannot be
 /// shared between threads); results come back in the order of the requests.
 public enum Verification {
-    /// Checks the default example of each kind: several kinds side by side on the cores,
-    /// or one kind with its elements split over worker copies.
-    public static func run(kinds: [LayerKind], check: GradientCheck, exampleSeed: UInt64? = nil) -> [CheckReport] {
-        let seed = exampleSeed ?? check.seed
-        if kinds.count == 1, let kind = kinds.first {
-            let example = LayerExample.make(kind, seed: seed)
-            return [check.run(making: { LayerExample.make(kind, seed: seed).layer }, inputs: example.inputs, name: kind.rawValue)]
+    /// Checks registered cases: several side by side on the cores, or one with its elements
+    /// split over worker copies. Reports come back in the order of the cases.
+    public static func run(_ cases: [CheckCase], check: GradientCheck) -> [CheckReport] {
+        if cases.count == 1, let only = cases.first {
+            return [only.check(with: check, workers: ProcessInfo.processInfo.activeProcessorCount)]
         }
-        return parallelMap(kinds) { kind in
-            let example = LayerExample.make(kind, seed: seed)
-            return check.run(example.layer, inputs: example.inputs, name: kind.rawValue)
-        }
+        return parallelMap(cases) { $0.check(with: check) }
     }
 
     /// Applies `body` to every item on all cores, keeping the order.

@@ -1,9 +1,11 @@
 import ArgumentParser
 import Foundation
 import SlopeCheck
+import SlopeGate
 import SlopeLayers
 import SlopePlot
 import SlopeTrain
+import SlopeZoo
 
 extension Slope {
     /// `slope demo`: everything on the built-in examples, into one directory.
@@ -44,7 +46,7 @@ extension Slope {
 
             try section("1. slope verify: every layer kind, exhaustive finite differences + invariants")
             let check = GradientCheck()
-            let reports = Verification.run(kinds: LayerKind.allCases, check: check)
+            let reports = Verification.run(CheckRegistry.builtIn.cases, check: check)
             let run = VerifyRun(
                 method: check.method.description, tolerance: check.tolerance, mode: check.mode, seed: check.seed,
                 maxInconclusive: 0.05, reports: reports, seconds: Date().timeIntervalSince(started))

@@ -1,5 +1,8 @@
 import ArgumentParser
 import Foundation
+import SlopeCheck
+import SlopeGate
+import SlopeZoo
 
 /// The `slope` command: is my backward pass right?
 ///
@@ -15,32 +18,20 @@ struct Slope: ParsableCommand {
             3 too many inconclusive elements (see --max-inconclusive), \
             130 fit or demo interrupted by Ctrl-C or SIGTERM (the checkpoint is saved).
             """,
-        subcommands: [Verify.self, Fit.self, Plot.self, Sweep.self, Demo.self])
+        subcommands: [VerifyCommand.self, Fit.self, Plot.self, SweepCommand.self, Demo.self])
 
-    /// Runs a command, mapping every user mistake to a one-line message and exit status 2.
+    /// The built-in kinds and the zoo go through the same door as a user's gate.
     static func main() {
-        do {
-            var command = try parseAsRoot()
-            try command.run()
-        } catch let exit as ExitCode {
-            Foundation.exit(exit.rawValue)
-        } catch {
-            let code = exitCode(for: error)
-            if code == .success {
-                Slope.exit(withError: error)  // --help, --version
-            }
-            var message = isArgumentParserError(error) ? Slope.message(for: error) : "\(error)"
-            if message.hasPrefix("Error: ") { message.removeFirst("Error: ".count) }
-            // One line: the problem and where; `--help` has the rest.
-            message = message.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: " ")
-            FileHandle.standardError.write(Data(("error: " + message + "\n").utf8))
-            Foundation.exit(2)
-        }
+        SlopeGate.registry = CheckRegistry.withZoo
+        SlopeGate.run(Slope.self)
     }
+}
 
-    /// Parse errors already carry their usage text; library errors are one line.
-    static func isArgumentParserError(_ error: Error) -> Bool {
-        String(reflecting: type(of: error)).contains("ArgumentParser")
+extension CheckRegistry {
+    /// Slope's kinds followed by the deliberately broken examples (`--include-broken`).
+    static var withZoo: CheckRegistry {
+        // Distinct by construction: LayerKind names never start with "Broken.".
+        try! CheckRegistry.builtIn.adding(BrokenLayer.registry)
     }
 }
 

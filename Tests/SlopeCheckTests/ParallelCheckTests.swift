@@ -2,6 +2,7 @@ import Testing
 
 @testable import SlopeCheck
 @testable import SlopeLayers
+@testable import SlopeZoo
 
 /// Element checks spread over worker copies must give the one-thread report exactly.
 @Suite struct ParallelCheckTests {

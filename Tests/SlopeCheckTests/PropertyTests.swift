@@ -20,6 +20,7 @@ import SlopeLayers
 import Testing
 
 @testable import SlopeCheck
+@testable import SlopeZoo
 
 @Suite struct PropertyTests {
     static let seeds: Range<UInt64> = 0..<100

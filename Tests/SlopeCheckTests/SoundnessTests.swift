@@ -3,6 +3,7 @@ import SlopeLayers
 import Testing
 
 @testable import SlopeCheck
+@testable import SlopeZoo
 
 /// The soundness suite: correct layers and planted bugs at inputs a user can point the check
 /// at — offsets 0…1e6, output and input scales 1e-8…1e8, translation-invariant layers

@@ -2,6 +2,7 @@ import SlopeLayers
 import Testing
 
 @testable import SlopeCheck
+@testable import SlopeZoo
 
 @Suite struct StepSweepTests {
     @Test func aRightGradientShowsSecondOrderAndAV() throws {

@@ -2,6 +2,7 @@ import SlopeLayers
 import Testing
 
 @testable import SlopeCheck
+@testable import SlopeZoo
 
 /// Each broken layer must be caught — by the check its entry names — with a message a
 /// user can act on; each on several seeds.

@@ -8,7 +8,7 @@ public struct Fixture: Sendable {
     public static let format = "slope-fixture/1"
 
     public var file: String
-    public var kind: LayerKind
+    public var kind: FixtureKind
     public var caseName: String
     public var config: [String: ConfigValue]
     public var inputs: [Tensor]
@@ -22,18 +22,23 @@ public struct Fixture: Sendable {
     public var source: String
 
     /// Reads and validates one fixture file; every problem names the file and the field.
-    public static func load(_ url: URL) throws(FixtureError) -> Fixture {
+    /// `kinds` are the kinds a fixture may name (the built-ins, or a registry's `fixtureKinds`).
+    public static func load(_ url: URL, kinds: [String: FixtureKind] = FixtureKind.builtInKinds) throws(FixtureError)
+        -> Fixture
+    {
         let file = url.path
         let bytes: Data
         do { bytes = try Data(contentsOf: url) } catch {
             throw FixtureError(file: file, field: nil, problem: "cannot be read (\(readableReason(error)))")
         }
-        return try decode(bytes, file: file)
+        return try decode(bytes, file: file, kinds: kinds)
     }
 
     /// Validates fixture JSON already in memory; `file` names it in errors and, without a
     /// `"case"` field, gives the case its name.
-    public static func decode(_ bytes: Data, file: String) throws(FixtureError) -> Fixture {
+    public static func decode(
+        _ bytes: Data, file: String, kinds: [String: FixtureKind] = FixtureKind.builtInKinds
+    ) throws(FixtureError) -> Fixture {
         if bytes.isEmpty { throw FixtureError(file: file, field: nil, problem: "is empty") }
         let root: Any
         do { root = try JSONSerialization.jsonObject(with: bytes, options: [.fragmentsAllowed]) } catch {
@@ -46,18 +51,18 @@ public struct Fixture: Sendable {
             throw FixtureError(file: file, field: "format", problem: "is \"\(format)\"; expected \"\(Fixture.format)\"")
         }
         let kindName = try reader.string(object, "layer")
-        guard let kind = LayerKind(rawValue: kindName) else {
+        guard let kind = kinds[kindName] else {
             throw FixtureError(
                 file: file, field: "layer",
                 problem:
-                    "names an unknown kind \"\(kindName)\" (known: \(LayerKind.allCases.map(\.rawValue).joined(separator: ", ")))"
+                    "names the kind \"\(kindName)\", which nobody registered (known: \(kinds.keys.sorted().joined(separator: ", ")))"
             )
         }
         let config = try reader.config(object["config"] ?? [String: Any](), "config")
         let inputs = try reader.tensors(object, "inputs")
         guard inputs.count == kind.arity else {
             throw FixtureError(
-                file: file, field: "inputs", problem: "has \(inputs.count) tensors; \(kind.rawValue) takes \(kind.arity)")
+                file: file, field: "inputs", problem: "has \(inputs.count) tensors; \(kind.name) takes \(kind.arity)")
         }
         let parameters = try reader.namedTensors(object["params"] ?? [String: Any](), "params", order: kind.parameterNames)
         let expected = try reader.object(try reader.field(object, "expected"), "expected")

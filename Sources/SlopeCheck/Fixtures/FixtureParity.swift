@@ -8,16 +8,21 @@ import SlopeLayers
 public enum FixtureParity {
     public static func check(_ fixture: Fixture) -> CheckReport {
         let started = Date()
-        let name = "\(fixture.kind.rawValue)/\(fixture.caseName)"
+        let name = "\(fixture.kind.name)/\(fixture.caseName)"
         var report = CheckReport(
             target: name, method: .default, methodDescription: "parity with \(fixture.source)",
             tolerance: fixture.tolerance, mode: .exhaustive, seed: 0, inputShapes: fixture.inputs.map(\.shape),
             checkedValue: .nan, tensors: [], invariants: [], forwardPasses: 1, seconds: 0)
         do {
-            var rng = SeededGenerator(seed: 0)
-            let built = try LayerRegistry.build(fixture.kind, config: fixture.config, using: &rng)
+            let built = try fixture.kind.build(fixture.config)
             for (parameterName, value) in fixture.parameters {
-                guard let parameter = built.parameters.first(where: { $0.name == parameterName }) else { continue }
+                guard let parameter = built.parameters.first(where: { $0.name == parameterName }) else {
+                    report.problem = .reference(
+                        message:
+                            "\(fixture.file): params.\(parameterName) names a parameter the \(fixture.kind.name) built from config does not have (it has \(built.parameters.map(\.name)))"
+                    )
+                    return report
+                }
                 guard parameter.value.shape == value.shape else {
                     report.problem = .reference(
                         message:
@@ -30,18 +35,25 @@ public enum FixtureParity {
             var outputs: [(String, Tensor, Tensor)] = []
             switch built {
             case .layer(let layer):
+                guard let upstream = fixture.upstream else { throw CheckProblem.reference(message: "no upstream") }
                 let y = try layer.forward(fixture.inputs)
-                let gradients = try layer.backward(fixture.upstream!)
+                let gradients = try layer.backward(upstream)
+                guard gradients.count == fixture.expectedInputGradients.count else {
+                    throw CheckProblem.gradientCount(returned: gradients.count, inputs: fixture.inputs.count)
+                }
                 outputs.append(("output", y, fixture.expectedOutput))
                 for (i, (g, e)) in zip(gradients, fixture.expectedInputGradients).enumerated() {
                     outputs.append(("grad \(["x", "y"][min(i, 1)])", g, e))
                 }
                 for (parameterName, expected) in fixture.expectedParameterGradients {
-                    let parameter = layer.parameters.first { $0.name == parameterName }!
+                    guard let parameter = layer.parameters.first(where: { $0.name == parameterName }) else {
+                        throw CheckProblem.reference(message: "the layer has no parameter \(parameterName)")
+                    }
                     outputs.append(("grad \(parameterName)", parameter.gradient, expected))
                 }
             case .loss(let loss):
-                let value = try loss.forward(fixture.inputs[0], fixture.targets!)
+                guard let targets = fixture.targets else { throw CheckProblem.reference(message: "no targets") }
+                let value = try loss.forward(fixture.inputs[0], targets)
                 outputs.append(("output", Tensor(scalar: value), fixture.expectedOutput.reshaped([])))
                 outputs.append(("grad x", try loss.backward(), fixture.expectedInputGradients[0]))
             }
@@ -57,7 +69,9 @@ public enum FixtureParity {
 
     static func compare(_ label: String, ours: Tensor, reference: Tensor, tolerance: Tolerance) -> TensorReport {
         let id = ProbedTensorID(role: .value, name: label)
-        guard ours.shape == reference.shape || ours.count == reference.count && reference.count == 1 else {
+        guard Tensor.validCount(of: ours.shape) == ours.count,
+            ours.shape == reference.shape || ours.count == reference.count && reference.count == 1
+        else {
             let note = "shape \(ours.shape), reference \(reference.shape)"
             let element = ElementResult(
                 index: [], direction: nil, analytic: .nan, numeric: .nan, absoluteError: .infinity, relativeError: .infinity,

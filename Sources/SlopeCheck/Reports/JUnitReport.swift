@@ -12,7 +12,7 @@ public enum JUnitReport {
         }
         let skipped = run.reports.reduce(0) { $0 + $1.tensors.filter { $0.verdict == .inconclusive }.count }
         xml +=
-            "<testsuites name=\"slope verify\" tests=\"\(cases)\" failures=\"\(failures)\" errors=\"0\" skipped=\"\(skipped)\" time=\"\(seconds(run.seconds))\">\n"
+            "<testsuites name=\"\(escape(run.suite)) verify\" tests=\"\(cases)\" failures=\"\(failures)\" errors=\"0\" skipped=\"\(skipped)\" time=\"\(seconds(run.seconds))\">\n"
         for report in run.reports {
             let suiteCases = max(1, report.tensors.count + report.invariants.count)
             let suiteFailures =
@@ -22,7 +22,7 @@ public enum JUnitReport {
             xml += "    <properties><property name=\"method\" value=\"\(escape(report.methodDescription))\"/>"
             xml += "<property name=\"tolerance\" value=\"\(escape(report.tolerance.description))\"/>"
             xml += "<property name=\"seed\" value=\"\(report.seed)\"/></properties>\n"
-            let classname = "slope.verify.\(escape(report.target))"
+            let classname = "\(escape(run.suite)).verify.\(escape(report.target))"
             if let error = report.error {
                 xml +=
                     "    <testcase classname=\"\(classname)\" name=\"runs\"><failure message=\"\(escape(error))\"/></testcase>\n"

@@ -4,6 +4,8 @@ import SlopeLayers
 /// The reports of one `slope verify` run and the policy that turns them into an exit status.
 public struct VerifyRun: Sendable, Codable {
     public var format = "slope-verify/1"
+    /// The registry's suite name (`slope` for the built-in kinds; a user's gate names its own).
+    public var suite: String
     public var method: String
     public var tolerance: Tolerance
     public var mode: CheckMode
@@ -14,9 +16,10 @@ public struct VerifyRun: Sendable, Codable {
     public var seconds: Double
 
     public init(
-        method: String, tolerance: Tolerance, mode: CheckMode, seed: UInt64, maxInconclusive: Double,
-        reports: [CheckReport], seconds: Double
+        suite: String = "slope", method: String, tolerance: Tolerance, mode: CheckMode, seed: UInt64,
+        maxInconclusive: Double, reports: [CheckReport], seconds: Double
     ) {
+        self.suite = suite
         self.method = method
         self.tolerance = tolerance
         self.mode = mode
@@ -24,6 +27,24 @@ public struct VerifyRun: Sendable, Codable {
         self.maxInconclusive = maxInconclusive
         self.reports = reports
         self.seconds = seconds
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case format, suite, method, tolerance, mode, seed, maxInconclusive, reports, seconds
+    }
+
+    /// Reports written before suites existed come from `slope`.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        format = try c.decode(String.self, forKey: .format)
+        suite = try c.decodeIfPresent(String.self, forKey: .suite) ?? "slope"
+        method = try c.decode(String.self, forKey: .method)
+        tolerance = try c.decode(Tolerance.self, forKey: .tolerance)
+        mode = try c.decode(CheckMode.self, forKey: .mode)
+        seed = try c.decode(UInt64.self, forKey: .seed)
+        maxInconclusive = try c.decode(Double.self, forKey: .maxInconclusive)
+        reports = try c.decode([CheckReport].self, forKey: .reports)
+        seconds = try c.decode(Double.self, forKey: .seconds)
     }
 
     public var elementsChecked: Int { reports.reduce(0) { $0 + $1.elementsChecked } }

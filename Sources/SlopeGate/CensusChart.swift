@@ -4,8 +4,8 @@ import SlopePlot
 
 /// The relative-error census of a verify run as a histogram: elements per decade of
 /// relative error, drawn as a step outline on a log count axis.
-enum CensusChart {
-    static func make(_ run: VerifyRun, title: String = "Relative error of every checked element") -> Chart {
+public enum CensusChart {
+    public static func make(_ run: VerifyRun, title: String = "Relative error of every checked element") -> Chart {
         var census = ErrorCensus()
         for report in run.reports { for t in report.tensors { census.merge(t.census) } }
         // Bin i covers decades [e, e+1) with e = i − 17 (bin 0 is "below 1e-16", the last "≥ 1").

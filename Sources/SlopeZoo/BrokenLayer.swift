@@ -1,4 +1,5 @@
 import Foundation
+import SlopeCheck
 import SlopeLayers
 
 /// The zoo of deliberately wrong layers: each has one classic backward bug. They are
@@ -118,19 +119,6 @@ public enum BrokenLayer: String, CaseIterable, Sendable {
                 ],
                 loss: HalfGradientMSE())
             return .network(network, input: input([8, 1]), target: input([8, 1]))
-        }
-    }
-}
-
-/// What a check runs on: a layer with inputs, or a network with its input and target.
-public enum CheckSubject {
-    case layer(any Layer, inputs: [Tensor])
-    case network(Sequential, input: Tensor, target: Tensor)
-
-    public func check(with check: GradientCheck, name: String) -> CheckReport {
-        switch self {
-        case .layer(let layer, let inputs): check.run(layer, inputs: inputs, name: name)
-        case .network(let network, let input, let target): check.run(network: network, input: input, target: target, name: name)
         }
     }
 }
@@ -378,4 +366,17 @@ final class HalfGradientMSE: LossLayer {
     private let mse = MSE()
     func forward(_ y: Tensor, _ t: Tensor) throws(LayerError) -> Double { try mse.forward(y, t) }
     func backward() throws(LayerError) -> Tensor { try mse.backward() * 0.5 }  // gradient of ½·mean((y−t)²)
+}
+
+extension BrokenLayer {
+    /// The zoo as checks: each deliberately broken, shown and run only with `--include-broken`.
+    public static let registry: CheckRegistry = {
+        let cases = allCases.map { broken in
+            CheckCase(name: broken.rawValue, summary: broken.bug, isDeliberatelyBroken: true) { seed in
+                broken.subject(seed: seed)
+            }
+        }
+        // The zoo's names are distinct (the enum's raw values).
+        return try! CheckRegistry(suite: "slope", cases: cases)
+    }()
 }

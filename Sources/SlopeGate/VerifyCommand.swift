@@ -1,0 +1,309 @@
+import ArgumentParser
+import Foundation
+import SlopeCheck
+import SlopeLayers
+
+/// `verify`: the CI gate over the registry in `SlopeGate.registry` (Slope's own kinds for
+/// `slope verify`, a user's cases for their gate).
+public struct VerifyCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "verify",
+        abstract: "Check every registered layer's backward pass against finite differences (a CI gate).",
+        discussion: """
+            Without --layer, checks every registered case at its default size. With --fixtures DIR, \
+            compares the layers with the reference outputs and gradients stored in DIR instead.
+            Exit status: 0 all passed, 1 a check failed, 2 bad usage or bad input, 3 inconclusive beyond policy.
+            """)
+
+    public init() {}
+
+    @Option(name: .customLong("layer"), help: "A registered check to run (repeatable). See --list.")
+    var layers: [String] = []
+
+    @Option(help: "exhaustive (every element), sampled (--samples per tensor) or fast (--directions per tensor).")
+    var mode: ModeName = .exhaustive
+
+    @Option(parsing: .unconditional, help: "Elements per tensor in sampled mode.")
+    var samples: Int = 8
+
+    @Option(parsing: .unconditional, help: "Random directions per tensor in fast mode.")
+    var directions: Int = 2
+
+    @Option(help: "A directory of slope-fixture/1 files to compare against.")
+    var fixtures: String?
+
+    @Option(help: "table, json or junit.")
+    var format: ReportFormat = .table
+
+    @Option(name: .shortAndLong, help: "Write the report to FILE (atomically) instead of standard output.")
+    var output: String?
+
+    @Option(help: "Seed of inputs, upstream gradients and samples.")
+    var seed: UInt64 = 0
+
+    @Flag(help: "List the layer kinds (and the broken examples) and exit.")
+    var list = false
+
+    @Option(help: "Run only shard I of N (1-based), e.g. 2/4, to split work across CI jobs.")
+    var shard: Shard?
+
+    @Option(parsing: .unconditional, help: "Relative tolerance.")
+    var rtol: Double = Tolerance.default.rtol
+
+    @Option(parsing: .unconditional, help: "Absolute tolerance (the measured noise of L over h is added).")
+    var atol: Double = Tolerance.default.atol
+
+    @Option(
+        parsing: .unconditional,
+        help: "Finite-difference step h (times each tensor's spread; with --step-rule relative, times max(1, |x|)).")
+    var step: Double?
+
+    @Option(
+        help:
+            "adaptive (step from each tensor's spread, measured noise, refined before judging) or relative (the first round's h·max(1, |x|))."
+    )
+    var stepRule: FiniteDifference.StepRule = .adaptive
+
+    @Option(help: "central or fourth (the 4th-order stencil).")
+    var stencil: FiniteDifference.Stencil = .central
+
+    @Flag(help: "Count kinks (non-differentiable points) as failures.")
+    var noKinks = false
+
+    @Flag(help: "Also accept the deliberately broken example layers (Broken.*) for --layer.")
+    var includeBroken = false
+
+    @Option(help: "Largest share of inconclusive elements before exit status 3, e.g. 5%.")
+    var maxInconclusive: Percentage = Percentage(fraction: 0.05)
+
+    @Option(
+        parsing: .unconditional,
+        help: "Re-run over N seeds (seed, seed+1, …) and report each check's pass rate (flake measurement).")
+    var `repeat`: Int = 1
+
+    @Option(help: "Re-run exactly the failing checks of a JSON report (from --format json).")
+    var replay: String?
+
+    @Option(help: "Also draw the histogram of relative errors to this PNG.")
+    var histogram: String?
+
+    enum ModeName: String, ExpressibleByArgument, CaseIterable { case exhaustive, sampled, fast }
+    enum ReportFormat: String, ExpressibleByArgument, CaseIterable { case table, json, junit }
+
+    public func validate() throws {
+        guard samples > 0 else { throw ValidationError("--samples must be positive, got \(samples)") }
+        guard directions > 0 else { throw ValidationError("--directions must be positive, got \(directions)") }
+        guard (1...1000).contains(`repeat`) else {
+            throw ValidationError("--repeat must be between 1 and 1000, got \(`repeat`)")
+        }
+        if replay != nil && fixtures != nil { throw ValidationError("--replay and --fixtures cannot be combined") }
+        guard rtol >= 0, rtol.isFinite else { throw ValidationError("--rtol must be a non-negative number") }
+        guard atol >= 0, atol.isFinite else { throw ValidationError("--atol must be a non-negative number") }
+        if let step, !(step > 0 && step < 1) { throw ValidationError("--step must be in (0, 1), got \(step)") }
+        let registry = SlopeGate.registry
+        for name in layers {
+            guard let found = registry.named(name) else {
+                throw ValidationError(
+                    "unknown layer kind \"\(name)\" (registered in \(registry.suite): \(registry.defaultCases.map(\.name).joined(separator: ", ")); see --list)"
+                )
+            }
+            if found.isDeliberatelyBroken && !includeBroken {
+                throw ValidationError("\(name) is a deliberately broken example; add --include-broken to check it")
+            }
+        }
+    }
+
+    public func run() throws {
+        if list {
+            printList()
+            return
+        }
+        let started = Date()
+        var check = GradientCheck(
+            method: FiniteDifference(
+                stencil: stencil, step: step ?? (stencil == .central ? FiniteDifference.default.step : 1e-4),
+                stepRule: stepRule),
+            tolerance: Tolerance(rtol: rtol, atol: atol), seed: seed, allowKinks: !noKinks)
+        check.mode =
+            switch mode {
+            case .exhaustive: .exhaustive
+            case .sampled: .sampled(perTensor: samples)
+            case .fast: .fast(directions: directions)
+            }
+        var reports: [CheckReport]
+        var methodText = check.method.description
+        if let replay {
+            reports = try replayFailures(URL(fileURLWithPath: replay))
+            methodText = "replay of the failing checks in \(replay)"
+        } else if let fixtures {
+            reports = try runFixtures(URL(fileURLWithPath: fixtures))
+            methodText = "parity with reference fixtures in \(fixtures)"
+        } else {
+            let names = layers.isEmpty ? SlopeGate.registry.defaultCases.map(\.name) : layers
+            let selected = shard.map { $0.select(names) } ?? names
+            if `repeat` > 1 {
+                try runRepeated(selected, check: check)
+                return
+            }
+            reports = try Self.check(selected, with: check)
+        }
+        let run = VerifyRun(
+            suite: SlopeGate.registry.suite, method: methodText, tolerance: check.tolerance, mode: check.mode, seed: seed,
+            maxInconclusive: maxInconclusive.fraction, reports: reports, seconds: Date().timeIntervalSince(started))
+        let data: Data =
+            switch format {
+            case .table: Data(TableReport.render(run).utf8)
+            case .json: try JSONReport.render(run)
+            case .junit: Data(JUnitReport.render(run).utf8)
+            }
+        if let histogram {
+            try CensusChart.make(run).writePNG(to: URL(fileURLWithPath: histogram))
+        }
+        if let output {
+            try AtomicFile.write(data, to: URL(fileURLWithPath: output))
+            if format != .table { FileHandle.standardOutput.write(Data(TableReport.render(run).utf8)) }
+        } else {
+            FileHandle.standardOutput.write(data)
+        }
+        if run.exitStatus != 0 { throw ExitCode(run.exitStatus) }
+    }
+
+    /// Checks registered cases in the order given: one case with its elements split over
+    /// worker copies, several side by side on the cores.
+    static func check(_ names: [String], with check: GradientCheck) throws -> [CheckReport] {
+        let registry = SlopeGate.registry
+        return Verification.run(try names.map { name throws(RegistryError) in try registry.lookup(name) }, check: check)
+    }
+
+    /// `--repeat N`: the same checks over N seeds, with a pass rate per check.
+    func runRepeated(_ names: [String], check: GradientCheck) throws {
+        var counts: [String: (pass: Int, fail: Int, inconclusive: Int)] = [:]
+        for offset in 0..<UInt64(`repeat`) {
+            var seeded = check
+            seeded.seed = seed &+ offset
+            for report in try Self.check(names, with: seeded) {
+                var c = counts[report.target] ?? (0, 0, 0)
+                switch report.verdict {
+                case .pass: c.pass += 1
+                case .fail: c.fail += 1
+                case .inconclusive: c.inconclusive += 1
+                }
+                counts[report.target] = c
+            }
+        }
+        var text =
+            "slope verify --repeat \(`repeat`) · seeds \(seed)…\(seed &+ UInt64(`repeat`) - 1) · \(check.method) · \(check.mode)\n"
+        let rows =
+            [["CHECK", "PASSED", "FAILED", "INCONCLUSIVE", "PASS RATE"]]
+            + names.map { name in
+                let c = counts[name] ?? (0, 0, 0)
+                return [
+                    name, "\(c.pass)", "\(c.fail)", "\(c.inconclusive)",
+                    String(format: "%.1f%%", 100 * Double(c.pass) / Double(`repeat`)),
+                ]
+            }
+        text += TableReport.align(rows).joined(separator: "\n") + "\n"
+        let flaky = names.filter {
+            let c = counts[$0]!; return c.fail > 0 && c.pass > 0
+        }
+        if !flaky.isEmpty { text += "Flaky (verdict depends on the seed): \(flaky.joined(separator: ", "))\n" }
+        if let output {
+            try AtomicFile.write(text, to: URL(fileURLWithPath: output))
+        }
+        FileHandle.standardOutput.write(Data(text.utf8))
+        if counts.values.contains(where: { $0.fail > 0 }) { throw ExitCode(1) }
+    }
+
+    /// `--replay FILE`: re-runs every failing or inconclusive check of a JSON report with
+    /// its recorded seed, step, stencil, tolerances and mode.
+    func replayFailures(_ file: URL) throws -> [CheckReport] {
+        let data: Data
+        do { data = try Data(contentsOf: file) } catch { throw ValidationError("cannot read the report \(file.path)") }
+        let previous: VerifyRun
+        do { previous = try JSONDecoder().decode(VerifyRun.self, from: data) } catch {
+            throw ValidationError("\(file.path) is not a slope verify JSON report (make one with --format json)")
+        }
+        var reports: [CheckReport] = []
+        for old in previous.reports where old.verdict != .pass {
+            guard SlopeGate.registry.named(old.target) != nil else {
+                throw ValidationError(
+                    "\(file.path): check \"\(old.target)\" cannot be replayed: \(SlopeGate.registry.suite) registers no such check"
+                )
+            }
+            reports += try Self.check([old.target], with: GradientCheck(replaying: old))
+        }
+        return reports
+    }
+
+    func runFixtures(_ directory: URL) throws -> [CheckReport] {
+        let kinds = SlopeGate.registry.fixtureKinds
+        var loaded: [Fixture] = []
+        for file in try Fixture.files(in: directory) {
+            let fixture = try Fixture.load(file, kinds: kinds)
+            if layers.isEmpty || layers.contains(fixture.kind.name) { loaded.append(fixture) }
+        }
+        if let shard { loaded = shard.select(loaded) }
+        return loaded.map(FixtureParity.check)
+    }
+
+    func printList() {
+        let registry = SlopeGate.registry
+        let plain = registry.defaultCases
+        let broken = registry.cases.filter(\.isDeliberatelyBroken)
+        let width = (registry.cases.map(\.name.count).max() ?? 0) + 2
+        print("Checks in \(registry.suite):")
+        for item in plain { print("  \(item.name.padding(toLength: width, withPad: " ", startingAt: 0))\(item.summary)") }
+        if !broken.isEmpty {
+            print("\nBroken examples (with --include-broken):")
+            for item in broken { print("  \(item.name.padding(toLength: width, withPad: " ", startingAt: 0))\(item.summary)") }
+        }
+    }
+}
+
+/// `I/N`: run the I-th of N shards (1-based).
+struct Shard: ExpressibleByArgument {
+    let index: Int
+    let count: Int
+
+    init?(argument: String) {
+        let parts = argument.split(separator: "/")
+        guard parts.count == 2, let i = Int(parts[0]), let n = Int(parts[1]), n >= 1, i >= 1, i <= n else { return nil }
+        index = i
+        count = n
+    }
+
+    func select<T>(_ items: [T]) -> [T] {
+        items.enumerated().filter { $0.offset % count == index - 1 }.map(\.element)
+    }
+
+    static var defaultCompletionKind: CompletionKind { .default }
+}
+
+/// A fraction written as `5%` or `0.05`.
+struct Percentage: ExpressibleByArgument {
+    let fraction: Double
+
+    init(fraction: Double) { self.fraction = fraction }
+
+    init?(argument: String) {
+        let text = argument.hasSuffix("%") ? String(argument.dropLast()) : argument
+        guard let value = Double(text), value.isFinite, value >= 0 else { return nil }
+        let fraction = argument.hasSuffix("%") ? value / 100 : value
+        guard fraction <= 1 else { return nil }
+        self.fraction = fraction
+    }
+
+    var defaultValueDescription: String { "\(formatNumber(fraction * 100))%" }
+}
+
+extension FiniteDifference.StepRule: ExpressibleByArgument {}
+
+extension FiniteDifference.Stencil: ExpressibleByArgument {
+    public init?(argument: String) {
+        switch argument {
+        case "central": self = .central
+        case "fourth", "fourthOrder": self = .fourthOrder
+        default: return nil
+        }
+    }
+}
