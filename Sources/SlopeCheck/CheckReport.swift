@@ -162,6 +162,8 @@ public struct CheckReport: Sendable, Codable {
     public var error: String? { problem?.description }
     /// Whether kinks were accepted (part of what `--replay` needs).
     public var allowKinks = true
+    /// For a failing network: the first layer whose own check fails.
+    public var culprit: Culprit?
 
     public var verdict: Verdict {
         if error != nil { return .fail }
@@ -187,6 +189,11 @@ public struct CheckReport: Sendable, Codable {
             return "\(target): breaks the contract of Layer: \(problem)"
         }
         var lines: [String] = []
+        if let culprit {
+            var first = culprit.diagnosis.split(separator: "\n").first.map(String.init) ?? ""
+            if first.hasPrefix(culprit.layer + " ") { first.removeFirst(culprit.layer.count + 1) }
+            lines.append("\(target): the backward of \(culprit.layer) is wrong: \(first)")
+        }
         for t in tensors where t.verdict == .fail {
             var line =
                 t.failed == 0

@@ -155,6 +155,34 @@ public struct GradientCheck: Sendable {
             report.invariants += NetworkInvariants(network: wrapped, input: input, tolerance: tolerance, method: method)
                 .evaluate()
         }
+        if report.verdict == .fail { report.culprit = culprit(in: network, input: input, target: target) }
         return report
     }
+
+    /// The first layer (or the loss) whose own check fails at the activations it saw in the
+    /// network: "layer 1 (GELU)" and its diagnosis, or nil when each passes alone.
+    func culprit(in network: Sequential, input: Tensor, target: Tensor) -> Culprit? {
+        var single = self
+        single.mode = mode == .exhaustive ? .sampled(perTensor: 64) : mode
+        var activation = input
+        for (index, layer) in network.layers.enumerated() {
+            let report = single.run(layer, inputs: [activation], name: "layer \(index) (\(layer.kindName))")
+            if report.verdict == .fail { return Culprit(layer: report.target, diagnosis: report.diagnosis) }
+            guard let next = try? layer.forward([activation]) else { return nil }
+            activation = next
+        }
+        if let loss = network.lossLayer {
+            let report = single.run(loss: loss, prediction: activation, target: target, name: "the loss (\(loss.kindName))")
+            if report.verdict == .fail { return Culprit(layer: report.target, diagnosis: report.diagnosis) }
+        }
+        return nil
+    }
+}
+
+/// The layer of a network whose own backward is wrong, found by checking each layer alone.
+public struct Culprit: Sendable, Codable, Equatable {
+    /// "layer 1 (GELU)" or "the loss (MSE)".
+    public var layer: String
+    /// That layer's own diagnosis.
+    public var diagnosis: String
 }
