@@ -33,6 +33,8 @@ run: release
 
 test: setup
 	$(SWIFT) test
+	@if python3 -c 'import numpy' 2>/dev/null; then python3 fixtures/test_slope_fixture.py; \
+	else echo "test: the fixture writer's tests need python3 with numpy; skipped"; fi
 
 bench: setup
 	$(SWIFT) build -c release --product slope-bench

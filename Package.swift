@@ -72,6 +72,7 @@ let package = Package(
             name: "SlopeCheckTests", dependencies: ["SlopeCheck", "SlopeLayers", "SlopeZoo"],
             resources: []),
         .testTarget(name: "SlopePlotTests", dependencies: ["SlopePlot"]),
+        .testTarget(name: "SlopeGateTests", dependencies: ["SlopeGate", "SlopeCheck", "SlopeLayers"], exclude: ["Fixtures"]),
         .testTarget(name: "slopeTests", dependencies: ["slope", "SlopeTrain", "SlopeLayers"], exclude: ["BadInputs"]),
     ],
     swiftLanguageModes: [.v6]

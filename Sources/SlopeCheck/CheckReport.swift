@@ -41,6 +41,8 @@ public struct ElementResult: Sendable, Codable, Equatable {
     public var resolution: Double?
     /// For a direction: Σ|gᵢuᵢ|, the size of the directional derivative's terms.
     public var scale: Double?
+    /// The value of the checked element (input or parameter) there.
+    public var value: Double?
 
     public var location: String {
         if let direction { return "direction \(direction)" }
@@ -200,9 +202,17 @@ public struct CheckReport: Sendable, Codable {
                 ? "\(target) \(t.tensor): all \(t.checked) checked elements within tolerance, but the Taylor test fails"
                 : "\(target) \(t.tensor): \(t.failed) of \(t.checked) checked elements wrong"
             if let w = t.worst, t.failed > 0 {
-                line += "; worst at \(w.location): analytic \(formatNumber(w.analytic)), numeric \(formatNumber(w.numeric))"
-                line +=
-                    " (abs error \(formatNumber(w.absoluteError, significantDigits: 3)), rel error \(formatNumber(w.relativeError, significantDigits: 3))"
+                let at = w.value.map { " (\(t.tensor.name) = \(formatNumber($0)))" } ?? ""
+                if w.analytic == 0 && w.numeric != 0 {
+                    // A relative error of 1 (or of 1e+299 against a tiny value) says less than this.
+                    line += "; worst at \(w.location)\(at): analytic 0 where numeric is \(formatNumber(w.numeric))"
+                    line += " (abs error \(formatNumber(w.absoluteError, significantDigits: 3))"
+                } else {
+                    line +=
+                        "; worst at \(w.location)\(at): analytic \(formatNumber(w.analytic)), numeric \(formatNumber(w.numeric))"
+                    line +=
+                        " (abs error \(formatNumber(w.absoluteError, significantDigits: 3)), rel error \(formatNumber(w.relativeError, significantDigits: 3))"
+                }
                 if w.step > 0 {
                     line +=
                         "; allowed \(formatNumber(w.allowance, significantDigits: 2)) = atol \(formatNumber(tolerance.atol, significantDigits: 2))"

@@ -151,7 +151,14 @@ struct Engine {
             scale: scale, flipped: flipped)
     }
 
+    /// One element's verdict, with the value it was checked at.
     mutating func checkElement(tensor: Int, element: Int, analytic a: Double) throws -> ElementResult {
+        var result = try judgeElement(tensor: tensor, element: element, analytic: a)
+        result.value = probe[tensor, element]
+        return result
+    }
+
+    mutating func judgeElement(tensor: Int, element: Int, analytic a: Double) throws -> ElementResult {
         let x0 = probe[tensor, element]
         let index = probe.value(of: tensor).index(ofFlat: element)
         let probe = self.probe  // a class: the closure moves the element without touching self

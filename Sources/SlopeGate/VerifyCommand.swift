@@ -145,6 +145,7 @@ public struct VerifyCommand: ParsableCommand {
                 try runRepeated(selected, check: check)
                 return
             }
+            if check.mode == .exhaustive { warnAboutCost(of: selected) }
             reports = try Self.check(selected, with: check)
         }
         let run = VerifyRun(
@@ -220,7 +221,7 @@ public struct VerifyCommand: ParsableCommand {
         let data: Data
         do { data = try Data(contentsOf: file) } catch { throw ValidationError("cannot read the report \(file.path)") }
         let previous: VerifyRun
-        do { previous = try JSONDecoder().decode(VerifyRun.self, from: data) } catch {
+        do { previous = try JSONReport.read(data) } catch {
             throw ValidationError("\(file.path) is not a slope verify JSON report (make one with --format json)")
         }
         var reports: [CheckReport] = []
@@ -245,6 +246,24 @@ public struct VerifyCommand: ParsableCommand {
         if let shard { loaded = shard.select(loaded) }
         return loaded.map(FixtureParity.check)
     }
+
+    /// An exhaustive check costs about two forward passes per element: say so before a long
+    /// one starts, and what to type instead.
+    func warnAboutCost(of names: [String]) {
+        guard let note = Self.costNote(for: names, seed: seed) else { return }
+        FileHandle.standardError.write(Data((note + "\n").utf8))
+    }
+
+    /// The note printed before an exhaustive check of more than `largeExhaustiveCheck` elements.
+    static func costNote(for names: [String], seed: UInt64) -> String? {
+        let elements = names.compactMap { SlopeGate.registry.named($0) }.reduce(0) { $0 + $1.elementCount(seed: seed) }
+        guard elements > largeExhaustiveCheck else { return nil }
+        return
+            "note: an exhaustive check of \(elements) elements takes about \(2 * elements) forward passes; --mode fast checks every tensor in a few passes, --mode sampled --samples K checks K elements per tensor"
+    }
+
+    /// Elements above which an exhaustive check is announced.
+    static let largeExhaustiveCheck = 20_000
 
     func printList() {
         let registry = SlopeGate.registry

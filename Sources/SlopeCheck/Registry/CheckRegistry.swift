@@ -73,6 +73,17 @@ public struct CheckCase: Sendable {
         }
     }
 
+    /// The number of input and parameter elements an exhaustive check of this case visits
+    /// (0 when it cannot be built).
+    public func elementCount(seed: UInt64) -> Int {
+        guard let subject = try? self.subject(seed: seed) else { return 0 }
+        switch subject {
+        case .layer(let layer, let inputs):
+            return inputs.reduce(0) { $0 + $1.count } + layer.parameters.reduce(0) { $0 + $1.value.count }
+        case .network(let network, let input, _): return input.count + network.parameters.reduce(0) { $0 + $1.value.count }
+        }
+    }
+
     /// Builds the subject at `seed` and checks it; a builder that throws is a failed check.
     public func check(with check: GradientCheck, seed: UInt64? = nil, workers: Int = 1) -> CheckReport {
         var seeded = check

@@ -77,14 +77,3 @@ public enum JUnitReport {
         return out
     }
 }
-
-/// JSON for tools: the whole run, seeds, method and tolerances included (so it can be replayed).
-public enum JSONReport {
-    public static func render(_ run: VerifyRun) throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(
-            positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        return try encoder.encode(run)
-    }
-}
