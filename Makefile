@@ -3,7 +3,7 @@ SWIFT ?= swift
 APT_PACKAGES := libgd-dev libopenblas-dev fonts-dejavu-core
 OUT ?= output
 
-.PHONY: setup build release run test bench fuzz sanitize clean lint
+.PHONY: setup build release run test bench fuzz sanitize clean lint docs
 
 # Installs the C libraries and the font only when something is missing: each package must
 # be installed according to dpkg (a removed package's leftover config does not count) and
@@ -59,3 +59,20 @@ clean:
 # Style: `swift format` ships with the toolchain; the rules are in .swift-format.
 lint:
 	$(SWIFT) format lint --strict --recursive Sources Tests Benchmarks/slope-bench Fuzz Package.swift
+
+# API reference (DocC) for the libraries a user imports, from symbol graphs, with the docc
+# that ships with the toolchain: docs/api/<Module>/ (open index.html through a web server).
+DOC_MODULES := SlopeLayers SlopeCheck SlopeGate
+docs: setup
+	$(SWIFT) build --scratch-path .build-docs --target SlopeGate \
+	  -Xswiftc -emit-symbol-graph -Xswiftc -emit-symbol-graph-dir -Xswiftc $(CURDIR)/.build-docs/symbol-graphs
+	@rm -rf docs/api && mkdir -p docs/api
+	@for m in $(DOC_MODULES); do \
+	  catalog=Sources/$$m/$$m.docc; [ -d $$catalog ] || catalog=""; \
+	  rm -rf .build-docs/graphs-$$m && mkdir -p .build-docs/graphs-$$m && \
+	  cp .build-docs/symbol-graphs/$$m.symbols.json .build-docs/symbol-graphs/$$m@*.symbols.json .build-docs/graphs-$$m/ 2>/dev/null; \
+	  docc convert $$catalog --fallback-display-name $$m --fallback-bundle-identifier org.slope.$$m \
+	    --additional-symbol-graph-dir .build-docs/graphs-$$m --output-path docs/api/$$m \
+	    --transform-for-static-hosting --hosting-base-path $$m || exit 1; \
+	done
+	@echo "docs: docs/api/{$$(echo $(DOC_MODULES) | tr ' ' ',')}"
