@@ -52,6 +52,16 @@ public final class NetworkWithLoss: UnaryLayer {
         guard let lossLayer = network.lossLayer else { throw .backwardBeforeForward(layer: kindName) }
         return try network.backwardInput(try lossLayer.backward() * s)
     }
+
+    /// The training step's backward (the first layer's parameter half only): checked by the
+    /// invariant "backwardParameters matches backwardInput".
+    public func backwardParameters(_ upstream: Tensor) throws(LayerError) {
+        guard upstream.count == 1 else {
+            throw .upstreamShape(layer: kindName, expected: [], actual: upstream.shape)
+        }
+        guard let lossLayer = network.lossLayer else { throw .backwardBeforeForward(layer: kindName) }
+        try network.backwardParameters(try lossLayer.backward() * upstream.data[0])
+    }
 }
 
 /// Unique, readable names for a target's parameters: `W`, `b` for a single layer;

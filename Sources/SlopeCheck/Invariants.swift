@@ -123,6 +123,24 @@ struct Invariants {
             return .pass("backward repeatable", parameters.isEmpty ? "" : "parameter gradients accumulate")
         }
 
+        if let unary = layer as? any UnaryLayer, !parameters.isEmpty {
+            record(InvariantName.backwardParameters) {
+                // The training shortcut (a network's first layer skips ∂L/∂x) must add exactly
+                // what the full backward adds.
+                zeroGradients()
+                _ = try layer.forward(inputs)
+                try unary.backwardParameters(deepCopy(upstream))
+                let shortcut = parameters.map { $0.1.gradient }
+                if let where_ = mismatch(shortcut, Array(reference[inputs.count...])) {
+                    return .fail(
+                        InvariantName.backwardParameters,
+                        "backwardParameters adds other parameter gradients than backwardInput (\(where_)): training would not follow the checked gradient"
+                    )
+                }
+                return .pass(InvariantName.backwardParameters)
+            }
+        }
+
         record("backward linear in upstream") {
             let v = Tensor.uniform(upstream.shape, in: -1..<1, using: &generator)
             let (alpha, beta) = (0.75, -1.5)
@@ -262,6 +280,11 @@ struct NetworkInvariants {
         }
         return results
     }
+}
+
+/// Names of invariants that more than one place refers to.
+enum InvariantName {
+    static let backwardParameters = "backwardParameters matches backwardInput"
 }
 
 /// A copy with its own storage (so writes through a shared buffer cannot reach it).

@@ -12,6 +12,8 @@ public enum LayerError: Error, Equatable, CustomStringConvertible {
     /// A layer broke the contract of `Layer` (gradients of the wrong number or shape, a tensor
     /// whose data does not fill its shape), seen by the network that runs it.
     case brokenContract(layer: String, detail: String)
+    /// A one-input layer's backward returned this many gradients (named by the chain that saw it).
+    case wrongGradientCount(returned: Int)
 
     public var description: String {
         switch self {
@@ -38,6 +40,8 @@ public enum LayerError: Error, Equatable, CustomStringConvertible {
             return "\(layer): window \(window) is larger than the padded input \(input)"
         case .brokenContract(let layer, let detail):
             return "\(layer): \(detail)"
+        case .wrongGradientCount(let returned):
+            return "backward returned \(returned) gradients for 1 input"
         }
     }
 }

@@ -36,7 +36,6 @@ public final class Trainer {
     public var onStep: ((StepReport) -> Void)?
     public var onEpoch: ((EpochReport) -> Void)?
 
-    private let stages: [Stage]
     private let lossLayer: any LossLayer
     private let namedParameters: [(name: String, parameter: Parameter)]
     private let parameters: [Parameter]
@@ -56,9 +55,6 @@ public final class Trainer {
         self.optimizer = optimizer
         self.loader = loader
         lossLayer = network.lossLayer!
-        stages = network.layers.map { layer in
-            if let unary = layer as? any UnaryLayer { .unary(unary) } else { .general(layer) }
-        }
         namedParameters = network.namedParameters
         parameters = namedParameters.map(\.parameter)
         dropouts = network.layers.compactMap { $0 as? Dropout }
@@ -137,22 +133,19 @@ public final class Trainer {
 
     /// One step's forward and backward; returns the loss. Does not update parameters.
     ///
-    /// The loops run over indices of the trainer's own arrays (`parameters`, `stages`):
-    /// a `for … in` loop copies each element out (a retain and a release per element and
-    /// step), an index borrows it in place.
+    /// The network's own chain (`Sequential.forward`, `backwardParameters`): what trains is
+    /// what `GradientCheck.run(network:)` verifies. The loops run over indices of the
+    /// trainer's own arrays: a `for … in` loop copies each element out (a retain and a release
+    /// per element and step), an index borrows it in place.
     private func runStep(_ batch: (x: Tensor, y: Tensor), epoch: Int, checked: Bool) throws(TrainingError) -> Double {
-        let parameters = self.parameters, stages = self.stages
+        let parameters = self.parameters
         for i in parameters.indices { parameters[i].zeroGradient() }
         for i in dropouts.indices { dropouts[i].resample() }
         if checked { return try checkedStep(batch, epoch: epoch) }
         do throws(LayerError) {
-            var value = batch.x
-            for i in stages.indices { value = try stages[i].forward(value) }
-            let loss = try lossLayer.forward(value, batch.y)
-            var gradient = try lossLayer.backward()
+            let loss = try lossLayer.forward(try network.forward(batch.x), batch.y)
             // The first layer's input gradient is not used: only its parameter gradients.
-            for i in stages.indices.dropFirst().reversed() { gradient = try stages[i].backward(gradient) }
-            if let first = stages.first { try first.backwardParameters(gradient) }
+            try network.backwardParameters(try lossLayer.backward())
             if loss.isFinite && parameters.indices.allSatisfy({ parameters[$0].gradientIsFinite }) { return loss }
         } catch {
             throw .layer(error, epoch: epoch)
@@ -171,24 +164,29 @@ public final class Trainer {
         func run<T>(_ body: () throws(LayerError) -> T) throws(TrainingError) -> T {
             do { return try body() } catch { throw .layer(error, epoch: epoch) }
         }
-        var value = batch.x
-        for (index, stage) in stages.enumerated() {
-            value = try run { () throws(LayerError) in try stage.forward(value) }
-            if !Self.isFinite(value) { throw fail(.forward, index, stage.layer.kindName, "output") }
-        }
-        let prediction = value
+        let layers = network.layers
+        let forward = try run { () throws(LayerError) in try network.forward(batch.x) { _, output in !Self.isFinite(output) } }
+        if let index = forward.stoppedAt { throw fail(.forward, index, layers[index].kindName, "output") }
+        let prediction = forward.output
         let loss = try run { () throws(LayerError) in try lossLayer.forward(prediction, batch.y) }
         if !loss.isFinite { throw fail(.forward, nil, lossLayer.kindName, "loss") }
-        var gradient = try run { () throws(LayerError) in try lossLayer.backward() }
+        let gradient = try run { () throws(LayerError) in try lossLayer.backward() }
         if !Self.isFinite(gradient) { throw fail(.backward, nil, lossLayer.kindName, "gradient of the prediction") }
-        for (index, stage) in stages.enumerated().reversed() {
-            let upstream = gradient
-            gradient = try run { () throws(LayerError) in try stage.backward(upstream) }
-            for parameter in stage.layer.parameters where !Self.isFinite(parameter.gradient) {
-                throw fail(.backward, index, stage.layer.kindName, "gradient of \(parameter.name)")
+        var quantity = ""
+        let backward = try run { () throws(LayerError) in
+            try network.backward(gradient, throughFirst: true) { index, inputGradient in
+                if let parameter = layers[index].parameters.first(where: { !Self.isFinite($0.gradient) }) {
+                    quantity = "gradient of \(parameter.name)"
+                    return true
+                }
+                if let inputGradient, !Self.isFinite(inputGradient) {
+                    quantity = "input gradient"
+                    return true
+                }
+                return false
             }
-            if !Self.isFinite(gradient) { throw fail(.backward, index, stage.layer.kindName, "input gradient") }
         }
+        if let index = backward.stoppedAt { throw fail(.backward, index, layers[index].kindName, quantity) }
         return loss
     }
 
@@ -291,39 +289,4 @@ public struct TrainingOutcome: Sendable, Equatable {
     public var finalLoss: Double?
     /// Where the checkpoint was written, if a path was configured.
     public var checkpointPath: String?
-}
-
-/// A layer as the trainer calls it: one-input layers without the array wrapping.
-enum Stage {
-    case unary(any UnaryLayer)
-    case general(any Layer)
-
-    var layer: any Layer {
-        switch self {
-        case .unary(let layer): layer
-        case .general(let layer): layer
-        }
-    }
-
-    func forward(_ x: Tensor) throws(LayerError) -> Tensor {
-        switch self {
-        case .unary(let layer): try layer.forward(x)
-        case .general(let layer): try layer.forward([x])
-        }
-    }
-
-    func backward(_ upstream: Tensor) throws(LayerError) -> Tensor {
-        switch self {
-        case .unary(let layer): try layer.backwardInput(upstream)
-        case .general(let layer): try layer.backward(upstream)[0]
-        }
-    }
-
-    /// Accumulates the parameter gradients; the input gradient may not be computed.
-    func backwardParameters(_ upstream: Tensor) throws(LayerError) {
-        switch self {
-        case .unary(let layer): try layer.backwardParameters(upstream)
-        case .general(let layer): _ = try layer.backward(upstream)
-        }
-    }
 }
