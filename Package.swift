@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "SlopeTrain", targets: ["SlopeTrain"]),
         .library(name: "SlopeCheck", targets: ["SlopeCheck"]),
         .library(name: "SlopePlot", targets: ["SlopePlot"]),
+        .library(name: "SlopeTesting", targets: ["SlopeTesting"]),
         .executable(name: "slope", targets: ["slope"]),
         .executable(name: "slope-bench", targets: ["slope-bench"]),
     ],
@@ -33,6 +34,8 @@ let package = Package(
         .target(name: "SlopeTrain", dependencies: ["SlopeLayers"]),
         .target(name: "SlopeCheck", dependencies: ["SlopeLayers"]),
         .target(name: "SlopePlot", dependencies: ["CGD"]),
+        // `expectGradientsCorrect(layer, inputs:)`: a gradient check as a Swift Testing issue.
+        .target(name: "SlopeTesting", dependencies: ["SlopeCheck", "SlopeLayers"]),
         .executableTarget(
             name: "slope",
             dependencies: [
@@ -63,6 +66,7 @@ let package = Package(
             name: "SlopeCheckTests", dependencies: ["SlopeCheck", "SlopeLayers"],
             resources: []),
         .testTarget(name: "SlopePlotTests", dependencies: ["SlopePlot"]),
+        .testTarget(name: "SlopeTestingTests", dependencies: ["SlopeTesting", "SlopeCheck", "SlopeLayers"]),
         .testTarget(name: "slopeTests", dependencies: ["slope", "SlopeTrain", "SlopeLayers"], exclude: ["BadInputs"]),
     ],
     swiftLanguageModes: [.v6]
