@@ -3,7 +3,7 @@ SWIFT ?= swift
 APT_PACKAGES := libgd-dev libopenblas-dev fonts-dejavu-core
 OUT ?= output
 
-.PHONY: setup build release run test bench fuzz sanitize clean lint
+.PHONY: setup build release run test consumer bench fuzz sanitize clean lint
 
 # Installs the C libraries and the font only when something is missing: each package must
 # be installed according to dpkg (a removed package's leftover config does not count) and
@@ -33,6 +33,12 @@ run: release
 
 test: setup
 	$(SWIFT) test
+	$(MAKE) --no-print-directory consumer
+
+# Slope as a versioned dependency: a tagged clone of this tree, and Examples/ConsumerPackage
+# built and tested against it with `from:` (everything in a temporary directory, removed after).
+consumer: setup
+	SWIFT="$(SWIFT)" Examples/check-consumer.sh
 
 bench: setup
 	$(SWIFT) build -c release --product slope-bench
@@ -56,4 +62,4 @@ clean:
 
 # Style: `swift format` ships with the toolchain; the rules are in .swift-format.
 lint:
-	$(SWIFT) format lint --strict --recursive Sources Tests Benchmarks/slope-bench Fuzz Package.swift
+	$(SWIFT) format lint --strict --recursive Sources Tests Benchmarks/slope-bench Fuzz Examples/ConsumerPackage Package.swift
