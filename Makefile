@@ -3,7 +3,7 @@ SWIFT ?= swift
 APT_PACKAGES := libgd-dev libopenblas-dev fonts-dejavu-core
 OUT ?= output
 
-.PHONY: setup build release run test bench fuzz sanitize clean lint docs
+.PHONY: setup build release run test consumer bench fuzz sanitize clean lint docs
 
 # Installs the C libraries and the font only when something is missing: each package must
 # be installed according to dpkg (a removed package's leftover config does not count) and
@@ -35,6 +35,12 @@ test: setup
 	$(SWIFT) test
 	@if python3 -c 'import numpy' 2>/dev/null; then python3 fixtures/test_slope_fixture.py; \
 	else echo "test: the fixture writer's tests need python3 with numpy; skipped"; fi
+	$(MAKE) --no-print-directory consumer
+
+# Slope as a versioned dependency: a tagged clone of this tree, and Examples/ConsumerPackage
+# built and tested against it with `from:` (everything in a temporary directory, removed after).
+consumer: setup
+	SWIFT="$(SWIFT)" Examples/check-consumer.sh
 
 bench: setup
 	$(SWIFT) build -c release --product slope-bench
@@ -58,13 +64,13 @@ clean:
 
 # Style: `swift format` ships with the toolchain; the rules are in .swift-format.
 lint:
-	$(SWIFT) format lint --strict --recursive Sources Tests Benchmarks/slope-bench Fuzz Package.swift
+	$(SWIFT) format lint --strict --recursive Sources Tests Benchmarks/slope-bench Fuzz Examples/ConsumerPackage Package.swift
 
 # API reference (DocC) for the libraries a user imports, from symbol graphs, with the docc
 # that ships with the toolchain: docs/api/<Module>/ (open index.html through a web server).
-DOC_MODULES := SlopeLayers SlopeCheck SlopeGate
+DOC_MODULES := SlopeLayers SlopeCheck SlopeGate SlopeTesting
 docs: setup
-	$(SWIFT) build --scratch-path .build-docs --target SlopeGate \
+	$(SWIFT) build --scratch-path .build-docs --target SlopeGate --target SlopeTesting \
 	  -Xswiftc -emit-symbol-graph -Xswiftc -emit-symbol-graph-dir -Xswiftc $(CURDIR)/.build-docs/symbol-graphs
 	@rm -rf docs/api && mkdir -p docs/api
 	@for m in $(DOC_MODULES); do \

@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "SlopeCheck", targets: ["SlopeCheck"]),
         .library(name: "SlopePlot", targets: ["SlopePlot"]),
         .library(name: "SlopeGate", targets: ["SlopeGate"]),
+        .library(name: "SlopeTesting", targets: ["SlopeTesting"]),
         .executable(name: "slope", targets: ["slope"]),
         .executable(name: "slope-bench", targets: ["slope-bench"]),
     ],
@@ -25,10 +26,10 @@ let package = Package(
         .systemLibrary(
             name: "CBLAS", pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"])]),
-        // The one element-wise kernel that needs vectorised exp (glibc's libmvec).
-        .target(
-            name: "CKernels",
-            cSettings: [.unsafeFlags(["-O3", "-ffast-math", "-fno-finite-math-only"])]),
+        // Small matrix products, the dense layer's small cases, and the element-wise kernels
+        // that need vectorised exp (glibc's libmvec). No unsafe flags: a package with them
+        // cannot be a versioned dependency; what the sums need is a pragma in the sources.
+        .target(name: "CKernels"),
 
         .target(name: "SlopeLayers", dependencies: ["CBLAS", "CKernels"]),
         .target(name: "SlopeTrain", dependencies: ["SlopeLayers"]),
@@ -43,6 +44,8 @@ let package = Package(
             ]),
         // The broken-layer zoo: demo and test material, not part of any product.
         .target(name: "SlopeZoo", dependencies: ["SlopeCheck", "SlopeLayers"]),
+        // `expectGradientsCorrect(layer, inputs:)`: a gradient check as a Swift Testing issue.
+        .target(name: "SlopeTesting", dependencies: ["SlopeCheck", "SlopeLayers"]),
         .executableTarget(
             name: "slope",
             dependencies: [
@@ -50,7 +53,9 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
-        // Benchmarks: `make bench`, never part of `make test`.
+        // Benchmarks: `make bench`, never part of `make test`. Their unsafe flags are allowed
+        // in a dependency because no library product reaches them (SwiftPM checks only the
+        // products a user depends on; Examples/check-consumer.sh proves it).
         .target(
             name: "CBaselines", dependencies: ["CGD"], path: "Benchmarks/CBaselines",
             cSettings: [.unsafeFlags(["-O3"])]),
@@ -73,6 +78,7 @@ let package = Package(
             resources: []),
         .testTarget(name: "SlopePlotTests", dependencies: ["SlopePlot"]),
         .testTarget(name: "SlopeGateTests", dependencies: ["SlopeGate", "SlopeCheck", "SlopeLayers"], exclude: ["Fixtures"]),
+        .testTarget(name: "SlopeTestingTests", dependencies: ["SlopeTesting", "SlopeCheck", "SlopeLayers"]),
         .testTarget(name: "slopeTests", dependencies: ["slope", "SlopeTrain", "SlopeLayers"], exclude: ["BadInputs"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,10 +1,15 @@
 // The dense layer's small cases: y = x·W + b, and dW += xᵀ·dout, db += Σₙ doutₙ,
 // dx = dout·Wᵀ. Sums over the batch or over W's rows keep their order and run in
 // registers, eight columns at a time (one AVX-512 vector), so no partial sum goes
-// through memory between terms; -ffast-math fuses multiply-adds as Gemm.c does and may
-// reorder the dot products of `dx` and of a one-column `y`, as Gemm.c does.
+// through memory between terms; the pragma below fuses multiply-adds and may reorder the
+// dot products of `dx` and of a one-column `y`, as Gemm.c does (in the source, not a
+// compiler flag: see Gemm.c).
 #include "CKernels.h"
 #include "Clones.h"
+
+#ifdef __clang__
+#pragma clang fp reassociate(on) contract(fast)
+#endif
 
 #define BLOCK 8
 
@@ -13,6 +18,15 @@
 // columns, and up to two weight vectors, are summed side by side in one pass over i,
 // each column still adding its terms in order of i.
 #define GROUP 4
+
+// The sums live in registers only when the loops over blocks and columns are unrolled
+// completely (then a0 and a1 are 64 scalars, not arrays in memory). SwiftPM compiles C
+// with -O2 in release, whose unrolling stops short of that: the pragma asks for it.
+#ifdef __clang__
+#define SLOPE_UNROLL _Pragma("clang loop unroll(full)")
+#else
+#define SLOPE_UNROLL
+#endif
 
 // For r in {0, 1} (r1 only when `two`): r_r[start[b] + q] += Σᵢ u_r[i·us_r] · v[i·vs + start[b] + q]
 // for b < nb, q < BLOCK, terms in order of i; *u0_total (if not NULL) += Σᵢ u0[i·us0].
@@ -27,7 +41,9 @@ __attribute__((always_inline)) static inline void add_weighted_rows_group(
 #endif
     double a0[GROUP][BLOCK], a1[GROUP][BLOCK];
     double total = u0_total ? *u0_total : 0;
+    SLOPE_UNROLL
     for (int b = 0; b < nb; b++)
+        SLOPE_UNROLL
         for (size_t q = 0; q < BLOCK; q++) {
             a0[b][q] = r0[start[b] + q];
             if (two) a1[b][q] = r1[start[b] + q];
@@ -36,13 +52,17 @@ __attribute__((always_inline)) static inline void add_weighted_rows_group(
         const double w0 = u0[i * us0], w1 = two ? u1[i * us1] : 0;
         const double *vi = v + i * vs;
         total += w0;
+        SLOPE_UNROLL
         for (int b = 0; b < nb; b++)
+            SLOPE_UNROLL
             for (size_t q = 0; q < BLOCK; q++) {
                 a0[b][q] += w0 * vi[start[b] + q];
                 if (two) a1[b][q] += w1 * vi[start[b] + q];
             }
     }
+    SLOPE_UNROLL
     for (int b = 0; b < nb; b++)
+        SLOPE_UNROLL
         for (size_t q = 0; q < BLOCK; q++) {
             r0[start[b] + q] = a0[b][q];
             if (two) r1[start[b] + q] = a1[b][q];

@@ -1,11 +1,16 @@
 // Small matrix products, C = op(A)·op(B) (+ C), for operands too small for OpenBLAS.
 //
-// Compiled with -ffast-math so the compiler may reorder the sums of a dot product
-// and vectorise them; the results then differ from a strict left-to-right sum by
-// rounding only. One loop order per case keeps the innermost loop contiguous.
-// SLOPE_CLONES (Clones.h) compiles it once per CPU level.
+// The pragma below lets the compiler reorder the sums of a dot product and vectorise
+// them, and fuse multiply-adds; the results then differ from a strict left-to-right sum
+// by rounding only. It is in the source, not a compiler flag, because SwiftPM refuses a
+// versioned dependency whose targets carry unsafe flags. One loop order per case keeps
+// the innermost loop contiguous. SLOPE_CLONES (Clones.h) compiles it once per CPU level.
 #include "CKernels.h"
 #include "Clones.h"
+
+#ifdef __clang__
+#pragma clang fp reassociate(on) contract(fast)
+#endif
 
 SLOPE_CLONES
 void slope_gemm_small(size_t m, size_t n, size_t k,

@@ -1,0 +1,67 @@
+import SlopeCheck
+import SlopeLayers
+import Testing
+
+// The one-line test: a gradient check that records a Swift Testing issue when it does not pass.
+//
+// ```swift
+// @Test func layerNormBackward() {
+//     expectGradientsCorrect(LayerNorm(features: 4), inputs: [x])
+// }
+// ```
+//
+// Each function runs one `GradientCheck` and, when the verdict is not `.pass`, records an
+// issue at the caller's line whose comment is the report's diagnosis (what failed, where, by
+// how much, the likely bug), and attaches the whole report as JSON (`swift test
+// --attachments-path DIR` writes it out). The report is returned for further expectations.
+
+/// Checks `layer`'s backward pass at `inputs`; records an issue unless the check passes.
+@discardableResult
+public func expectGradientsCorrect(
+    _ layer: any Layer, inputs: [Tensor], check: GradientCheck = GradientCheck(), name: String? = nil,
+    sourceLocation: SourceLocation = #_sourceLocation
+) -> CheckReport {
+    record(check.run(layer, inputs: inputs, name: name), at: sourceLocation)
+}
+
+/// Checks a loss's gradient with respect to `prediction`; records an issue unless the check passes.
+@discardableResult
+public func expectGradientsCorrect(
+    loss: any LossLayer, prediction: Tensor, target: Tensor, check: GradientCheck = GradientCheck(),
+    name: String? = nil, sourceLocation: SourceLocation = #_sourceLocation
+) -> CheckReport {
+    record(check.run(loss: loss, prediction: prediction, target: target, name: name), at: sourceLocation)
+}
+
+/// Checks a whole network (its loss at `input`, `target`) against every parameter and the
+/// input; records an issue unless the check passes. A network without a loss fails the check.
+@discardableResult
+public func expectGradientsCorrect(
+    network: Sequential, input: Tensor, target: Tensor, check: GradientCheck = GradientCheck(),
+    name: String? = nil, sourceLocation: SourceLocation = #_sourceLocation
+) -> CheckReport {
+    record(check.run(network: network, input: input, target: target, name: name), at: sourceLocation)
+}
+
+/// Checks the layer that `makeLayer` builds, spreading the element-by-element differences
+/// over `workers` copies (see `GradientCheck.run(making:inputs:name:workers:)`: `makeLayer`
+/// must build the same layer every time); records an issue unless the check passes.
+@discardableResult
+public func expectGradientsCorrect(
+    inputs: [Tensor], check: GradientCheck = GradientCheck(), name: String? = nil, workers: Int = 1,
+    sourceLocation: SourceLocation = #_sourceLocation, making makeLayer: @escaping @Sendable () -> any Layer
+) -> CheckReport {
+    record(check.run(making: makeLayer, inputs: inputs, name: name, workers: workers), at: sourceLocation)
+}
+
+/// Records `report` as an issue (with its JSON attached) unless its verdict is `.pass`.
+private func record(_ report: CheckReport, at sourceLocation: SourceLocation) -> CheckReport {
+    guard report.verdict != .pass else { return report }
+    Issue.record(Comment(rawValue: report.issueDescription), sourceLocation: sourceLocation)
+    do {
+        Attachment.record([UInt8](try report.json()), named: report.attachmentName, sourceLocation: sourceLocation)
+    } catch {
+        Issue.record(error, "the report of \(report.target) could not be encoded as JSON", sourceLocation: sourceLocation)
+    }
+    return report
+}
