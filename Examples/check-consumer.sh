@@ -6,7 +6,9 @@
 #      is what gets tested), commits that, and tags it with the version in VERSION;
 #   2. copies Examples/ConsumerPackage next to it and runs `swift test` there, with
 #      `.package(url: "file://…/slope", from: "0.2.0")` resolving to that tag;
-#   3. checks that the tag is what SwiftPM resolved, then removes the temporary directory.
+#   3. runs the package's own CI gate (MyLayersGate, SlopeGate over its registry): exit
+#      statuses, JUnit named after the suite, --replay, the PyTorch fixtures of LayerNorm;
+#   4. checks that the tag is what SwiftPM resolved, then removes the temporary directory.
 #
 # Everything (clone, build products, SwiftPM's caches) stays in the temporary directory.
 # CONSUMER_TIMEOUT bounds the build and test, in seconds (default 900). Called by `make test`.
@@ -56,7 +58,33 @@ if ! (cd "$tmp/consumer" && SLOPE_PACKAGE_URL="file://$tmp/slope" timeout "$limi
     fail "the consumer package did not build or pass its tests (above; a timeout after ${limit}s ends with status 124)"
 fi
 
-# 3. `from:` took the tag, not a branch or a revision.
+# 3. The package's own CI gate (SlopeGate over its registry), end to end.
+bin=$(cd "$tmp/consumer" && SLOPE_PACKAGE_URL="file://$tmp/slope" "$swift" build --scratch-path "$tmp/build" \
+    --cache-path "$tmp/cache" --manifest-cache local --show-bin-path)
+gate="$bin/MyLayersGate"
+[[ -x $gate ]] || fail "the gate executable MyLayersGate was not built"
+expect() {  # expect STATUS ARGS...: the gate exits with STATUS
+    local want=$1 got=0
+    shift
+    timeout "$limit" "$gate" "$@" >"$tmp/gate.out" 2>"$tmp/gate.err" || got=$?
+    [[ $got == "$want" ]] || { cat "$tmp/gate.out" "$tmp/gate.err" >&2; fail "MyLayersGate $* exited $got, expected $want"; }
+}
+expect 0 verify --layer LayerNorm --layer LayerNorm/offset
+expect 1 verify --format junit -o "$tmp/report.xml"
+grep -q '<testsuites name="MyLayers verify"' "$tmp/report.xml" || fail "the JUnit report is not named after MyLayers"
+grep -q 'classname="MyLayers.verify.BuggyGELU"' "$tmp/report.xml" || fail "the JUnit report has no BuggyGELU case"
+grep -q 'the backward of layer 1 (BuggyGELU) is wrong' "$tmp/gate.out" || fail "the network check did not name BuggyGELU"
+expect 1 verify --format json -o "$tmp/report.json"
+expect 1 verify --replay "$tmp/report.json" --format json -o "$tmp/replay.json"
+grep -q '"target" : "BuggyGELU"' "$tmp/replay.json" || fail "--replay did not re-run BuggyGELU"
+! grep -q '"target" : "LayerNorm"' "$tmp/replay.json" || fail "--replay re-ran a check that had passed"
+expect 0 verify --fixtures "$tmp/consumer/Fixtures" --layer LayerNorm
+grep -q "LayerNorm/rows" "$tmp/gate.out" || fail "the PyTorch fixtures of LayerNorm were not compared"
+expect 2 verify --layer Nope
+grep -q 'unknown layer kind "Nope"' "$tmp/gate.err" || fail "an unknown check was not named"
+echo "check-consumer: MyLayersGate: JUnit named MyLayers, exit 1 on BuggyGELU, replay, PyTorch fixtures, exit 2 on bad usage"
+
+# 4. `from:` took the tag, not a branch or a revision.
 grep -q "\"version\" : \"$version\"" "$tmp/consumer/Package.resolved" ||
     fail "Package.resolved does not pin Slope at $version: $(cat "$tmp/consumer/Package.resolved")"
 grep -E "known issue|Test run with" "$tmp/log" | tail -n 3 || true

@@ -13,10 +13,23 @@ guard let slopeURL = Context.environment["SLOPE_PACKAGE_URL"] else {
 
 let package = Package(
     name: "ConsumerPackage",
-    products: [.library(name: "MyLayers", targets: ["MyLayers"])],
+    products: [
+        .library(name: "MyLayers", targets: ["MyLayers"]),
+        .executable(name: "MyLayersGate", targets: ["MyLayersGate"]),
+    ],
     dependencies: [.package(url: slopeURL, from: "0.2.0")],
     targets: [
-        .target(name: "MyLayers", dependencies: [.product(name: "SlopeLayers", package: "slope")]),
+        .target(
+            name: "MyLayers",
+            dependencies: [
+                .product(name: "SlopeLayers", package: "slope"), .product(name: "SlopeCheck", package: "slope"),
+            ]),
+        // The CI gate: `swift run MyLayersGate verify --format junit -o report.xml`.
+        .executableTarget(
+            name: "MyLayersGate",
+            dependencies: [
+                "MyLayers", .product(name: "SlopeCheck", package: "slope"), .product(name: "SlopeGate", package: "slope"),
+            ]),
         .testTarget(
             name: "MyLayersTests",
             dependencies: [

@@ -15,8 +15,8 @@ import SlopeLayers
 /// - u is zero on the elements the element checks found at kinks, and steps at which a
 ///   decision flips are set aside;
 /// - a direction whose one-sided gap does not shrink with h crosses a kink: inconclusive;
-/// - errors that never fall below `passThreshold`·|⟨∇L, u⟩| (noise too high to resolve a
-///   small bug) are inconclusive, with the smallest relative error seen.
+/// - errors that do not fall below `passThreshold`·|⟨∇L, u⟩| at two neighbouring steps (noise
+///   too high to resolve a small bug) are inconclusive, with the smallest relative error seen.
 public struct ConvergenceOrder: Sendable, Codable, Equatable {
     /// The least-squares slope of log(error) against log(h); nil when exact.
     public var fitted: Double?
@@ -67,6 +67,7 @@ public struct ConvergenceOrder: Sendable, Codable, Equatable {
         var noise: [Double] = []
         var gaps: [Double] = []
         var clean: [Bool] = []
+        var quotients: [Double] = []
         defer { probe.restore(tensor, to: saved) }
         // Ten halvings; with the adaptive rule, up to twenty more while the error still falls
         // and has not reached the pass threshold (a feature narrower than the tensor's spread).
@@ -80,7 +81,9 @@ public struct ConvergenceOrder: Sendable, Codable, Equatable {
             probe.add(u, scaledBy: -h, to: tensor)
             let minus = try probe.evaluate()
             flipped = flipped || (probe.tracksDecisions && probe.decisions() != baseDecisions)
-            let error = abs((plus - minus) / (2 * h) - expected)
+            let quotient = (plus - minus) / (2 * h)
+            let error = abs(quotient - expected)
+            quotients.append(quotient)
             steps.append(h)
             absolute.append(error)
             // What rounding alone can do to the quotient: the measured noise of L (at least a
@@ -121,7 +124,24 @@ public struct ConvergenceOrder: Sendable, Codable, Equatable {
         let aboveRounding = usable.filter { absolute[$0] > 10 * noise[$0] }
         let tail = Array(aboveRounding.suffix(3))
         let smallest = usable.map { errors[$0] }.min() ?? .infinity
-        let resolved = choice == nil || smallest <= passThreshold
+        // Resolved: two neighbouring steps both below the threshold. One step is not enough:
+        // a wrong gradient's error |c·h² + b| dips through 0 where truncation cancels the bug,
+        // but within a factor of 2 in h it is back above |b|/2.
+        // Richardson's extrapolation of neighbouring quotients, (4·D(h/2) − D(h))/3, kills the h²
+        // term and keeps a wrong gradient's constant error: it resolves small bugs where noise
+        // cuts the plain quotients short.
+        let reference = max(abs(expected), 1e-300)
+        let extrapolated: [Double] = quotients.indices.map { k in
+            guard k > 0, usable.contains(k), usable.contains(k - 1) else { return .infinity }
+            return abs((4 * quotients[k] - quotients[k - 1]) / 3 - expected) / reference
+        }
+        let resolved =
+            choice == nil
+            || zip(usable, usable.dropFirst()).contains { coarse, fine in
+                fine == coarse + 1
+                    && ((errors[coarse] <= passThreshold && errors[fine] <= passThreshold)
+                        || (extrapolated[coarse] <= passThreshold && extrapolated[fine] <= passThreshold))
+            }
         guard tail.count >= 2 else {
             return resolved
                 ? result(nil, .pass, "converges to the rounding level")

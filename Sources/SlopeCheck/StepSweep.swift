@@ -30,7 +30,7 @@ public struct StepSweep: Sendable, Codable {
         _ layer: any Layer, inputs: [Tensor], name: String, stencil: FiniteDifference.Stencil = .central,
         steps: [Double] = defaultSteps, seed: UInt64 = 0
     ) throws -> StepSweep {
-        var generator = SeededGenerator(seed: seed)
+        var generator = SeededGenerator(seed: GradientCheck.upstreamSeed(seed))
         let output = try layer.forward(inputs)
         let upstream = Tensor.uniform(output.shape, in: -1..<1, using: &generator)
         let parameters = namedParameters(of: layer)

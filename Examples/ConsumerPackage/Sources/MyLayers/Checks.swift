@@ -1,0 +1,38 @@
+import SlopeCheck
+import SlopeLayers
+
+/// The checks of this package, registered once: the test gate (`MyLayersGate verify`) and the
+/// fixtures read them.
+public enum MyLayersChecks {
+    static func input(_ shape: [Int], seed: UInt64, offset: Double = 0) -> Tensor {
+        var rng = SeededGenerator(seed: seed)
+        return Tensor.uniform(shape, in: -2..<2, using: &rng) + offset
+    }
+
+    /// How a fixture builds a LayerNorm: `config.features`, parameters γ and β.
+    static let layerNormFixture = FixtureKind(name: "LayerNorm", parameterNames: ["gamma", "beta"]) { config in
+        guard case .number(let features)? = config["features"], features >= 1 else {
+            throw LayerError.missingConfig(layer: "LayerNorm", key: "features")
+        }
+        return .layer(LayerNorm(features: Int(features)))
+    }
+
+    public static let cases: [CheckCase] = [
+        .layer("LayerNorm", summary: "y = γ·(x − μ)/σ + β over the last axis", fixture: layerNormFixture) { seed in
+            (LayerNorm(features: 6, gamma: input([6], seed: seed &+ 1).data.map { 1 + 0.25 * $0 }), [input([4, 6], seed: seed)])
+        },
+        .layer("LayerNorm/offset", summary: "the same at inputs offset by 1e4") { seed in
+            (LayerNorm(features: 6), [input([4, 6], seed: seed, offset: 1e4)])
+        },
+        .layer("BuggyGELU", summary: "GELU whose backward loses x·φ(x)") { seed in (BuggyGELU(), [input([3, 4], seed: seed)]) },
+        .network("GELUNet", summary: "Affine → BuggyGELU → Affine, MSE") { seed in
+            var rng = SeededGenerator(seed: seed)
+            let network = Sequential(
+                [
+                    Affine(inFeatures: 3, outFeatures: 5, using: &rng), BuggyGELU(),
+                    Affine(inFeatures: 5, outFeatures: 2, using: &rng),
+                ], loss: MSE())
+            return (network, input([4, 3], seed: seed &+ 7), input([4, 2], seed: seed &+ 8))
+        },
+    ]
+}
