@@ -71,6 +71,7 @@ expect() {  # expect STATUS ARGS...: the gate exits with STATUS
 }
 expect 0 verify --layer LayerNorm --layer LayerNorm/offset
 expect 1 verify --format junit -o "$tmp/report.xml"
+[[ -n ${CONSUMER_OUTPUT:-} ]] && cp "$tmp/gate.out" "$CONSUMER_OUTPUT"  # the table, for the README
 grep -q '<testsuites name="MyLayers verify"' "$tmp/report.xml" || fail "the JUnit report is not named after MyLayers"
 grep -q 'classname="MyLayers.verify.BuggyGELU"' "$tmp/report.xml" || fail "the JUnit report has no BuggyGELU case"
 grep -q 'the backward of layer 1 (BuggyGELU) is wrong' "$tmp/gate.out" || fail "the network check did not name BuggyGELU"

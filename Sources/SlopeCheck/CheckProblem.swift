@@ -17,6 +17,8 @@ public enum CheckProblem: Error, Sendable, Codable, Equatable, CustomStringConve
     case malformedTensor(what: String, shape: [Int], count: Int)
     /// forward returned an output of another shape than on the first call.
     case outputShapeChanged(from: [Int], to: [Int])
+    /// A registered case whose builder threw (bad input to a gate: exit status 2).
+    case caseNotBuilt(name: String, message: String)
     /// A network checked against a loss that has none.
     case networkWithoutLoss
     /// A fixture or other reference that could not be used.
@@ -35,6 +37,7 @@ public enum CheckProblem: Error, Sendable, Codable, Equatable, CustomStringConve
             "\(what) has shape \(shape) (\(Tensor.validCount(of: shape).map(String.init) ?? "too many") elements) but holds \(count) values"
         case .outputShapeChanged(let from, let to):
             "forward returned an output of shape \(to) where the first call returned \(from)"
+        case .caseNotBuilt(let name, let message): "the check \"\(name)\" could not be built: \(message)"
         case .networkWithoutLoss: "the network has no loss layer: build it with Sequential(layers, loss: …)"
         case .reference(let message): message
         }

@@ -187,7 +187,11 @@ public struct CheckReport: Sendable, Codable {
     /// One paragraph for a person: what failed, where, by how much, and the likely bug.
     public var diagnosis: String {
         if let problem {
-            if case .threw = problem { return "\(target): could not run: \(problem)" }
+            switch problem {
+            case .threw: return "\(target): could not run: \(problem)"
+            case .caseNotBuilt, .networkWithoutLoss, .reference: return "\(target): \(problem)"
+            default: break
+            }
             return "\(target): breaks the contract of Layer: \(problem)"
         }
         var lines: [String] = []

@@ -147,6 +147,10 @@ public struct VerifyCommand: ParsableCommand {
             }
             if check.mode == .exhaustive { warnAboutCost(of: selected) }
             reports = try Self.check(selected, with: check)
+            // A case that cannot even be built is bad input to the gate, not a failed check.
+            for report in reports {
+                if let problem = report.problem, case .caseNotBuilt = problem { throw ValidationError("\(problem)") }
+            }
         }
         let run = VerifyRun(
             suite: SlopeGate.registry.suite, method: methodText, tolerance: check.tolerance, mode: check.mode, seed: seed,

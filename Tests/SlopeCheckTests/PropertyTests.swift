@@ -34,7 +34,7 @@ import Testing
     /// where double precision cannot see an error of the size that matters (a softmax row
     /// saturated by logits 50 apart has derivatives near 1e-20; a convolution whose output is
     /// empty has none): rare for most kinds, at most 30% for the saturating ones on this
-    /// generator's ±50 values (measured: softmax 25%, every other kind ≤ 4%).
+    /// generator's ±50 values (measured: Softmax 71 of 300, Conv2D 12, BatchNorm 1, others 0).
     @Test(arguments: LayerKind.allCases)
     func correctLayersNeverFail(kind: LayerKind) {
         var inconclusive = 0

@@ -62,7 +62,14 @@ import Testing
     @Test func aBuilderThatThrowsIsAFailedCheckWithItsMessage() throws {
         let report = try #require(try VerifyCommand.check(["Unbuildable"], with: GradientCheck()).first)
         #expect(report.verdict == .fail)
-        #expect(report.diagnosis.contains("building the case threw: GELU: config \"width\" must be positive"))
+        #expect(
+            report.diagnosis.contains("the check \"Unbuildable\" could not be built: GELU: config \"width\" must be positive"))
+        // Through the gate it is bad input: a ValidationError (one error: line, exit status 2).
+        #expect {
+            _ = try verify(["--layer", "Unbuildable"])
+        } throws: { error in
+            VerifyCommand.message(for: error).contains("the check \"Unbuildable\" could not be built")
+        }
     }
 
     @Test func anUnregisteredNameIsBadUsageNamingTheRegisteredOnes() {

@@ -94,7 +94,7 @@ public struct CheckCase: Sendable {
                 target: name, method: check.method, methodDescription: check.method.description,
                 tolerance: check.tolerance, mode: check.mode, seed: seeded.seed, inputShapes: [], checkedValue: .nan,
                 tensors: [], invariants: [], forwardPasses: 0, seconds: 0)
-            report.problem = .threw(stage: "building the case", message: error.message)
+            report.problem = .caseNotBuilt(name: name, message: error.message)
             return report
         }
         if workers > 1, case .layer(_, let inputs) = subject {
