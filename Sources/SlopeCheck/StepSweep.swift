@@ -31,18 +31,15 @@ public struct StepSweep: Sendable, Codable {
         steps: [Double] = defaultSteps, seed: UInt64 = 0
     ) throws -> StepSweep {
         var generator = SeededGenerator(seed: GradientCheck.upstreamSeed(seed))
-        let output = try layer.forward(inputs)
+        // The check's own probe: a user's layer that breaks the contract of `Layer` (output
+        // shape, gradient count or shape) is a thrown `CheckProblem` here too, never a trap.
+        let output = try CheckProblem.validated(
+            CheckProblem.running("forward") { try layer.forward(inputs) }, as: "the forward output")
         let upstream = Tensor.uniform(output.shape, in: -1..<1, using: &generator)
         let parameters = namedParameters(of: layer)
         let saved = parameters.map { $0.1.value }
         defer { for (p, v) in zip(parameters, saved) { p.1.value = v } }
-        let probe = Probe(
-            inputNames: inputNames(of: layer, count: inputs.count), inputs: inputs, parameters: parameters,
-            evaluate: { x in try layer.forward(x).dot(upstream) },
-            gradients: { x in
-                _ = try layer.forward(x)
-                return try layer.backward(upstream)
-            })
+        let probe = Probe.checking(layer, inputs: inputs, upstream: upstream)
         let analytic = try probe.analyticGradients()
         let scale = max(analytic.map(\.maxMagnitude).max() ?? 0, 1e-300)
         var points: [Point] = []

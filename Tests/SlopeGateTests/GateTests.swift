@@ -94,6 +94,13 @@ import Testing
         #expect(try verify(["--layer", "GELU", "--layer", "BuggyGELU", "--shard", "2/2"]) == 1)
     }
 
+    @Test func aSweepOfAUserLayerThatBreaksTheContractIsAnErrorNotATrap() throws {
+        #expect(throws: CheckProblem.gradientShape(input: "x", shape: [6], expected: [2, 3])) {
+            _ = try SweepRunner.sweep("FlatGradient", stencil: .central, seed: 0)
+        }
+        #expect(try SweepRunner.sweep("GELU", stencil: .central, seed: 0).fittedOrder > 1.5)
+    }
+
     @Test func aLargeExhaustiveCheckIsAnnounced() {
         #expect(VerifyCommand.costNote(for: ["WideGELU"], seed: 0)?.contains("22500 elements") == true)
         #expect(VerifyCommand.costNote(for: ["GELU"], seed: 0) == nil)

@@ -33,6 +33,13 @@ final class GELU: UnaryLayer {
     }
 }
 
+/// Breaks the contract of `Layer`: its gradient is the upstream flattened.
+final class FlatGradient: UnaryLayer {
+    let kindName = "FlatGradient"
+    func forward(_ x: Tensor) throws(LayerError) -> Tensor { x }
+    func backwardInput(_ upstream: Tensor) throws(LayerError) -> Tensor { upstream.reshaped([upstream.count]) }
+}
+
 enum UserChecks {
     static func input(_ shape: [Int], seed: UInt64) -> Tensor {
         var rng = SeededGenerator(seed: seed)
@@ -64,6 +71,9 @@ enum UserChecks {
                     },
                     .layer("WideGELU", summary: "a large case, to see the cost note") { seed in
                         (GELU(), [input([150, 150], seed: seed)])
+                    },
+                    .layer("FlatGradient", summary: "a gradient of the wrong shape") { seed in
+                        (FlatGradient(), [input([2, 3], seed: seed)])
                     },
                     .layer("Unbuildable", summary: "a builder that throws") { _ in
                         throw LayerError.invalidConfig(layer: "GELU", key: "width", reason: "must be positive")
