@@ -46,7 +46,7 @@ void slope_gemm_small(size_t m, size_t n, size_t k,
                 }
             }
         }
-    } else if (!transpose_a && transpose_b) {  // A·Bᵀ: dot products of rows, unless k is tiny
+    } else {  // A·Bᵀ (Aᵀ·Bᵀ, which no layer needs, goes to OpenBLAS): dot products of rows, unless k is tiny
         if (k < 4) {
             for (size_t i = 0; i < m; i++)
                 for (size_t p = 0; p < k; p++) {
@@ -59,13 +59,6 @@ void slope_gemm_small(size_t m, size_t n, size_t k,
             for (size_t j = 0; j < n; j++) {
                 double sum = 0;
                 for (size_t p = 0; p < k; p++) sum += a[i * lda + p] * b[j * ldb + p];
-                c[i * n + j] += sum;
-            }
-    } else {  // Aᵀ·Bᵀ
-        for (size_t i = 0; i < m; i++)
-            for (size_t j = 0; j < n; j++) {
-                double sum = 0;
-                for (size_t p = 0; p < k; p++) sum += a[p * lda + i] * b[j * ldb + p];
                 c[i * n + j] += sum;
             }
     }

@@ -34,19 +34,34 @@ static size_t sigmoid_avx2(const double *x, double *y, size_t n) {
     return i;
 }
 
-static size_t sigmoid_vector(const double *x, double *y, size_t n) {
-    if (__builtin_cpu_supports("avx512f")) return sigmoid_avx512(x, y, n);
-    if (__builtin_cpu_supports("avx2")) return sigmoid_avx2(x, y, n);
-    return 0;
-}
-#else
-static size_t sigmoid_vector(const double *x, double *y, size_t n) { return 0; }
 #endif
 
-void slope_sigmoid(const double *x, double *y, size_t n) {
-    for (size_t i = sigmoid_vector(x, y, n); i < n; i++) {
+int slope_sigmoid_paths(void) {
+    int paths = SLOPE_SIGMOID_SCALAR;
+#if defined(__x86_64__) && defined(__clang__) && defined(__GLIBC__)
+    if (__builtin_cpu_supports("avx2")) paths |= SLOPE_SIGMOID_AVX2;
+    if (__builtin_cpu_supports("avx512f")) paths |= SLOPE_SIGMOID_AVX512;
+#endif
+    return paths;
+}
+
+int slope_sigmoid_on(int path, const double *x, double *y, size_t n) {
+    const int usable = slope_sigmoid_paths() & (path == SLOPE_SIGMOID_BEST ? ~0 : path);
+    int taken = SLOPE_SIGMOID_SCALAR;
+    size_t i = 0;
+#if defined(__x86_64__) && defined(__clang__) && defined(__GLIBC__)
+    if (usable & SLOPE_SIGMOID_AVX512) {
+        i = sigmoid_avx512(x, y, n);
+        taken = SLOPE_SIGMOID_AVX512;
+    } else if (usable & SLOPE_SIGMOID_AVX2) {
+        i = sigmoid_avx2(x, y, n);
+        taken = SLOPE_SIGMOID_AVX2;
+    }
+#endif
+    for (; i < n; i++) {
         y[i] = 1.0 / (1.0 + exp(-x[i]));
     }
+    return taken;
 }
 
 SLOPE_CLONES
@@ -62,11 +77,5 @@ void slope_sigmoid_backward(const double *restrict dout, const double *restrict 
 void slope_tanh(const double *x, double *y, size_t n) {
     for (size_t i = 0; i < n; i++) {
         y[i] = tanh(x[i]);
-    }
-}
-
-void slope_exp(const double *x, double *y, size_t n) {
-    for (size_t i = 0; i < n; i++) {
-        y[i] = exp(x[i]);
     }
 }

@@ -39,6 +39,8 @@ public final class NetworkWithLoss: UnaryLayer {
     }
 
     public var parameters: [Parameter] { network.parameters }
+    public var namedParameters: [(name: String, parameter: Parameter)] { network.namedParameters }
+    public var sublayers: [any Layer] { [network] }
 
     public func forward(_ x: Tensor) throws(LayerError) -> Tensor {
         Tensor(scalar: try network.loss(x, target))
@@ -64,31 +66,19 @@ public final class NetworkWithLoss: UnaryLayer {
     }
 }
 
-/// Unique, readable names for a target's parameters: `W`, `b` for a single layer;
-/// `0.Affine.W` for networks and graphs.
+/// A target's parameters by their readable names (`Layer.namedParameters`).
 func namedParameters(of layer: any Layer) -> [(String, Parameter)] {
-    if let network = layer as? Sequential { return network.namedParameters.map { ($0.name, $0.parameter) } }
-    if let wrapped = layer as? NetworkWithLoss { return namedParameters(of: wrapped.network) }
-    if let graph = layer as? Graph {
-        return graph.layers.enumerated().flatMap { index, node in
-            node.parameters.map { ("\(index).\(node.kindName).\($0.name)", $0) }
-        }
-    }
-    return layer.parameters.map { ($0.name, $0) }
+    layer.namedParameters.map { ($0.name, $0.parameter) }
 }
 
-/// Every decision layer inside a target (itself, or the layers of a network or graph).
+/// Every decision layer inside a target: itself, or found through its `sublayers`.
 func decisionLayers(of layer: any Layer) -> [any DecisionLayer] {
     if let decision = layer as? any DecisionLayer { return [decision] }
-    if let network = layer as? Sequential { return network.layers.flatMap(decisionLayers(of:)) }
-    if let wrapped = layer as? NetworkWithLoss { return decisionLayers(of: wrapped.network) }
-    if let graph = layer as? Graph { return graph.layers.flatMap(decisionLayers(of:)) }
-    return []
+    return layer.sublayers.flatMap(decisionLayers(of:))
 }
 
-/// Input names: `x` for one input, `x`, `y` for two, the declared names for a graph.
+/// The names of `count` inputs: the layer's own, or `x`, `y`, `z`… when it declares another number.
 func inputNames(of layer: any Layer, count: Int) -> [String] {
-    if let graph = layer as? Graph { return graph.inputNames }
-    let names = ["x", "y", "z"]
-    return (0..<count).map { $0 < names.count ? names[$0] : "input\($0)" }
+    let declared = layer.inputNames
+    return declared.count == count ? declared : standardInputNames(count: count)
 }

@@ -130,16 +130,59 @@ public struct ErrorCensus: Sendable, Codable, Equatable {
 
 /// A named property every correct backward has, and whether it held.
 public struct InvariantResult: Sendable, Codable {
-    public var name: String
+    public var name: InvariantName
     public var verdict: Verdict
     public var detail: String
 
-    public static func pass(_ name: String, _ detail: String = "") -> InvariantResult {
+    public init(name: InvariantName, verdict: Verdict, detail: String) {
+        self.name = name
+        self.verdict = verdict
+        self.detail = detail
+    }
+
+    public static func pass(_ name: InvariantName, _ detail: String = "") -> InvariantResult {
         .init(name: name, verdict: .pass, detail: detail)
     }
-    public static func fail(_ name: String, _ detail: String) -> InvariantResult {
+    public static func fail(_ name: InvariantName, _ detail: String) -> InvariantResult {
         .init(name: name, verdict: .fail, detail: detail)
     }
+}
+
+/// The name of an invariant or identity, as reports print it ("gradient shapes"). A type,
+/// not a string, so code and tests refer to each by one constant; a user's own identities
+/// (`GradientIdentities`) make theirs with `InvariantName("…")`. Encoded as its text.
+public struct InvariantName: Hashable, Sendable, Codable, CustomStringConvertible {
+    public let text: String
+    public init(_ text: String) { self.text = text }
+    public var description: String { text }
+    public init(from decoder: any Decoder) throws { text = try decoder.singleValueContainer().decode(String.self) }
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(text)
+    }
+
+    // Every layer (Invariants).
+    public static let noStateBetweenCalls = InvariantName("no state between calls")
+    public static let gradientShapes = InvariantName("gradient shapes")
+    public static let argumentsUntouched = InvariantName("inputs and upstream untouched")
+    public static let forwardDeterministic = InvariantName("forward deterministic")
+    public static let backwardRuns = InvariantName("backward runs")
+    public static let backwardRepeatable = InvariantName("backward repeatable")
+    public static let backwardParameters = InvariantName("backwardParameters matches backwardInput")
+    public static let backwardLinear = InvariantName("backward linear in upstream")
+    public static let storedParametersListed = InvariantName("every stored parameter is listed")
+    public static let fastPathsMatchReference = InvariantName("every fast path matches its readable reference")
+    // Networks (NetworkInvariants).
+    public static let everyParameterReceivesGradient = InvariantName("every parameter receives a gradient")
+    public static let lossMatchesGradient = InvariantName("loss matches its gradient")
+    public static let networkRuns = InvariantName("network runs")
+    // Identities of particular layers (GradientIdentities).
+    public static let identityRuns = InvariantName("identity")
+    public static let softmaxRowsSumToZero = InvariantName("identity: gradient rows sum to 0")
+    public static let softmaxShiftInvariance = InvariantName("identity: invariant to shifting logits")
+    public static let batchNormSumsToZero = InvariantName("identity: input gradient sums to 0 per feature")
+    public static let affineBiasIsUpstreamSum = InvariantName("identity: ∂L/∂b = Σ upstream")
+    public static let convolutionAdjoint = InvariantName("identity: adjoint ⟨conv(x), u⟩ = ⟨x, convᵀ(u)⟩")
 }
 
 /// Everything one gradient check found, with what is needed to replay it.

@@ -1,8 +1,9 @@
 import SlopeLayers
 
-/// Exact identities some layers' gradients obey, checked next to the finite differences.
-/// They need no step and no tolerance tuning beyond rounding, so they catch bugs that a
-/// loose tolerance would let through.
+/// Exact identities a layer's gradients obey, checked next to the finite differences (as
+/// invariants, each by name). They need no step and no tolerance beyond rounding, so they
+/// catch bugs that a loose tolerance would let through. A layer declares its own by
+/// conforming; the built-in ones:
 ///
 /// - SoftmaxWithLoss: each row of ∂L/∂x sums to 0 (targets are distributions), and
 ///   adding a constant to a row's logits changes neither loss nor gradient.
@@ -10,28 +11,42 @@ import SlopeLayers
 /// - Affine: ∂L/∂b equals the batch sum of the upstream.
 /// - Conv2D: the dot-product (adjoint) test ⟨conv(x), y⟩ = ⟨x, convᵀ(y)⟩, with convᵀ the
 ///   input gradient of backward.
+public protocol GradientIdentities: Layer {
+    /// The identities at `inputs` with `upstream` (parameter gradients may be left as they are:
+    /// the check zeroes them afterwards).
+    func identities(inputs: [Tensor], upstream: Tensor) throws -> [InvariantResult]
+}
+
+/// The same for a loss, at a prediction and its target.
+public protocol LossIdentities: LossLayer {
+    func identities(prediction: Tensor, target: Tensor) throws -> [InvariantResult]
+}
+
+extension LossAsLayer: GradientIdentities {
+    public func identities(inputs: [Tensor], upstream: Tensor) throws -> [InvariantResult] {
+        guard let loss = loss as? any LossIdentities else { return [] }
+        return try loss.identities(prediction: inputs[0], target: target)
+    }
+}
+
+/// Runs a target's identities, if it has any; one that throws is a failed identity.
 struct Identities {
     let layer: any Layer
     let inputs: [Tensor]
     let upstream: Tensor
 
     func evaluate() -> [InvariantResult] {
-        do {
-            if let wrapped = layer as? LossAsLayer, wrapped.loss is SoftmaxWithLoss { return try softmaxWithLoss(wrapped) }
-            if let batchNorm = layer as? BatchNorm, batchNorm.isTraining { return try batchNormSums(batchNorm) }
-            if let affine = layer as? Affine { return try affineBias(affine) }
-            if let conv = layer as? Conv2D { return try convolutionAdjoint(conv) }
-        } catch {
-            return [.fail("identity", "threw: \(error)")]
+        guard let layer = layer as? any GradientIdentities else { return [] }
+        do { return try layer.identities(inputs: inputs, upstream: upstream) } catch {
+            return [.fail(.identityRuns, "threw: \(error)")]
         }
-        return []
     }
+}
 
-    func softmaxWithLoss(_ layer: LossAsLayer) throws -> [InvariantResult] {
-        let x = inputs[0]
-        let one = Tensor(scalar: 1)
-        let loss = try layer.forward(x).scalar
-        let g = try layer.backward(one)[0]
+extension SoftmaxWithLoss: LossIdentities {
+    public func identities(prediction x: Tensor, target: Tensor) throws -> [InvariantResult] {
+        let loss = try forward(x, target)
+        let g = try backward()
         var results: [InvariantResult] = []
         let (rows, columns) = (x.shape[0], x.shape[1])
         var worst = 0.0
@@ -43,62 +58,69 @@ struct Identities {
         let size = max(g.maxMagnitude, 1e-300)
         results.append(
             worst <= 1e-12 * max(size, 1)
-                ? .pass("identity: gradient rows sum to 0", "largest |row sum| \(formatNumber(worst))")
-                : .fail("identity: gradient rows sum to 0", "a row of ∂L/∂x sums to \(formatNumber(worst)), not 0"))
+                ? .pass(.softmaxRowsSumToZero, "largest |row sum| \(formatNumber(worst))")
+                : .fail(.softmaxRowsSumToZero, "a row of ∂L/∂x sums to \(formatNumber(worst)), not 0"))
         var shifted = x
         for r in 0..<rows {
             let c = 7.25 * Double(r + 1)
             for k in 0..<columns { shifted.data[r * columns + k] += c }
         }
-        let shiftedLoss = try layer.forward(shifted).scalar
-        let shiftedGradient = try layer.backward(one)[0]
+        let shiftedLoss = try forward(shifted, target)
+        let shiftedGradient = try backward()
         var gap = abs(shiftedLoss - loss)
         for i in 0..<g.count { gap = max(gap, abs(shiftedGradient.data[i] - g.data[i])) }
         results.append(
             gap <= 1e-10 * max(1, abs(loss))
-                ? .pass("identity: invariant to shifting logits")
+                ? .pass(.softmaxShiftInvariance)
                 : .fail(
-                    "identity: invariant to shifting logits",
+                    .softmaxShiftInvariance,
                     "adding a constant to a row of logits changed the loss or gradient by \(formatNumber(gap))"))
         return results
     }
+}
 
-    func batchNormSums(_ layer: BatchNorm) throws -> [InvariantResult] {
-        layer.zeroGradients()
-        _ = try layer.forward(inputs[0])
-        let dx = try layer.backward(upstream)[0]
-        layer.zeroGradients()
+extension BatchNorm: GradientIdentities {
+    public func identities(inputs: [Tensor], upstream: Tensor) throws -> [InvariantResult] {
+        guard isTraining else { return [] }
+        zeroGradients()
+        _ = try forward(inputs[0])
+        let dx = try backward(upstream)[0]
+        zeroGradients()
         let sums = dx.sum(axis: 0)
         let worst = sums.maxMagnitude
         return [
             worst <= 1e-10 * max(1, dx.maxMagnitude * Double(dx.shape[0]))
-                ? .pass("identity: input gradient sums to 0 per feature")
+                ? .pass(.batchNormSumsToZero)
                 : .fail(
-                    "identity: input gradient sums to 0 per feature",
+                    .batchNormSumsToZero,
                     "a feature's ∂L/∂x sums to \(formatNumber(worst)) over the batch")
         ]
     }
+}
 
-    func affineBias(_ layer: Affine) throws -> [InvariantResult] {
-        layer.zeroGradients()
-        _ = try layer.forward(inputs[0])
-        _ = try layer.backward(upstream)
+extension Affine: GradientIdentities {
+    public func identities(inputs: [Tensor], upstream: Tensor) throws -> [InvariantResult] {
+        zeroGradients()
+        _ = try forward(inputs[0])
+        _ = try backward(upstream)
         let expected = upstream.sum(axis: 0)
-        let gap = (layer.b.gradient - expected).maxMagnitude
-        layer.zeroGradients()
+        let gap = (b.gradient - expected).maxMagnitude
+        zeroGradients()
         return [
             gap <= 1e-12 * max(1, expected.maxMagnitude)
-                ? .pass("identity: ∂L/∂b = Σ upstream")
+                ? .pass(.affineBiasIsUpstreamSum)
                 : .fail(
-                    "identity: ∂L/∂b = Σ upstream", "∂L/∂b differs from the batch sum of the upstream by \(formatNumber(gap))")
+                    .affineBiasIsUpstreamSum, "∂L/∂b differs from the batch sum of the upstream by \(formatNumber(gap))")
         ]
     }
+}
 
-    func convolutionAdjoint(_ layer: Conv2D) throws -> [InvariantResult] {
-        layer.zeroGradients()
-        let y = try layer.forward(inputs[0])
-        let dx = try layer.backward(upstream)[0]
-        layer.zeroGradients()
+extension Conv2D: GradientIdentities {
+    public func identities(inputs: [Tensor], upstream: Tensor) throws -> [InvariantResult] {
+        zeroGradients()
+        let y = try forward(inputs[0])
+        let dx = try backward(upstream)[0]
+        zeroGradients()
         // ⟨conv(x), u⟩ with the bias taken out, against ⟨x, convᵀ(u)⟩.
         var left = y.dot(upstream)
         let (n, o) = (y.shape[0], y.shape[1])
@@ -107,16 +129,16 @@ struct Identities {
             for channel in 0..<o {
                 var total = 0.0
                 for p in 0..<plane { total += upstream.data[(image * o + channel) * plane + p] }
-                left -= layer.b.value.data[channel] * total
+                left -= b.value.data[channel] * total
             }
         }
         let right = inputs[0].dot(dx)
         let gap = abs(left - right)
         return [
             gap <= 1e-10 * max(1, abs(left))
-                ? .pass("identity: adjoint ⟨conv(x), u⟩ = ⟨x, convᵀ(u)⟩")
+                ? .pass(.convolutionAdjoint)
                 : .fail(
-                    "identity: adjoint ⟨conv(x), u⟩ = ⟨x, convᵀ(u)⟩",
+                    .convolutionAdjoint,
                     "⟨conv(x), u⟩ = \(formatNumber(left)) but ⟨x, convᵀ(u)⟩ = \(formatNumber(right))")
         ]
     }

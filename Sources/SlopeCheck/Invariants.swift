@@ -19,13 +19,13 @@ struct Invariants {
 
     func evaluate(using generator: inout SeededGenerator) -> [InvariantResult] {
         var results: [InvariantResult] = []
-        func record(_ name: String, _ body: () throws -> InvariantResult) {
+        func record(_ name: InvariantName, _ body: () throws -> InvariantResult) {
             do { results.append(try body()) } catch { results.append(.fail(name, "threw: \(error)")) }
         }
         let parameters = namedParameters(of: layer)
         let expectedGradients = inputs.count
 
-        record("no state between calls") {
+        record(.noStateBetweenCalls) {
             // The check has already called the layer at x. Take the gradient at another point
             // x′ (shifted, ties broken) right after a call at x, and compare each with a
             // directional difference. A layer whose gradient agrees at x but not at x′ kept
@@ -37,36 +37,36 @@ struct Invariants {
             }
             _ = try gradients(upstream, at: inputs)
             let atOther = try directionalMismatch(at: other, using: &generator)
-            guard let atOther else { return .pass("no state between calls") }
+            guard let atOther else { return .pass(.noStateBetweenCalls) }
             _ = try gradients(upstream, at: other)
             let atInputs = try directionalMismatch(at: inputs, using: &generator)
             if atInputs == nil {
                 return .fail(
-                    "no state between calls",
+                    .noStateBetweenCalls,
                     "after a call at one input, the gradient at another does not match its function (\(atOther)); does the layer keep values from earlier calls?"
                 )
             }
-            return .pass("no state between calls", "gradient wrong at every point; see the finite differences")
+            return .pass(.noStateBetweenCalls, "gradient wrong at every point; see the finite differences")
         }
 
-        record("gradient shapes") {
+        record(.gradientShapes) {
             zeroGradients()
             _ = try layer.forward(inputs)
             let gradients = try layer.backward(deepCopy(upstream))
             guard gradients.count == expectedGradients else {
-                return .fail("gradient shapes", "backward returned \(gradients.count) gradients for \(expectedGradients) inputs")
+                return .fail(.gradientShapes, "backward returned \(gradients.count) gradients for \(expectedGradients) inputs")
             }
             for (i, (g, x)) in zip(gradients, inputs).enumerated() where g.shape != x.shape {
-                return .fail("gradient shapes", "gradient of input \(i) has shape \(g.shape), input has \(x.shape)")
+                return .fail(.gradientShapes, "gradient of input \(i) has shape \(g.shape), input has \(x.shape)")
             }
             for (name, p) in parameters where p.gradient.shape != p.value.shape {
                 return .fail(
-                    "gradient shapes", "gradient of \(name) has shape \(p.gradient.shape), parameter has \(p.value.shape)")
+                    .gradientShapes, "gradient of \(name) has shape \(p.gradient.shape), parameter has \(p.value.shape)")
             }
-            return .pass("gradient shapes")
+            return .pass(.gradientShapes)
         }
 
-        record("inputs and upstream untouched") {
+        record(.argumentsUntouched) {
             // The layer gets copies with their own storage; the originals stay as the reference.
             let given = inputs.map(deepCopy)
             let givenUpstream = deepCopy(upstream)
@@ -74,40 +74,40 @@ struct Invariants {
             _ = try layer.forward(given)
             _ = try layer.backward(givenUpstream)
             for (i, (x, original)) in zip(given, inputs).enumerated() where !sameBits(x, original) {
-                return .fail("inputs and upstream untouched", "input \(i) was modified (at \(firstDifference(x, original)))")
+                return .fail(.argumentsUntouched, "input \(i) was modified (at \(firstDifference(x, original)))")
             }
             if !sameBits(givenUpstream, upstream) {
                 return .fail(
-                    "inputs and upstream untouched",
+                    .argumentsUntouched,
                     "backward modified its upstream argument in place (at \(firstDifference(givenUpstream, upstream)))")
             }
-            return .pass("inputs and upstream untouched")
+            return .pass(.argumentsUntouched)
         }
 
-        record("forward deterministic") {
+        record(.forwardDeterministic) {
             let first = try layer.forward(inputs)
             let second = try layer.forward(inputs)
             return sameBits(first, second)
-                ? .pass("forward deterministic")
+                ? .pass(.forwardDeterministic)
                 : .fail(
-                    "forward deterministic", "two forward passes on the same input differ (at \(firstDifference(first, second)))")
+                    .forwardDeterministic, "two forward passes on the same input differ (at \(firstDifference(first, second)))")
         }
 
         // Gradients of a fresh forward(x), backward(u): the reference for the next checks.
         let reference: [Tensor]
         do { reference = try gradients(upstream) } catch {
-            results.append(.fail("backward runs", "threw: \(error)"))
+            results.append(.fail(.backwardRuns, "threw: \(error)"))
             return results
         }
 
-        record("backward repeatable") {
+        record(.backwardRepeatable) {
             zeroGradients()
             _ = try layer.forward(inputs)
             let first = try layer.backward(deepCopy(upstream))
             let second = try layer.backward(deepCopy(upstream))
             if let where_ = mismatch(first, second) {
                 return .fail(
-                    "backward repeatable",
+                    .backwardRepeatable,
                     "a second backward after the same forward gives other input gradients (\(where_)); does backward modify its cached values?"
                 )
             }
@@ -116,15 +116,15 @@ struct Invariants {
                 let single = Array(reference[inputs.count...])
                 if let where_ = mismatch(doubled, single.map { $0 * 2 }) {
                     return .fail(
-                        "backward repeatable",
+                        .backwardRepeatable,
                         "parameter gradients do not accumulate: after two backward calls they should double (\(where_))")
                 }
             }
-            return .pass("backward repeatable", parameters.isEmpty ? "" : "parameter gradients accumulate")
+            return .pass(.backwardRepeatable, parameters.isEmpty ? "" : "parameter gradients accumulate")
         }
 
         if let unary = layer as? any UnaryLayer, !parameters.isEmpty {
-            record(InvariantName.backwardParameters) {
+            record(.backwardParameters) {
                 // The training shortcut (a network's first layer skips ∂L/∂x) must add exactly
                 // what the full backward adds.
                 zeroGradients()
@@ -133,31 +133,34 @@ struct Invariants {
                 let shortcut = parameters.map { $0.1.gradient }
                 if let where_ = mismatch(shortcut, Array(reference[inputs.count...])) {
                     return .fail(
-                        InvariantName.backwardParameters,
+                        .backwardParameters,
                         "backwardParameters adds other parameter gradients than backwardInput (\(where_)): training would not follow the checked gradient"
                     )
                 }
-                return .pass(InvariantName.backwardParameters)
+                return .pass(.backwardParameters)
             }
         }
 
-        record("backward linear in upstream") {
+        record(.backwardLinear) {
             let v = Tensor.uniform(upstream.shape, in: -1..<1, using: &generator)
             let (alpha, beta) = (0.75, -1.5)
             let gv = try gradients(v)
             let combined = try gradients(upstream * alpha + v * beta)
             guard gv.map(\.shape) == reference.map(\.shape) else {
                 return .fail(
-                    "backward linear in upstream",
+                    .backwardLinear,
                     "another upstream gives gradients of shapes \(gv.map(\.shape)), not \(reference.map(\.shape))")
             }
             let expected = zip(reference, gv).map { $0 * alpha + $1 * beta }
             if let where_ = mismatch(combined, expected) {
                 return .fail(
-                    "backward linear in upstream",
+                    .backwardLinear,
                     "g(αu + βv) ≠ α·g(u) + β·g(v) (\(where_)); does backward ignore or square its upstream?")
             }
-            return .pass("backward linear in upstream")
+            return .pass(.backwardLinear)
+        }
+        if let fastPaths = FastPathComparison(layer: layer, inputs: inputs, upstream: upstream).evaluate() {
+            results.append(fastPaths)
         }
         results += Identities(layer: layer, inputs: inputs, upstream: upstream).evaluate()
         zeroGradients()
@@ -247,8 +250,8 @@ struct NetworkInvariants {
             let silent = parameters.filter { $0.1.gradient.maxMagnitude == 0 }.map(\.0)
             results.append(
                 silent.isEmpty
-                    ? .pass("every parameter receives a gradient")
-                    : .fail("every parameter receives a gradient", "no gradient reaches \(silent.joined(separator: ", "))"))
+                    ? .pass(.everyParameterReceivesGradient)
+                    : .fail(.everyParameterReceivesGradient, "no gradient reaches \(silent.joined(separator: ", "))"))
 
             // Directional derivative of the loss along the parameter gradient.
             let gradients = parameters.map { $0.1.gradient }
@@ -266,25 +269,20 @@ struct NetworkInvariants {
             for ((_, p), value) in zip(parameters, saved) { p.value = value }
             let ratio = squaredNorm / slope
             if abs(ratio - 1) <= 1e-4 {
-                results.append(.pass("loss matches its gradient", "ratio \(formatNumber(ratio, significantDigits: 8))"))
+                results.append(.pass(.lossMatchesGradient, "ratio \(formatNumber(ratio, significantDigits: 8))"))
             } else {
                 results.append(
                     .fail(
-                        "loss matches its gradient",
+                        .lossMatchesGradient,
                         "back-propagated gradient is \(formatNumber(ratio, significantDigits: 4))× the slope of the reported loss"
                             + (abs(ratio - 0.5) < 1e-3 ? " (the gradient of half the loss?)" : "")
                             + (abs(ratio - 2) < 2e-3 ? " (the loss is half of what the gradient belongs to?)" : "")))
             }
         } catch {
-            results.append(.fail("network runs", "threw: \(error)"))
+            results.append(.fail(.networkRuns, "threw: \(error)"))
         }
         return results
     }
-}
-
-/// Names of invariants that more than one place refers to.
-enum InvariantName {
-    static let backwardParameters = "backwardParameters matches backwardInput"
 }
 
 /// A copy with its own storage (so writes through a shared buffer cannot reach it).

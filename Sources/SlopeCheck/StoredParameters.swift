@@ -7,14 +7,12 @@ import SlopeLayers
 /// its gradient is silently zero. The walk follows stored properties (through optionals,
 /// arrays and nested layers) and skips tensors and numbers.
 enum StoredParameters {
-    static let name = "every stored parameter is listed"
-
     static func invariant(of layer: any Layer) -> InvariantResult {
         let unlisted = self.unlisted(in: layer)
-        if unlisted.isEmpty { return .pass(name) }
+        if unlisted.isEmpty { return .pass(.storedParametersListed) }
         let names = unlisted.map { "\"\($0.parameter.name)\" (property \($0.path))" }.joined(separator: ", ")
         return .fail(
-            name,
+            .storedParametersListed,
             "the layer stores \(names) but `parameters` does not list \(unlisted.count == 1 ? "it" : "them"): never checked, never trained; add \(unlisted.count == 1 ? "it" : "them") to `parameters`"
         )
     }

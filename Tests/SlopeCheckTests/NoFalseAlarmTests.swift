@@ -64,7 +64,7 @@ import Testing
         let x = Tensor.uniform([4, 3], using: &rng), t = Tensor.uniform([4, 2], using: &rng)
         let report = GradientCheck().run(network: network, input: x, target: t)
         #expect(report.verdict == .pass, "\(report.diagnosis)")
-        #expect(report.invariants.contains { $0.name == "loss matches its gradient" && $0.verdict == .pass })
+        #expect(report.invariants.contains { $0.name == .lossMatchesGradient && $0.verdict == .pass })
         #expect(
             report.tensors.map(\.tensor.description) == [
                 "input x", "param 0.Affine.W", "param 0.Affine.b", "param 2.Affine.W", "param 2.Affine.b",

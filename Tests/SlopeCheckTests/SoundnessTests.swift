@@ -234,14 +234,14 @@ import Testing
     @Test func unlistedParameterIsNamedAloneAndInANetwork() throws {
         let alone = GradientCheck().run(UnlistedScale(scale: 0.7), inputs: [Tensor(rows: [[1, 2]])])
         #expect(alone.verdict == .fail)
-        let invariant = try #require(alone.invariants.first { $0.name == StoredParameters.name })
+        let invariant = try #require(alone.invariants.first { $0.name == .storedParametersListed })
         #expect(invariant.detail.contains("\"s\" (property s)"), "\(invariant.detail)")
         var rng = SeededGenerator(seed: 3)
         let network = Sequential([Affine(inFeatures: 2, outFeatures: 2, using: &rng), UnlistedScale(scale: 0.7)], loss: MSE())
         let inNetwork = GradientCheck().run(
             network: network, input: Tensor(rows: [[1, 2], [0.5, -1]]), target: Tensor(rows: [[0, 1], [1, 0]]))
         #expect(inNetwork.verdict == .fail)
-        let named = try #require(inNetwork.invariants.first { $0.name == StoredParameters.name })
+        let named = try #require(inNetwork.invariants.first { $0.name == .storedParametersListed })
         #expect(named.detail.contains("network.layers[1].s"), "\(named.detail)")
     }
 

@@ -66,13 +66,13 @@ import Testing
     @Test func inPlaceUpstreamWriteIsCaughtByTheInvariant() {
         let r = report(.reluWritesUpstream)
         let failed = r.failedInvariants.map(\.name)
-        #expect(failed.contains("inputs and upstream untouched"))
+        #expect(failed.contains(.argumentsUntouched))
         #expect(r.diagnosis.contains("modified its upstream argument in place"))
     }
 
     @Test func stateBetweenCallsIsCaughtByTheInvariant() {
         let r = report(.keepsStateBetweenCalls)
-        #expect(r.failedInvariants.map(\.name).contains("no state between calls"))
+        #expect(r.failedInvariants.map(\.name).contains(.noStateBetweenCalls))
     }
 
     @Test func ignoringUpstreamPassesWithOnesButNotWithRandomUpstream() {
@@ -85,14 +85,14 @@ import Testing
 
     @Test func firstLayerCutOffIsNamed() {
         let r = report(.firstLayerCutOff)
-        let invariant = r.failedInvariants.first { $0.name == "every parameter receives a gradient" }
+        let invariant = r.failedInvariants.first { $0.name == .everyParameterReceivesGradient }
         #expect(invariant?.detail == "no gradient reaches 0.Affine.W, 0.Affine.b")
         #expect(signature(r, "param 0.Affine.W").contains("all zero"))
     }
 
     @Test func halfGradientLossIsCaughtWithItsRatio() {
         let r = report(.lossHalfGradient)
-        let invariant = r.failedInvariants.first { $0.name == "loss matches its gradient" }
+        let invariant = r.failedInvariants.first { $0.name == .lossMatchesGradient }
         #expect(invariant?.detail.contains("gradient of half the loss") == true)
         #expect(signature(r, "param 2.Affine.W").contains("½ of numeric"))
     }

@@ -2,9 +2,18 @@
 #define SLOPE_CKERNELS_H
 #include <stddef.h>
 
-/// y[i] = 1 / (1 + exp(-x[i])) for i < n. x and y may be the same buffer.
-/// Finite for every finite or infinite input: sigmoid(±1000) is 1 or 0, never NaN.
-void slope_sigmoid(const double *x, double *y, size_t n);
+/// The sigmoid's code paths: the scalar loop (the readable one, libm's exp), and glibc's
+/// vector exp four lanes at a time (AVX2) or eight (AVX-512). SLOPE_SIGMOID_BEST is the
+/// widest this CPU runs.
+enum { SLOPE_SIGMOID_BEST = 0, SLOPE_SIGMOID_SCALAR = 1, SLOPE_SIGMOID_AVX2 = 2, SLOPE_SIGMOID_AVX512 = 4 };
+
+/// The paths this CPU can run (SLOPE_SIGMOID_* bits; the scalar one always).
+int slope_sigmoid_paths(void);
+
+/// y[i] = 1 / (1 + exp(-x[i])) for i < n, on `path` (or the scalar loop when the CPU lacks
+/// it); returns the path taken. x and y may be the same buffer. The tail after the last
+/// whole vector is always scalar. Finite for every input: sigmoid(±1000) is 1 or 0, never NaN.
+int slope_sigmoid_on(int path, const double *x, double *y, size_t n);
 
 /// dx[i] = dout[i] · y[i] · (1 − y[i]) for i < n: the sigmoid's backward from its output y.
 /// dx must not overlap dout or y.
@@ -13,12 +22,10 @@ void slope_sigmoid_backward(const double *dout, const double *y, double *dx, siz
 /// y[i] = tanh(x[i]) for i < n.
 void slope_tanh(const double *x, double *y, size_t n);
 
-/// y[i] = exp(x[i]) for i < n.
-void slope_exp(const double *x, double *y, size_t n);
-
 /// Row-major C[m×n] = op(A)·op(B), plus the old C when `accumulate`; op transposes when
 /// asked, lda/ldb are the stored row lengths. For small operands (no threads, no
-/// packing); sums may be reordered, so results match a strict loop to rounding.
+/// packing); sums may be reordered, so results match a strict loop to rounding. Not for
+/// transpose_a and transpose_b together (no layer needs Aᵀ·Bᵀ; `Tensor.gemm` sends it to OpenBLAS).
 void slope_gemm_small(size_t m, size_t n, size_t k,
                       const double *a, size_t lda, int transpose_a,
                       const double *b, size_t ldb, int transpose_b,

@@ -47,7 +47,7 @@ public enum JUnitReport {
                 xml += "</testcase>\n"
             }
             for invariant in report.invariants {
-                xml += "    <testcase classname=\"\(classname).invariants\" name=\"\(escape(invariant.name))\">"
+                xml += "    <testcase classname=\"\(classname).invariants\" name=\"\(escape(invariant.name.text))\">"
                 if invariant.verdict == .fail { xml += "<failure message=\"\(escape(invariant.detail))\"/>" }
                 xml += "</testcase>\n"
             }

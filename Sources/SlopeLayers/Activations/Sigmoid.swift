@@ -4,8 +4,29 @@ import CKernels
 ///
 /// Forward: y = 1 / (1 + e⁻ˣ) (finite for any input: σ(±1000) is 1 or 0).
 /// Backward: ∂L/∂x = dout · y(1 − y), from the cached *output* y. Any shape.
-public final class Sigmoid: UnaryLayer {
+///
+/// The forward runs in C (`slope_sigmoid_on`): glibc's vector exp, eight or four lanes at a
+/// time, or a scalar loop; `ReadableSigmoid` is the same maths in plain Swift.
+public final class Sigmoid: UnaryLayer, FastPathLayer {
     public let kindName = "Sigmoid"
+
+    /// The forward's code paths (the backward is one C loop, the formula as written).
+    public enum Path: Int32, CaseIterable, CustomStringConvertible, Sendable {
+        case scalar = 1, avx2 = 2, avx512 = 4
+        public var description: String {
+            switch self {
+            case .scalar: "scalar"
+            case .avx2: "AVX2"
+            case .avx512: "AVX-512"
+            }
+        }
+    }
+    public var availablePaths: [Path] {
+        let supported = slope_sigmoid_paths()
+        return Path.allCases.filter { supported & $0.rawValue != 0 }
+    }
+    public var forcedPath: Path?
+    public func readableReference() -> any Layer { ReadableSigmoid() }
     private var y: Tensor?
     /// y and ∂L/∂x are written into reused tensors (see `ReusableTensors`).
     private var outputs = ReusableTensors()
@@ -16,7 +37,7 @@ public final class Sigmoid: UnaryLayer {
     public func forward(_ x: Tensor) throws(LayerError) -> Tensor {
         let y = outputs.fill(shape: x.shape) { py in
             x.data.withUnsafeBufferPointer { px in
-                slope_sigmoid(px.baseAddress, py.baseAddress, px.count)
+                _ = slope_sigmoid_on(forcedPath?.rawValue ?? 0, px.baseAddress, py.baseAddress, px.count)
             }
         }
         self.y = y

@@ -5,8 +5,24 @@
 /// Forward: y[n,o] = Σ_c,i,j W[o,c,i,j] · xpad[n, c, sh·p + i, sw·q + j] + b[o];
 /// for the whole batch, Y = Wmat·cols where cols = im2col(x) is `[C·kh·kw, N·Ho·Wo]`.
 /// Backward: ∂L/∂W += dY·colsᵀ, ∂L/∂b += Σ dY, ∂L/∂x = col2im(Wmatᵀ·dY).
-public final class Conv2D: UnaryLayer {
+///
+/// The three products take CKernels' small loop or OpenBLAS by size (`Tensor.usesBLAS`);
+/// `ReadableConv2D` is the same maths as direct loops over the formula above.
+public final class Conv2D: UnaryLayer, FastPathLayer {
     public let kindName = "Conv2D"
+
+    public enum Path: CaseIterable, CustomStringConvertible, Sendable {
+        /// CKernels' `slope_gemm_small` for every product.
+        case loops
+        /// OpenBLAS `dgemm` for every product.
+        case blas
+        public var description: String { self == .loops ? "C loops" : "OpenBLAS" }
+    }
+    public var availablePaths: [Path] { Path.allCases }
+    public var forcedPath: Path?
+    public func readableReference() -> any Layer {
+        ReadableConv2D(weight: W.value, bias: b.value, stride: stride, padding: padding)
+    }
     public let W: Parameter
     public let b: Parameter
     public let stride: (Int, Int)
@@ -79,7 +95,8 @@ public final class Conv2D: UnaryLayer {
                     product.withUnsafeMutableBufferPointer { pp in
                         Tensor.gemm(
                             m: outChannels, n: width, k: rows, a: pw.baseAddress!, lda: rows, transposeA: false,
-                            b: pc.baseAddress!, ldb: width, transposeB: false, c: pp.baseAddress!, accumulate: false)
+                            b: pc.baseAddress!, ldb: width, transposeB: false, c: pp.baseAddress!, accumulate: false,
+                            forceBLAS: forcedPath.map { $0 == .blas })
                     }
                 }
             }
@@ -134,7 +151,8 @@ public final class Conv2D: UnaryLayer {
                     // dW[o, r] += Σ dY[o, ·] · cols[r, ·]
                     Tensor.gemm(
                         m: outChannels, n: rows, k: width, a: pg.baseAddress!, lda: width, transposeA: false,
-                        b: pc.baseAddress!, ldb: width, transposeB: true, c: pdw.baseAddress!, accumulate: true)
+                        b: pc.baseAddress!, ldb: width, transposeB: true, c: pdw.baseAddress!, accumulate: true,
+                            forceBLAS: forcedPath.map { $0 == .blas })
                 }
             }
             W.value.data.withUnsafeBufferPointer { pw in
@@ -142,7 +160,8 @@ public final class Conv2D: UnaryLayer {
                     // dcols = Wmatᵀ · dY
                     Tensor.gemm(
                         m: rows, n: width, k: outChannels, a: pw.baseAddress!, lda: rows, transposeA: true,
-                        b: pg.baseAddress!, ldb: width, transposeB: false, c: pdc.baseAddress!, accumulate: false)
+                        b: pg.baseAddress!, ldb: width, transposeB: false, c: pdc.baseAddress!, accumulate: false,
+                            forceBLAS: forcedPath.map { $0 == .blas })
                 }
             }
         }

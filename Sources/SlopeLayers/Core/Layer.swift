@@ -33,11 +33,22 @@ public protocol Layer: AnyObject {
     func backward(_ upstream: Tensor) throws(LayerError) -> [Tensor]
     /// The trainable parameters in a fixed order (never discovered by reflection).
     var parameters: [Parameter] { get }
+    /// `parameters` with names unique within this layer, as reports print them: `W`, `b`;
+    /// `0.Affine.W` inside a network. Defaults to each parameter's own name.
+    var namedParameters: [(name: String, parameter: Parameter)] { get }
+    /// The layers this one is made of (a network's layers, a graph's nodes), so a check can
+    /// look inside (for decision layers); none by default.
+    var sublayers: [any Layer] { get }
+    /// The inputs' names in order: `x`, `y`, `z`, `input3`… by default, a graph's declared names.
+    var inputNames: [String] { get }
 }
 
 extension Layer {
     public var parameters: [Parameter] { [] }
     public var arity: Int { 1 }
+    public var namedParameters: [(name: String, parameter: Parameter)] { parameters.map { ($0.name, $0) } }
+    public var sublayers: [any Layer] { [] }
+    public var inputNames: [String] { standardInputNames(count: arity) }
 
     /// Clears every parameter gradient.
     public func zeroGradients() {
@@ -55,6 +66,12 @@ extension Layer {
             throw .wrongInputCount(layer: kindName, expected: arity, actual: inputs.count)
         }
     }
+}
+
+/// `x`, `y`, `z`, then `input3`, `input4`…: the names of `count` inputs no layer named.
+public func standardInputNames(count: Int) -> [String] {
+    let names = ["x", "y", "z"]
+    return (0..<count).map { $0 < names.count ? names[$0] : "input\($0)" }
 }
 
 /// A layer of one input: implement `forward(_:)`/`backward(_:)` on single tensors

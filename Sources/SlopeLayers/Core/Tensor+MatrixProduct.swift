@@ -69,7 +69,8 @@ extension Tensor {
             if !accumulate { c.update(repeating: 0, count: m * n) }
             return
         }
-        let useBLAS = forceBLAS ?? usesBLAS(m: m, n: n, k: k)
+        // Aᵀ·Bᵀ has no small loop (no layer takes it): always OpenBLAS.
+        let useBLAS = (transposeA && transposeB) || (forceBLAS ?? usesBLAS(m: m, n: n, k: k))
         if useBLAS {
             cblas_dgemm(
                 CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans,

@@ -5,8 +5,28 @@ import CKernels
 /// Shapes: x `[N, in]`, W `[in, out]`, b `[out]`, y `[N, out]`.
 /// Forward: y = x·W + b.
 /// Backward: ∂L/∂x = dout·Wᵀ, ∂L/∂W += xᵀ·dout, ∂L/∂b += Σₙ doutₙ.
-public final class Affine: UnaryLayer {
+///
+/// Two paths: below `Tensor.blasThreshold` multiply-adds, one blocked C pass
+/// (`slope_affine_forward`/`slope_affine_backward`); from there on, OpenBLAS.
+/// `ReadableAffine` is the same maths as plain loops.
+public final class Affine: UnaryLayer, FastPathLayer {
     public let kindName = "Affine"
+
+    public enum Path: CaseIterable, CustomStringConvertible, Sendable {
+        /// CKernels' blocked loops (small operands).
+        case kernel
+        /// OpenBLAS `dgemm` (large operands).
+        case blas
+        public var description: String { self == .kernel ? "C kernel" : "OpenBLAS" }
+    }
+    public var availablePaths: [Path] { Path.allCases }
+    public var forcedPath: Path?
+    public func readableReference() -> any Layer { ReadableAffine(weight: W.value, bias: b.value) }
+
+    /// The kernel for products under `Tensor.blasThreshold` multiply-adds, unless forced.
+    private func takesKernel(_ n: Int, _ inCount: Int, _ out: Int) -> Bool {
+        forcedPath.map { $0 == .kernel } ?? (n * inCount * out < Tensor.blasThreshold)
+    }
     public let W: Parameter
     public let b: Parameter
     private var x: Tensor?
@@ -45,7 +65,7 @@ public final class Affine: UnaryLayer {
         }
         self.x = x
         let n = x.shape[0]
-        let small = n * inCount * out < Tensor.blasThreshold
+        let small = takesKernel(n, inCount, out)
         return outputs.fill(rows: n, columns: out) { y in
             x.data.withUnsafeBufferPointer { px in
                 weight.data.withUnsafeBufferPointer { pw in
@@ -58,7 +78,7 @@ public final class Affine: UnaryLayer {
                         for i in 0..<n { for j in 0..<out { y[i * out + j] = pb[j] } }
                         Tensor.gemm(
                             m: n, n: out, k: inCount, a: px.baseAddress!, lda: inCount, transposeA: false,
-                            b: pw.baseAddress!, ldb: out, transposeB: false, c: y.baseAddress!, accumulate: true)
+                            b: pw.baseAddress!, ldb: out, transposeB: false, c: y.baseAddress!, accumulate: true, forceBLAS: true)
                     }
                 }
             }
@@ -70,7 +90,7 @@ public final class Affine: UnaryLayer {
         let weight = W.value
         let (n, inCount, out) = (x.shape[0], weight.shape[0], weight.shape[1])
         try requireUpstream(dout, rows: n, columns: out)
-        if n * inCount * out < Tensor.blasThreshold {
+        if takesKernel(n, inCount, out) {
             return inputGradients.fill(rows: n, columns: inCount) { dx in smallBackward(x, weight, dout, dx) }
         }
         accumulateParameterGradients(x, dout)
@@ -79,7 +99,7 @@ public final class Affine: UnaryLayer {
                 weight.data.withUnsafeBufferPointer { pw in
                     Tensor.gemm(
                         m: n, n: inCount, k: out, a: d.baseAddress!, lda: out, transposeA: false,
-                        b: pw.baseAddress!, ldb: out, transposeB: true, c: dx.baseAddress!, accumulate: false)
+                        b: pw.baseAddress!, ldb: out, transposeB: true, c: dx.baseAddress!, accumulate: false, forceBLAS: true)
                 }
             }
         }
@@ -91,7 +111,7 @@ public final class Affine: UnaryLayer {
         let weight = W.value
         let (n, inCount, out) = (x.shape[0], weight.shape[0], weight.shape[1])
         try requireUpstream(dout, rows: n, columns: out)
-        if n * inCount * out < Tensor.blasThreshold {
+        if takesKernel(n, inCount, out) {
             smallBackward(x, weight, dout, nil)
         } else {
             accumulateParameterGradients(x, dout)
@@ -106,7 +126,7 @@ public final class Affine: UnaryLayer {
                 W.gradient.data.withUnsafeMutableBufferPointer { dW in
                     Tensor.gemm(
                         m: inCount, n: out, k: n, a: px.baseAddress!, lda: inCount, transposeA: true,
-                        b: d.baseAddress!, ldb: out, transposeB: false, c: dW.baseAddress!, accumulate: true)
+                        b: d.baseAddress!, ldb: out, transposeB: false, c: dW.baseAddress!, accumulate: true, forceBLAS: true)
                 }
             }
             b.gradient.data.withUnsafeMutableBufferPointer { db in

@@ -69,6 +69,15 @@ public final class Graph: Layer {
         layers.flatMap(\.parameters)
     }
 
+    /// `2.Affine.W`: the node's index among the graph's layers, its kind, the parameter.
+    public var namedParameters: [(name: String, parameter: Parameter)] {
+        layers.enumerated().flatMap { index, node in
+            node.parameters.map { ("\(index).\(node.kindName).\($0.name)", $0) }
+        }
+    }
+
+    public var sublayers: [any Layer] { layers }
+
     /// The layers in the graph, in topological order.
     public var layers: [any Layer] {
         sources.compactMap { if case .node(let layer, _) = $0 { layer } else { nil } }

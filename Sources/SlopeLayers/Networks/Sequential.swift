@@ -28,6 +28,7 @@ public final class Sequential: UnaryLayer {
     }
 
     public var parameters: [Parameter] { layers.flatMap(\.parameters) }
+    public var sublayers: [any Layer] { layers }
 
     /// Parameters with unique names: `"<index>.<Kind>.<name>"`, e.g. `"0.Affine.W"`.
     public var namedParameters: [(name: String, parameter: Parameter)] {
