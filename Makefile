@@ -3,7 +3,7 @@ SWIFT ?= swift
 APT_PACKAGES := libgd-dev libopenblas-dev fonts-dejavu-core
 OUT ?= output
 
-.PHONY: setup build release run test consumer bench fuzz sanitize clean lint docs
+.PHONY: setup build release run test consumer bench coverage fuzz sanitize clean lint docs
 
 # Installs the C libraries and the font only when something is missing: each package must
 # be installed according to dpkg (a removed package's leftover config does not count) and
@@ -46,6 +46,11 @@ bench: setup
 	$(SWIFT) build -c release --product slope-bench
 	$$($(SWIFT) build -c release --show-bin-path)/slope-bench --out $(OUT)
 
+# Line coverage of the layers and C kernels reached by `slope verify` alone (llvm-cov from
+# the toolchain), with every line the gate never ran; fails below COVERAGE_MIN (95) percent.
+coverage: setup
+	SWIFT="$(SWIFT)" scripts/coverage.sh
+
 # libFuzzer targets for the CSV, fixture and checkpoint readers (Fuzz/fuzz.sh): each is
 # built with ASan and run for FUZZ_SECONDS; crashes land in fuzz-artifacts/. Not in `test`.
 FUZZ_SECONDS ?= 60
@@ -60,7 +65,7 @@ sanitize: setup
 	$(SWIFT) test --sanitize=thread --scratch-path .build-tsan
 
 clean:
-	rm -rf .build .build-asan .build-tsan .build-fuzz fuzz-artifacts
+	rm -rf .build .build-asan .build-tsan .build-fuzz .build-coverage .build-docs fuzz-artifacts
 
 # Style: `swift format` ships with the toolchain; the rules are in .swift-format.
 lint:

@@ -50,9 +50,7 @@ public final class NetworkWithLoss: UnaryLayer {
         guard upstream.count == 1 else {
             throw .upstreamShape(layer: kindName, expected: [], actual: upstream.shape)
         }
-        let s = upstream.data[0]
-        guard let lossLayer = network.lossLayer else { throw .backwardBeforeForward(layer: kindName) }
-        return try network.backwardInput(try lossLayer.backward() * s)
+        return try network.backwardLoss(scaledBy: upstream.data[0])
     }
 
     /// The training step's backward (the first layer's parameter half only): checked by the

@@ -198,16 +198,18 @@ public struct CheckRegistry: Sendable {
         return kinds
     }
 
-    /// Slope's own 17 kinds at their default example sizes, registered like anyone's.
+    /// Slope's own 17 kinds at their default example sizes, then the other code paths of the
+    /// built-in layers (`CodePaths`: "Affine/BLAS", "Conv2D/uneven", "Graph", …), registered
+    /// like anyone's.
     public static let builtIn: CheckRegistry = {
-        let cases = LayerKind.allCases.map { kind in
+        let kinds = LayerKind.allCases.map { kind in
             CheckCase(name: kind.rawValue, summary: kind.summary, fixtureKind: .builtIn(kind)) { seed in
                 let example = LayerExample.make(kind, seed: seed)
                 return .layer(example.layer, inputs: example.inputs)
             }
         }
-        // The built-in names are distinct (LayerKind's raw values).
-        return try! CheckRegistry(suite: "slope", cases: cases)
+        // The names are distinct: LayerKind's raw values, and "Kind/path" names.
+        return try! CheckRegistry(suite: "slope", cases: kinds + CodePaths.cases)
     }()
 }
 

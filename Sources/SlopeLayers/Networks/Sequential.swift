@@ -109,11 +109,12 @@ public final class Sequential: UnaryLayer {
         return try lossLayer.forward(try forward(x), target)
     }
 
-    /// Backward from the loss of the last `loss(_:_:)` call: returns ∂loss/∂x.
+    /// Backward from the loss of the last `loss(_:_:)` call, scaled by `scale`: returns
+    /// scale·∂loss/∂x and adds scale·∂loss/∂θ into the parameter gradients.
     @discardableResult
-    public func backwardLoss() throws(LayerError) -> Tensor {
+    public func backwardLoss(scaledBy scale: Double = 1) throws(LayerError) -> Tensor {
         guard let lossLayer else { throw .missingConfig(layer: kindName, key: "loss") }
-        return try backwardInput(try lossLayer.backward())
+        return try backwardInput(try lossLayer.backward() * scale)
     }
 
     /// Sets training or inference mode on every layer that has one.
@@ -148,7 +149,7 @@ enum Stage {
     func backwardParameters(_ upstream: Tensor) throws(LayerError) {
         switch self {
         case .unary(let layer): try layer.backwardParameters(upstream)
-        case .general(let layer): _ = try backward(upstream)
+        case .general: _ = try backward(upstream)
         }
     }
 }
