@@ -3,7 +3,7 @@ SWIFT ?= swift
 APT_PACKAGES := libgd-dev libopenblas-dev fonts-dejavu-core
 OUT ?= output
 
-.PHONY: setup build release run test consumer bench coverage fuzz sanitize clean lint docs
+.PHONY: setup build release run test consumer bench coverage mutants fuzz sanitize clean lint docs
 
 # Installs the C libraries and the font only when something is missing: each package must
 # be installed according to dpkg (a removed package's leftover config does not count) and
@@ -51,6 +51,11 @@ bench: setup
 coverage: setup
 	SWIFT="$(SWIFT)" scripts/coverage.sh
 
+# One bug planted at a time in a layer or kernel path (scripts/mutants.py lists them), each
+# rebuilt in .build-mutants: `slope verify` must exit 1 on every one. About 20 s a mutant.
+mutants: setup
+	python3 scripts/mutants.py "$(SWIFT)"
+
 # libFuzzer targets for the CSV, fixture and checkpoint readers (Fuzz/fuzz.sh): each is
 # built with ASan and run for FUZZ_SECONDS; crashes land in fuzz-artifacts/. Not in `test`.
 FUZZ_SECONDS ?= 60
@@ -65,7 +70,7 @@ sanitize: setup
 	$(SWIFT) test --sanitize=thread --scratch-path .build-tsan
 
 clean:
-	rm -rf .build .build-asan .build-tsan .build-fuzz .build-coverage .build-docs fuzz-artifacts
+	rm -rf .build .build-asan .build-tsan .build-fuzz .build-coverage .build-docs .build-mutants fuzz-artifacts
 
 # Style: `swift format` ships with the toolchain; the rules are in .swift-format.
 lint:

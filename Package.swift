@@ -76,7 +76,7 @@ let package = Package(
         .testTarget(name: "SlopePlotTests", dependencies: ["SlopePlot"]),
         .testTarget(name: "SlopeGateTests", dependencies: ["SlopeGate", "SlopeCheck", "SlopeLayers"], exclude: ["Fixtures"]),
         .testTarget(name: "SlopeTestingTests", dependencies: ["SlopeTesting", "SlopeCheck", "SlopeLayers"]),
-        .testTarget(name: "slopeTests", dependencies: ["slope", "SlopeTrain", "SlopeLayers"], exclude: ["BadInputs"]),
+        .testTarget(name: "slopeTests", dependencies: ["slope", "SlopeTrain", "SlopeLayers", "SlopeCheck"], exclude: ["BadInputs"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,4 +1,5 @@
 import Foundation
+import SlopeCheck
 import Testing
 
 #if canImport(FoundationXML)
@@ -10,10 +11,12 @@ import Testing
     @Test func defaultRunPassesEveryKindAndExitsZero() throws {
         let result = try SlopeBinary.run(["verify"])
         #expect(result.status == 0, "\(result.stderr)")
-        for kind in ["Mul", "Affine", "Conv2D", "BatchNorm", "SoftmaxWithLoss", "Flatten"] {
-            #expect(result.stdout.contains("\n\(kind) "), "no row for \(kind)")
+        for name in ["Mul", "Affine", "Conv2D", "BatchNorm", "SoftmaxWithLoss", "Flatten", "Affine/BLAS", "Graph"] {
+            #expect(result.stdout.contains("\n\(name) "), "no row for \(name)")
         }
-        #expect(result.stdout.contains("17 checks"))
+        // The 17 kinds and the built-in layers' other code paths, nothing of the zoo.
+        let count = CheckRegistry.builtIn.cases.count
+        #expect(result.stdout.contains("\(count) checks"))
         #expect(result.stdout.contains("verdict PASS"))
     }
 
@@ -91,8 +94,8 @@ import Testing
             let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
             seen += (object?["reports"] as? [[String: Any]] ?? []).compactMap { $0["target"] as? String }
         }
-        #expect(seen.count == 17)
-        #expect(Set(seen).count == 17)
+        #expect(seen.count == CheckRegistry.builtIn.cases.count)
+        #expect(Set(seen) == Set(CheckRegistry.builtIn.cases.map(\.name)))
     }
 
     @Test func fixtureParityPasses() throws {

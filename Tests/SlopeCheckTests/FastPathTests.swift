@@ -1,0 +1,86 @@
+import SlopeLayers
+import Testing
+
+@testable import SlopeCheck
+
+/// The invariant "every fast path matches its readable reference": every path a CPU has is
+/// run against the plain-Swift version, and one wrong path fails the check by name even when
+/// the path the layer would choose is right.
+@Suite struct FastPathTests {
+    @Test(arguments: ["Sigmoid", "Affine", "Affine/BLAS", "Affine/wide", "Conv2D", "Conv2D/uneven"])
+    func builtInPathsMatchTheirReferences(name: String) throws {
+        let report = CheckRegistry.builtIn.named(name)!.check(with: GradientCheck())
+        let invariant = try #require(report.invariants.first { $0.name == .fastPathsMatchReference })
+        #expect(invariant.verdict == .pass, "\(invariant.detail)")
+        #expect(report.verdict == .pass)
+    }
+
+    @Test func everyPathThisCPUHasIsRun() throws {
+        let sigmoid = Sigmoid()
+        let report = GradientCheck().run(sigmoid, inputs: [Tensor(rows: [[0.5, -1, 2, 3, -4, 0.25, 1, -2, 0.1]])])
+        let invariant = try #require(report.invariants.first { $0.name == .fastPathsMatchReference })
+        for path in sigmoid.availablePaths { #expect(invariant.detail.contains(path.description), "\(invariant.detail)") }
+        #expect(sigmoid.forcedPath == nil, "the layer's own choice is restored")
+    }
+
+    @Test func theReferencesThemselvesPassFiniteDifferences() {
+        var rng = SeededGenerator(seed: 4)
+        let affine = Affine(inFeatures: 3, outFeatures: 4, using: &rng)
+        let conv = Conv2D(inChannels: 2, outChannels: 2, kernel: (2, 3), stride: (1, 2), padding: (1, 0), using: &rng)
+        let cases: [(any Layer, Tensor)] = [
+            (Sigmoid().readableReference(), .uniform([3, 4], in: -3..<3, using: &rng)),
+            (affine.readableReference(), .uniform([2, 3], in: -2..<2, using: &rng)),
+            (conv.readableReference(), .uniform([1, 2, 4, 5], in: -2..<2, using: &rng)),
+        ]
+        for (layer, x) in cases {
+            let report = GradientCheck().run(layer, inputs: [x])
+            #expect(report.verdict == .pass, "\(layer.kindName): \(report.diagnosis)")
+        }
+    }
+
+    @Test func aWrongPathFailsByNameThoughTheChosenOneIsRight() throws {
+        let layer = TwoPathScale()
+        let report = GradientCheck().run(layer, inputs: [Tensor(rows: [[1, -2, 0.5]])])
+        #expect(report.tensors.allSatisfy { $0.verdict == .pass }, "the default path is right")
+        let invariant = try #require(report.failedInvariants.first { $0.name == .fastPathsMatchReference })
+        #expect(invariant.detail.contains("the blocked path's output"), "\(invariant.detail)")
+        #expect(report.verdict == .fail)
+    }
+
+    @Test func aPathThatThrowsIsAFailedInvariantNotACrash() throws {
+        let layer = TwoPathScale()
+        layer.blockedThrows = true
+        let report = GradientCheck().run(layer, inputs: [Tensor(rows: [[1, -2, 0.5]])])
+        let invariant = try #require(report.failedInvariants.first { $0.name == .fastPathsMatchReference })
+        #expect(invariant.detail.contains("threw"))
+    }
+}
+
+/// y = 3x; its "blocked" path (never chosen by itself) drops the last element's factor.
+private final class TwoPathScale: UnaryLayer, FastPathLayer {
+    enum Path: CustomStringConvertible {
+        case plain, blocked
+        var description: String { self == .plain ? "plain" : "blocked" }
+    }
+    let kindName = "TwoPathScale"
+    var availablePaths: [Path] { [.plain, .blocked] }
+    var forcedPath: Path?
+    var blockedThrows = false
+    func readableReference() -> any Layer { ThreeX() }
+
+    func forward(_ x: Tensor) throws(LayerError) -> Tensor {
+        guard forcedPath == .blocked else { return x * 3 }
+        if blockedThrows { throw .brokenContract(layer: kindName, detail: "the blocked path is not built") }
+        var y = x * 3
+        y.data[y.count - 1] = x.data[x.count - 1]
+        return y
+    }
+
+    func backwardInput(_ dout: Tensor) throws(LayerError) -> Tensor { dout * 3 }
+}
+
+private final class ThreeX: UnaryLayer {
+    let kindName = "ThreeX"
+    func forward(_ x: Tensor) throws(LayerError) -> Tensor { x * 3 }
+    func backwardInput(_ dout: Tensor) throws(LayerError) -> Tensor { dout * 3 }
+}
