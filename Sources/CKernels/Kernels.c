@@ -64,9 +64,3 @@ void slope_tanh(const double *x, double *y, size_t n) {
         y[i] = tanh(x[i]);
     }
 }
-
-void slope_exp(const double *x, double *y, size_t n) {
-    for (size_t i = 0; i < n; i++) {
-        y[i] = exp(x[i]);
-    }
-}

@@ -13,9 +13,6 @@ void slope_sigmoid_backward(const double *dout, const double *y, double *dx, siz
 /// y[i] = tanh(x[i]) for i < n.
 void slope_tanh(const double *x, double *y, size_t n);
 
-/// y[i] = exp(x[i]) for i < n.
-void slope_exp(const double *x, double *y, size_t n);
-
 /// Row-major C[m×n] = op(A)·op(B), plus the old C when `accumulate`; op transposes when
 /// asked, lda/ldb are the stored row lengths. For small operands (no threads, no
 /// packing); sums may be reordered, so results match a strict loop to rounding.
