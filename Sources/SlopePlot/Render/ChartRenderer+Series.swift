@@ -6,8 +6,10 @@ extension ChartRenderer {
     struct Geometry {
         /// Per series: its polylines (a scatter: one list of its points; a heat map: none).
         var lines: [[[CanvasPoint]]] = []
+        /// Per series: a line's points with no drawable neighbour, drawn as markers.
+        var isolated: [[CanvasPoint]] = []
         /// Per series: the faint raw line behind a smoothed one.
-        var raw: [[[CanvasPoint]]?] = []
+        var raw: [PolylineBuilder.Shapes?] = []
         var footprint = Footprint()
     }
 
@@ -19,16 +21,18 @@ extension ChartRenderer {
         for p in prepared {
             switch p.kind {
             case .line(let drawn, let raw, _, _, _):
-                let lines = PolylineBuilder.polylines(
+                let shapes = PolylineBuilder.polylines(
                     count: drawn.count, point: { frame.point(drawn[$0]) }, clip: lineClip,
                     thin: drawn.count > thinThreshold)
-                geometry.lines.append(lines)
+                geometry.lines.append(shapes.lines)
+                geometry.isolated.append(shapes.isolated)
                 geometry.raw.append(
                     raw.map { r in
                         PolylineBuilder.polylines(
                             count: r.count, point: { frame.point(r[$0]) }, clip: lineClip, thin: r.count > thinThreshold)
                     })
-                for l in lines { for i in 1..<l.count { geometry.footprint.segments.append((l[i - 1], l[i])) } }
+                for l in shapes.lines { for i in 1..<l.count { geometry.footprint.segments.append((l[i - 1], l[i])) } }
+                geometry.footprint.points.append(contentsOf: shapes.isolated)
             case .scatter(let points, _, let radius, _, _):
                 let inside = CanvasRect(
                     x: plot.minX - radius, y: plot.minY - radius,
@@ -43,17 +47,23 @@ extension ChartRenderer {
                     if points.count <= 20_000 || seen.insert(key).inserted { kept.append(point) }
                 }
                 geometry.lines.append([kept])
+                geometry.isolated.append([])
                 geometry.raw.append(nil)
                 geometry.footprint.points.append(contentsOf: kept)
             case .heat:
                 geometry.lines.append([])
+                geometry.isolated.append([])
                 geometry.raw.append(nil)
             }
         }
         return geometry
     }
 
-    /// Heat maps first, then lines and scatters in order, clipped to the plot.
+    /// The marker radius of a line's isolated point: a disc a little wider than the line.
+    static func isolatedRadius(lineWidth: Double) -> Double { lineWidth + 1 }
+
+    /// Heat maps first, then lines and scatters in order, clipped to the plot. A line's
+    /// isolated points (no drawable neighbour) are drawn as discs of its colour.
     func drawSeries(_ prepared: [Prepared], _ geometry: Geometry, in frame: Frame, on canvas: some Canvas) {
         canvas.clip(to: frame.plot)
         for p in prepared {
@@ -66,10 +76,15 @@ extension ChartRenderer {
         for (i, p) in prepared.enumerated() {
             switch p.kind {
             case .line(_, _, let color, let width, _):
-                for raw in geometry.raw[i] ?? [] {
-                    canvas.polyline(raw, color: color.blended(with: .white, amount: Self.rawFade), lineWidth: 1)
+                let faint = color.blended(with: .white, amount: Self.rawFade)
+                if let raw = geometry.raw[i] {
+                    for line in raw.lines { canvas.polyline(line, color: faint, lineWidth: 1) }
+                    for point in raw.isolated { canvas.circle(center: point, radius: 2, fill: faint, edge: nil) }
                 }
                 for line in geometry.lines[i] { canvas.polyline(line, color: color, lineWidth: width) }
+                for point in geometry.isolated[i] {
+                    canvas.circle(center: point, radius: Self.isolatedRadius(lineWidth: width), fill: color, edge: nil)
+                }
             case .scatter(_, let color, let radius, let edge, _):
                 for point in geometry.lines[i].first ?? [] {
                     canvas.circle(center: point, radius: radius, fill: color, edge: edge)
