@@ -1,4 +1,5 @@
 import Foundation
+import SlopeTrain
 import Testing
 
 /// One bad input for the `slope` binary: the arguments (with `{BI}` for the corpus in
@@ -133,6 +134,15 @@ struct BadInput: CustomTestStringConvertible, Sendable {
             #expect(!result.stderr.contains(trace))
         }
         #expect(SlopeBinary.files(in: directory).isEmpty, "left behind: \(SlopeBinary.files(in: directory))")
+    }
+
+    /// The help text reads the experiments' defaults from SlopeTrain, not from a copy.
+    @Test func fitHelpShowsTheLibraryDefaults() throws {
+        let help = try SlopeBinary.run(["fit", "--help"]).stdout.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        for (name, d) in [("sine", ExperimentDefaults.sine), ("chain", .chain), ("spiral", .spiral)] {
+            #expect(help.contains("\(name) \(d.epochs)"), "\(help)")
+            #expect(help.contains("\(name) \(d.learningRate)"), "\(help)")
+        }
     }
 
     @Test func corpusCoversEveryCommand() {
