@@ -67,6 +67,23 @@ enum ChartBenchmark {
             print("matplotlib: not available (python3 -c 'import matplotlib' failed) — skipped")
         }
 
+        // Reading a 10⁶-row training log (what `slope plot loss` does before it draws).
+        let csvPath = directory + "/log.csv"
+        var csv = "epoch,step,train_loss,val_loss\n"
+        csv.reserveCapacity(n * 40)
+        for i in 0..<n { csv += "\(i / 1000),\(i),\(loss[i]),\(loss[i] * 1.1)\n" }
+        try? csv.write(toFile: csvPath, atomically: true, encoding: .utf8)
+        let csvRead = measure("csv", runs: runs) {
+            guard let table = try? CSVTable(contentsOfFile: csvPath) else { return }
+            _ = try? table.column("step")
+            _ = try? table.column("train_loss")
+        }
+        let csvRow = Row(
+            group: "10⁶-row CSV log (4 columns) → table, 2 columns read", subject: csvRead, baseline: nil,
+            baselineName: "—", note: String(format: "%.0f MB", Double(csv.utf8.count) / 1e6), aim: "")
+        report(csvRow)
+        rows.append(csvRow)
+
         // A 200-point scatter with a fitted curve (no baseline: the figure is absolute).
         let x = (0..<200).map { Double($0) / 100 }
         let y = x.map { 20 * sin(2 * Double.pi * $0) }

@@ -17,8 +17,10 @@ extension Slope {
         @Option(help: "Directory for every file the demo writes.")
         var out: String = "output"
 
-        @Option(parsing: .unconditional, help: "Epochs of the sine fit (the full seed experiment is 40000).")
-        var sineEpochs: Int = 40_000
+        @Option(
+            parsing: .unconditional,
+            help: "Epochs of the sine fit (the full seed experiment is \(Experiment.sine.defaults.epochs)).")
+        var sineEpochs: Int = Experiment.sine.defaults.epochs
 
         @Flag(help: "No progress lines.")
         var quiet = false
@@ -75,14 +77,14 @@ extension Slope {
             var options = RunOptions(
                 epochs: sineEpochs, checkpointPath: directory.file("sine-checkpoint.json").path, progress: progress(sineEpochs),
                 stopFlag: StopFlag.interrupt)
-            let sine = try FitRunner.sine(options, into: directory)
+            let sine = try FitOutput.sine(options, into: directory)
             print(sine.text)
             files += paths(in: sine.text)
             if sine.interrupted { throw ExitCode(130) }
 
             try section("4. slope fit chain (correct gradient, then the seed's buggy one)")
             options = RunOptions(checkpointPath: directory.file("chain-checkpoint.json").path, stopFlag: StopFlag.interrupt)
-            let chain = try FitRunner.chain(options, buggy: false, into: directory)
+            let chain = try FitOutput.chain(options, buggy: false, into: directory)
             print(chain.text)
             files += paths(in: chain.text)
             if chain.interrupted { throw ExitCode(130) }
@@ -93,9 +95,10 @@ extension Slope {
 
             try section("5. slope fit spiral")
             options = RunOptions(
-                checkpointPath: directory.file("spiral-checkpoint.json").path, progress: progress(400),
+                checkpointPath: directory.file("spiral-checkpoint.json").path,
+                progress: progress(Experiment.spiral.defaults.epochs),
                 stopFlag: StopFlag.interrupt)
-            let spiral = try FitRunner.spiral(options, into: directory)
+            let spiral = try FitOutput.spiral(options, into: directory)
             print(spiral.text)
             files += paths(in: spiral.text)
             if spiral.interrupted { throw ExitCode(130) }

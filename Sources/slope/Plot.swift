@@ -86,16 +86,16 @@ extension Slope.Plot {
 
         func run() throws {
             let table = try CSVTable(contentsOfFile: history)
-            let steps: [Double]?
+            let steps: [Double?]?
             if let xColumn {
                 steps = try table.column(xColumn)
             } else {
                 steps = table.hasColumn("step") ? try table.column("step") : nil
             }
-            var series: [(name: String, values: [Double])] = []
+            var series: [(name: String, values: [Double?])] = []
             for name in columns { series.append((name, try table.column(name))) }
             let chart = Chart.lossCurve(
-                steps: steps, series: series, logY: logY, smooth: smooth,
+                steps: steps, logged: series, logY: logY, smooth: smooth,
                 title: chart.title ?? "Loss", xLabel: steps == nil ? "row" : (xColumn ?? "step"),
                 yLabel: columns.count == 1 ? columns[0] : "loss",
                 width: chart.size.width, height: chart.size.height)
@@ -137,13 +137,17 @@ extension Slope.Plot {
 
         func run() throws {
             let table = try CSVTable(contentsOfFile: data)
-            let x = try table.column(xColumn), y = try table.column(yColumn)
+            let xCells = try table.column(xColumn), yCells = try table.column(yColumn)
+            // Rows where both cells were logged (an empty cell is "not logged in this row").
+            let logged = xCells.indices.compactMap { i in xCells[i].flatMap { x in yCells[i].map { (x, $0) } } }
+            let x = logged.map(\.0), y = logged.map(\.1)
             var plot: Chart
             if let fit {
-                let fitted = try table.column(fit)
-                let order = x.indices.sorted { x[$0] < x[$1] }
+                let fitCells = try table.column(fit)
+                let curve = xCells.indices.compactMap { i in xCells[i].flatMap { x in fitCells[i].map { (x, $0) } } }
+                    .sorted { $0.0 < $1.0 }
                 plot = Chart.fit(
-                    x: x, y: y, fitX: order.map { x[$0] }, fitY: order.map { fitted[$0] },
+                    x: x, y: y, fitX: curve.map(\.0), fitY: curve.map(\.1),
                     dataLabel: yColumn, fitLabel: fit, title: chart.title, xLabel: xColumn,
                     yLabel: yColumn, width: chart.size.width, height: chart.size.height)
             } else {

@@ -37,7 +37,7 @@ import Testing
         let table = try CSVTable(parsing: "v\nnan\nNaN\ninf\n-INF\nInf\n\n")
         let v = try table.column("v")
         #expect(v.count == 5)
-        #expect(v[0].isNaN && v[1].isNaN)
+        #expect(v[0]?.isNaN == true && v[1]?.isNaN == true)
         #expect(v[2] == .infinity && v[3] == -.infinity && v[4] == .infinity)
     }
 
@@ -124,5 +124,65 @@ import Testing
             CSVError.tooLarge(path: url.path, bytes: CSVTable.sizeLimit + 1, limit: CSVTable.sizeLimit)
                 .description.contains("512 MiB"))
         try FileManager.default.removeItem(at: dir)
+    }
+
+    // MARK: Quoted cells (RFC 4180)
+
+    @Test func quotedCellsMayHoldCommasQuotesAndLineBreaks() throws {
+        let text =
+            "\"step\",\"loss, smoothed\",\"the \"\"best\"\" loss\",\"two\nlines\"\n\"1\",\"2.5\", 3 ,\"\"\n2,\"-1e3\",4,5\n"
+        let table = try CSVTable(parsing: text)
+        #expect(table.header == ["step", "loss, smoothed", "the \"best\" loss", "two\nlines"])
+        #expect(try table.column("loss, smoothed") == [2.5, -1000])
+        #expect(try table.column("the \"best\" loss") == [3, 4])
+        #expect(try table.column("two\nlines") == [nil, 5])  // "" is an empty cell
+    }
+
+    @Test func quotedCellsWithCRLF() throws {
+        let table = try CSVTable(parsing: "\"a\",\"b\"\r\n\"1\",\"x\r\ny\"\r\n2,3\r\n")
+        #expect(try table.column("a") == [1, 2])
+        // The quoted line break belongs to the cell: the bad cell is on the record's first line.
+        #expect(throws: CSVError.nonNumeric(path: "<text>", line: 2, column: "b", text: "x\r\ny")) {
+            try table.column("b")
+        }
+    }
+
+    @Test func lineNumbersCountLineBreaksInsideQuotes() throws {
+        let path = try file("\"a\nb\",c\n1,2\n3\n")
+        #expect(error(path) == .raggedRow(path: path, line: 4, cells: 1, expected: 2))
+    }
+
+    @Test func unterminatedQuoteNamesLineFieldAndColumn() throws {
+        let path = try file("step,loss\n0,1\n1,\"2\n2,3\n")
+        let expected = CSVError.unterminatedQuote(path: path, line: 3, field: 2, column: "loss")
+        #expect(error(path) == expected)
+        #expect(
+            expected.description
+                == "\(path), line 3, field 2 (column \"loss\"): the quoted cell opened here is never closed "
+                + "(end it with \", and write a quote inside it as \"\")")
+        let header = try file("\"step,loss\n")
+        #expect(error(header) == .unterminatedQuote(path: header, line: 1, field: 1, column: nil))
+    }
+
+    @Test func textAfterAClosingQuoteIsRefused() throws {
+        let path = try file("a,b\n1,\"2\"x\n")
+        #expect(error(path) == .textAfterQuote(path: path, line: 2, field: 2, column: "b"))
+        #expect(try CSVTable(parsing: "a,b\n1,\"2\"  \n").column("b") == [2])  // blanks are fine
+    }
+
+    @Test func aQuoteInsideAnUnquotedCellIsText() throws {
+        let table = try CSVTable(parsing: "a,b\"c\n1,2\n")
+        #expect(table.header == ["a", "b\"c"])
+    }
+
+    // MARK: Sparse logs
+
+    @Test func anEmptyCellIsNotLoggedAndDistinctFromNaN() throws {
+        let table = try CSVTable(parsing: lightningMetrics)
+        let val = try table.column("val_loss")
+        #expect(table.rowCount == 18)
+        #expect(val[0] == nil && val[1] == nil && val[2] == 1.9)
+        #expect(val[11]?.isNaN == true)  // a literal nan is a value, not a missing cell
+        #expect(try table.column("train_loss").compactMap { $0 }.count == 12)
     }
 }

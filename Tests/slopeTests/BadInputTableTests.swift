@@ -1,4 +1,5 @@
 import Foundation
+import SlopeTrain
 import Testing
 
 /// One bad input for the `slope` binary: the arguments (with `{BI}` for the corpus in
@@ -28,6 +29,9 @@ struct BadInput: CustomTestStringConvertible, Sendable {
         .init(
             "missing column", "plot loss {BI}/no-loss-column.csv -o {T}/a.png",
             "no column \"loss\" in the header; available columns: \"step\", \"other\""),
+        .init(
+            "unterminated quote", "plot loss {BI}/unterminated-quote.csv -o {T}/a.png",
+            "unterminated-quote.csv, line 3, field 2 (column \"loss\"): the quoted cell opened here is never closed"),
         .init("missing file", "plot loss {BI}/missing.csv -o {T}/a.png", "missing.csv: no such file"),
         .init("directory for a file", "plot loss {BI} -o {T}/a.png", "is a directory, not a CSV file"),
         .init("zero size", "plot loss {BI}/bom-crlf.csv -o {T}/a.png --size 0x0", "--size 0x0 is out of range"),
@@ -132,6 +136,15 @@ struct BadInput: CustomTestStringConvertible, Sendable {
         #expect(SlopeBinary.files(in: directory).isEmpty, "left behind: \(SlopeBinary.files(in: directory))")
     }
 
+    /// The help text reads the experiments' defaults from SlopeTrain, not from a copy.
+    @Test func fitHelpShowsTheLibraryDefaults() throws {
+        let help = try SlopeBinary.run(["fit", "--help"]).stdout.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        for (name, d) in [("sine", ExperimentDefaults.sine), ("chain", .chain), ("spiral", .spiral)] {
+            #expect(help.contains("\(name) \(d.epochs)"), "\(help)")
+            #expect(help.contains("\(name) \(d.learningRate)"), "\(help)")
+        }
+    }
+
     @Test func corpusCoversEveryCommand() {
         let commands = Set(BadInput.corpus.map { $0.arguments.split(separator: " ")[0] })
         #expect(commands == ["plot", "verify", "fit", "sweep", "demo"])
@@ -150,5 +163,20 @@ struct BadInput: CustomTestStringConvertible, Sendable {
         let bytes = try Data(contentsOf: png)
         #expect(bytes.starts(with: [0x89, 0x50, 0x4E, 0x47]))
         #expect(SlopeBinary.files(in: directory) == ["loss.png"])
+    }
+
+    /// A PyTorch Lightning metrics.csv (quoted header, CRLF, train and validation losses on
+    /// different rows, a nan in each): plotted, not refused.
+    @Test func sparseLightningLogIsPlotted() throws {
+        let directory = try SlopeBinary.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let png = directory.appendingPathComponent("loss.png")
+        let result = try SlopeBinary.run([
+            "plot", "loss", SlopeBinary.badInputs.appendingPathComponent("lightning-metrics.csv").path,
+            "--x", "step", "--y", "train_loss", "--y", "val_loss", "-o", png.path,
+        ])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.isEmpty)
+        #expect(try Data(contentsOf: png).starts(with: [0x89, 0x50, 0x4E, 0x47]))
     }
 }

@@ -71,7 +71,6 @@ public struct Tensor: Sendable, Equatable, CustomStringConvertible {
 
     public var count: Int { data.count }
     public var rank: Int { shape.count }
-    public var isScalar: Bool { shape.isEmpty }
 
     /// The only datum of a scalar or one-element tensor.
     public var scalar: Double {

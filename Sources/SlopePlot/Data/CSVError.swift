@@ -14,6 +14,11 @@ public enum CSVError: Error, Sendable, Equatable, CustomStringConvertible {
     case missingColumn(path: String, name: String, available: [String])
     case nonNumeric(path: String, line: Int, column: String, text: String)
     case raggedRow(path: String, line: Int, cells: Int, expected: Int)
+    /// A quoted cell with no closing quote: `line` is where it opens, `field` its position
+    /// in the record (1 = first), `column` the header's name for it once the header is read.
+    case unterminatedQuote(path: String, line: Int, field: Int, column: String?)
+    /// Text between a quoted cell's closing quote and the next comma or line end.
+    case textAfterQuote(path: String, line: Int, field: Int, column: String?)
 
     public var description: String {
         switch self {
@@ -39,6 +44,16 @@ public enum CSVError: Error, Sendable, Equatable, CustomStringConvertible {
                 + "(write nan, inf or -inf for missing or infinite values)"
         case .raggedRow(let path, let line, let cells, let expected):
             return "\(path), line \(line): has \(cells) cell\(cells == 1 ? "" : "s") but the header has \(expected)"
+        case .unterminatedQuote(let path, let line, let field, let column):
+            return "\(path), line \(line), \(Self.field(field, column)): the quoted cell opened here is never closed "
+                + "(end it with \", and write a quote inside it as \"\")"
+        case .textAfterQuote(let path, let line, let field, let column):
+            return "\(path), line \(line), \(Self.field(field, column)): text follows the closing quote "
+                + "(quote the whole cell, and write a quote inside it as \"\")"
         }
+    }
+
+    private static func field(_ field: Int, _ column: String?) -> String {
+        "field \(field)" + (column.map { " (column \"\($0)\")" } ?? "")
     }
 }

@@ -2,11 +2,15 @@ import Foundation
 
 /// A numeric table read from a comma-separated file with a header row.
 ///
-/// - The first non-blank line names the columns; a UTF-8 byte-order mark is stripped and
-///   names are trimmed of spaces and surrounding double quotes. Names must be unique.
-/// - Every later line holds one number per column. `nan`, `inf`, `-inf` (any case) are
-///   accepted; an empty cell reads as NaN (a gap in a chart). Quoted cells with embedded
-///   commas are not supported.
+/// - Cells follow RFC 4180 (see `CSVScanner`): a quoted cell may hold commas, line breaks
+///   and doubled quotes (`""`); unquoted cells are trimmed of spaces. A quote that is never
+///   closed is `CSVError.unterminatedQuote`, text after a closing quote `.textAfterQuote`.
+/// - The first non-blank line names the columns; a UTF-8 byte-order mark is stripped.
+///   Names must be unique.
+/// - Every later line holds one cell per column: a number (`nan`, `inf`, `-inf` in any
+///   case are numbers too), or nothing. An empty cell means "not logged in this row", as
+///   in a training log that writes train and validation losses on different rows; it reads
+///   as `nil`, distinct from a logged `nan`.
 /// - CRLF line ends, a trailing newline and blank lines are tolerated.
 /// - Every row must have as many cells as the header (`CSVError.raggedRow`).
 /// - A cell that is not a number is reported when its column is asked for
@@ -24,7 +28,8 @@ public struct CSVTable: Sendable {
     /// Number of data rows.
     public let rowCount: Int
 
-    private let columns: [[Double]]
+    /// One array per column; `nil` for an empty cell.
+    private let columns: [[Double?]]
     /// The first non-numeric cell of each column that has one.
     private let badCells: [Int: (line: Int, text: String)]
 
@@ -79,45 +84,31 @@ public struct CSVTable: Sendable {
             throw CSVError.notText(path: source, offset: bad, line: line)
         }
         var header: [String]? = nil
-        var columns: [[Double]] = []
+        var columns: [[Double?]] = []
         var badCells: [Int: (line: Int, text: String)] = [:]
         var rows = 0
         var failure: CSVError? = nil
-        let space = UInt8(ascii: " "), tab = UInt8(ascii: "\t"), comma = UInt8(ascii: ","),
-            newline = UInt8(ascii: "\n"), carriageReturn = UInt8(ascii: "\r")
 
         // A byte-level scan: this runs over every cell of files with millions of rows.
         body.withUnsafeBufferPointer { buffer in
-            var lineNumber = 0
-            var lineStart = 0
-            var cellRanges: [Range<Int>] = []
-            while lineStart <= buffer.count, failure == nil {
-                lineNumber += 1
-                var lineEnd = lineStart
-                while lineEnd < buffer.count, buffer[lineEnd] != newline { lineEnd += 1 }
-                defer { lineStart = lineEnd + 1 }
-                var end = lineEnd
-                if end > lineStart, buffer[end - 1] == carriageReturn { end -= 1 }
-
-                // Split into trimmed cells.
-                cellRanges.removeAll(keepingCapacity: true)
-                var cellStart = lineStart
-                var blank = true
-                for i in lineStart...end where i == end || buffer[i] == comma {
-                    var a = cellStart, b = i
-                    while a < b, buffer[a] == space || buffer[a] == tab { a += 1 }
-                    while b > a, buffer[b - 1] == space || buffer[b - 1] == tab { b -= 1 }
-                    if a < b || i < end { blank = false }
-                    cellRanges.append(a..<b)
-                    cellStart = i + 1
+            var scanner = CSVScanner(buffer: buffer)
+            var cells: [CSVScanner.Cell] = []
+            while !scanner.atEnd {
+                let line: Int
+                do throws(CSVScanner.QuoteProblem) {
+                    line = try scanner.record(into: &cells)
+                } catch {
+                    let name = header.flatMap { error.field <= $0.count ? $0[error.field - 1] : nil }
+                    failure =
+                        error.unterminated
+                        ? .unterminatedQuote(path: source, line: error.line, field: error.field, column: name)
+                        : .textAfterQuote(path: source, line: error.line, field: error.field, column: name)
+                    return
                 }
-                if blank { continue }
-                func text(_ r: Range<Int>) -> String {
-                    String(decoding: UnsafeBufferPointer(rebasing: buffer[r]), as: UTF8.self)
-                }
+                if cells.count == 1, !cells[0].quoted, cells[0].range.isEmpty { continue }  // a blank line
 
                 guard let names = header else {
-                    let names = cellRanges.map { Self.headerName(text($0)) }
+                    let names = cells.map { scanner.text($0) }
                     var seen = Set<String>()
                     if let duplicate = names.first(where: { !seen.insert($0).inserted }) {
                         failure = .duplicateColumn(path: source, name: duplicate)
@@ -127,18 +118,18 @@ public struct CSVTable: Sendable {
                     columns = Array(repeating: [], count: names.count)
                     continue
                 }
-                guard cellRanges.count == names.count else {
-                    failure = .raggedRow(path: source, line: lineNumber, cells: cellRanges.count, expected: names.count)
+                guard cells.count == names.count else {
+                    failure = .raggedRow(path: source, line: line, cells: cells.count, expected: names.count)
                     return
                 }
-                for (c, r) in cellRanges.enumerated() {
-                    if r.isEmpty {
-                        columns[c].append(.nan)
-                    } else if let value = Double(text(r)) {
+                for (c, cell) in cells.enumerated() {
+                    if cell.range.isEmpty {
+                        columns[c].append(nil)  // not logged in this row
+                    } else if !cell.escapes, let value = scanner.number(cell.range) {
                         columns[c].append(value)
                     } else {
                         columns[c].append(.nan)
-                        if badCells[c] == nil { badCells[c] = (lineNumber, text(r)) }
+                        if badCells[c] == nil { badCells[c] = (line, scanner.text(cell)) }
                     }
                 }
                 rows += 1
@@ -155,10 +146,12 @@ public struct CSVTable: Sendable {
     /// Whether the header has a column called `name`.
     public func hasColumn(_ name: String) -> Bool { header.contains(name) }
 
-    /// The values of the column called `name`, one per row.
+    /// The cells of the column called `name`, one per row: `nil` where the cell is empty
+    /// (nothing was logged in that row), otherwise its number (`.nan` and `±.infinity`
+    /// where the file says `nan` or `inf`).
     /// - Throws: `CSVError.missingColumn` (listing the available names) or
     ///   `CSVError.nonNumeric` for the column's first cell that is not a number.
-    public func column(_ name: String) throws(CSVError) -> [Double] {
+    public func column(_ name: String) throws(CSVError) -> [Double?] {
         guard let index = header.firstIndex(of: name) else {
             throw CSVError.missingColumn(path: source, name: name, available: header)
         }
@@ -166,12 +159,6 @@ public struct CSVTable: Sendable {
             throw CSVError.nonNumeric(path: source, line: bad.line, column: name, text: bad.text)
         }
         return columns[index]
-    }
-
-    private static func headerName(_ cell: String) -> String {
-        var name = cell
-        if name.count >= 2, name.hasPrefix("\""), name.hasSuffix("\"") { name = String(name.dropFirst().dropLast()) }
-        return name
     }
 
     /// The index (byte offset in the file) of the first byte that makes `bytes` not UTF-8

@@ -19,6 +19,23 @@ extension Chart {
         return chart
     }
 
+    /// Loss against step from a sparse log (a CSV where each metric fills only the rows it was
+    /// logged in): a `nil` cell, in a series or in `steps`, is a row where that series was
+    /// not logged, and each line joins its own logged points across it (see
+    /// `LineSeries(logged:x:)`). A logged NaN or ±∞ is still a gap.
+    public static func lossCurve(
+        steps: [Double?]?, logged series: [(name: String, values: [Double?])], logY: Bool = false,
+        smooth: Double? = nil, title: String? = "Loss", xLabel: String = "step", yLabel: String = "loss",
+        width: Int = 800, height: Int = 500
+    ) -> Chart {
+        var chart = Chart(width: width, height: height, title: title, xLabel: xLabel, yLabel: yLabel)
+        chart.yAxis.scale = logY ? .log : .linear
+        for (name, values) in series {
+            chart.series.append(.line(LineSeries(logged: values, x: steps, label: name, smoothing: smooth)))
+        }
+        return chart
+    }
+
     /// Data points with a fitted curve drawn over them (e.g. a network's prediction of a sine).
     public static func fit(
         x: [Double], y: [Double], fitX: [Double], fitY: [Double],

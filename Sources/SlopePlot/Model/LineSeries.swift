@@ -27,6 +27,32 @@ public struct LineSeries: Sendable, Hashable {
         self.smoothing = smoothing
     }
 
+    /// A line through the logged rows of a sparse log. Row `i` is a point when `y[i]` — and
+    /// `x[i]`, when `x` is given — is not `nil`; a row where either is `nil` was not logged
+    /// for this series and is skipped, so the line joins the logged points on either side
+    /// of it. A logged NaN or ±∞ stays a gap. Without `x`, a point's x is its row number.
+    public init(
+        logged y: [Double?], x: [Double?]? = nil, label: String? = nil, color: RGB? = nil,
+        lineWidth: Double = 2, smoothing: Double? = nil
+    ) {
+        if let x, x.count != y.count {
+            // Left uncompacted so drawing reports the mismatch (`PlotError.lengthMismatch`).
+            self.init(
+                x: x.map { $0 ?? .nan }, y: y.map { $0 ?? .nan }, label: label, color: color,
+                lineWidth: lineWidth, smoothing: smoothing)
+            return
+        }
+        var keptX: [Double] = [], keptY: [Double] = []
+        keptX.reserveCapacity(y.count)
+        keptY.reserveCapacity(y.count)
+        for i in y.indices {
+            guard let vy = y[i], let vx = x == nil ? Double(i) : x?[i] else { continue }
+            keptX.append(vx)
+            keptY.append(vy)
+        }
+        self.init(x: keptX, y: keptY, label: label, color: color, lineWidth: lineWidth, smoothing: smoothing)
+    }
+
     /// The exponential moving average of `values` with factor `alpha` (see `smoothing`).
     /// Non-finite inputs give NaN at their position and do not disturb the average.
     public static func exponentialMovingAverage(_ values: [Double], alpha: Double) -> [Double] {

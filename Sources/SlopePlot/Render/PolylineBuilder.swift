@@ -1,14 +1,22 @@
 /// Turns a data series (already mapped to canvas pixels) into polylines to draw:
 /// non-finite points become breaks, segments are clipped to the plot, and long series are
-/// thinned per pixel column.
+/// thinned per pixel column. A point with no drawable neighbour is kept apart, to be drawn
+/// as a marker: a line through it alone would be a single invisible pixel.
 enum PolylineBuilder {
+    /// What a series draws: its unbroken runs, and the points that stand alone.
+    struct Shapes: Equatable {
+        var lines: [[CanvasPoint]] = []
+        /// Points between two gaps (or a gap and an end), inside the clip rectangle.
+        var isolated: [CanvasPoint] = []
+    }
+
     /// Polylines through `points`, broken at every non-finite point and clipped to `clip`.
     ///
     /// When `thin` is true, consecutive points falling in the same pixel column are reduced
     /// to that column's first, lowest, highest and last point (in their original order), so
     /// a spike of a single sample still reaches its extreme and 10⁶ points cost a few
     /// thousand segments.
-    static func polylines(_ points: [CanvasPoint], clip: CanvasRect, thin: Bool) -> [[CanvasPoint]] {
+    static func polylines(_ points: [CanvasPoint], clip: CanvasRect, thin: Bool) -> Shapes {
         polylines(count: points.count, point: { points[$0] }, clip: clip, thin: thin)
     }
 
@@ -19,7 +27,7 @@ enum PolylineBuilder {
     @inline(__always)
     static func polylines(
         count: Int, point: (Int) -> CanvasPoint, clip: CanvasRect, thin: Bool
-    ) -> [[CanvasPoint]] {
+    ) -> Shapes {
         var runs: [[CanvasPoint]] = []
         var run: [CanvasPoint] = []
 
@@ -57,7 +65,15 @@ enum PolylineBuilder {
         }
         if grouping { appendGroup(&run, first, lowest, highest, last, point) }
         if !run.isEmpty { runs.append(run) }
-        return runs.flatMap { clipped($0, to: clip) }
+        var shapes = Shapes()
+        for run in runs {
+            if run.count == 1 {
+                if clip.contains(run[0]) { shapes.isolated.append(run[0]) }
+            } else {
+                shapes.lines += clipped(run, to: clip)
+            }
+        }
+        return shapes
     }
 
     /// ⌊x⌋ as an integer, x clamped to ±10⁹ (without a call into libm).
@@ -82,12 +98,8 @@ enum PolylineBuilder {
         }
     }
 
-    /// The parts of one unbroken polyline inside `rect`. A single point becomes a
-    /// zero-length segment so an isolated sample between two gaps still shows.
+    /// The parts of one unbroken polyline of at least two points inside `rect`.
     static func clipped(_ run: [CanvasPoint], to rect: CanvasRect) -> [[CanvasPoint]] {
-        if run.count == 1 {
-            return rect.contains(run[0]) ? [[run[0], run[0]]] : []
-        }
         var result: [[CanvasPoint]] = []
         var current: [CanvasPoint] = []
         for i in 1..<run.count {

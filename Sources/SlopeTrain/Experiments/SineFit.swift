@@ -15,17 +15,18 @@ extension Experiments {
     ///
     /// Affine(1, 25) → Sigmoid → Affine(25, 1), loss MSE; batches of 90 in order
     /// (90, 90, 20); plain SGD with lr 0.015 (the seed's 0.03 on the gradient of ½·MSE);
-    /// 40,000 epochs. Initial weights are the seed's exact numpy draws unless
+    /// 40,000 epochs (`ExperimentDefaults.sine`). Initial weights are the seed's exact numpy draws unless
     /// `options.seed` is set, which draws W uniform in [0, 1) from that seed instead
     /// (biases zero either way). The recorded loss per epoch is the last batch's MSE
     /// computed before that batch's update.
     public static func sine(_ options: RunOptions = RunOptions()) throws(TrainingError) -> SineFitResult {
-        let network = sineNetwork(seed: options.seed)
+        let defaults = ExperimentDefaults.sine
+        let network = sineNetwork(seed: options.seed ?? defaults.seed)
         let dataset = Dataset.sine()
         let run = try run(
-            network: network, optimizer: SGD(learningRate: options.learningRate ?? 0.015),
-            loader: BatchLoader(dataset, batchSize: options.batchSize ?? 90),
-            epochs: options.epochs ?? 40_000, options: options)
+            network: network, optimizer: SGD(learningRate: options.learningRate ?? defaults.learningRate),
+            loader: BatchLoader(dataset, batchSize: options.batchSize ?? defaults.batchSize ?? dataset.count),
+            epochs: options.epochs ?? defaults.epochs, options: options)
         let fullDataMSE = (try? MSE().forward(try network.forward(dataset.x), dataset.y)) ?? .nan
         let curveX = (0...400).map { Double($0) / 200 }
         let curveY = (try? network.forward(Tensor(shape: [curveX.count, 1], data: curveX)).data) ?? []

@@ -7,6 +7,13 @@ public struct DecisionRegions: Sendable, Equatable {
     public let ys: [Double]
     /// The class of point (xs[c], ys[r]) at `classes[r * xs.count + c]`.
     public let classes: [Int]
+
+    /// The classes as rows of a heat map, `grid[r][c]` the class at (xs[c], ys[r]), row 0
+    /// at the bottom (as `Chart.heatMap` takes them).
+    public var grid: [[Double]] {
+        let n = xs.count
+        return (0..<ys.count).map { r in (0..<n).map { c in Double(classes[r * n + c]) } }
+    }
 }
 
 /// The spiral experiment's result.
@@ -14,6 +21,13 @@ public struct SpiralFitResult {
     public let run: ExperimentResult
     /// Fraction of training points classified correctly.
     public let accuracy: Double
+
+    /// The training points with their true class, for drawing over the regions.
+    public var labelledPoints: [(x: Double, y: Double, label: Int)] {
+        let data = run.dataset
+        let labels = Experiments.argmaxRows(data.y)
+        return (0..<data.count).map { i in (x: data.x.data[2 * i], y: data.x.data[2 * i + 1], label: labels[i]) }
+    }
 
     /// The predicted class of every row of `points` (`[N, 2]`): the arg-max logit.
     public func classify(_ points: Tensor) -> [Int] {
@@ -43,22 +57,29 @@ extension Experiments {
     /// The cs231n spiral: 3 classes × 100 points, Affine(2, 100) → ReLU → Affine(100, 3)
     /// → SoftmaxWithLoss, Adam (lr 0.01), full batch unless `batchSize` is given
     /// (then shuffled each epoch), 400 epochs. `seed` (default 0) draws the data, the
-    /// initial weights and the shuffles.
+    /// initial weights and the shuffles. Defaults: `ExperimentDefaults.spiral`.
     public static func spiral(_ options: RunOptions = RunOptions(), hidden: Int = 100) throws(TrainingError)
         -> SpiralFitResult
     {
-        let seed = options.seed ?? 0
-        let dataset = Dataset.spiral(pointsPerClass: 100, classes: 3, seed: seed)
+        let defaults = ExperimentDefaults.spiral
+        let seed = options.seed ?? defaults.seed ?? 0
+        let dataset = spiralData(seed: seed)
         let network = spiralNetwork(hidden: hidden, seed: seed)
-        let batchSize = options.batchSize ?? dataset.count
+        let batchSize = options.batchSize ?? defaults.batchSize ?? dataset.count
         let loader = BatchLoader(dataset, batchSize: batchSize, shuffleSeed: batchSize < dataset.count ? seed &+ 2 : nil)
         let run = try run(
-            network: network, optimizer: Adam(learningRate: options.learningRate ?? 0.01), loader: loader,
-            epochs: options.epochs ?? 400, options: options)
+            network: network, optimizer: Adam(learningRate: options.learningRate ?? defaults.learningRate),
+            loader: loader, epochs: options.epochs ?? defaults.epochs, options: options)
         let predicted = (try? network.forward(dataset.x)).map(argmaxRows) ?? []
         let truth = argmaxRows(dataset.y)
         let correct = zip(predicted, truth).filter { $0 == $1 }.count
         return SpiralFitResult(run: run, accuracy: Double(correct) / Double(dataset.count))
+    }
+
+    /// The spiral data set drawn from `seed`: 3 classes × 100 points.
+    public static func spiralData(seed: UInt64) -> Dataset {
+        Dataset.spiral(
+            pointsPerClass: ExperimentDefaults.spiralPointsPerClass, classes: ExperimentDefaults.spiralClasses, seed: seed)
     }
 
     /// The spiral classifier: Affine(2, hidden) → ReLU → Affine(hidden, 3) →
