@@ -31,15 +31,17 @@ let package = Package(
         // cannot be a versioned dependency; what the sums need is a pragma in the sources.
         .target(name: "CKernels"),
 
+        // Files written so that a crash never leaves half of one: every module that writes uses it.
+        .target(name: "SlopeFiles"),
         .target(name: "SlopeLayers", dependencies: ["CBLAS", "CKernels"]),
-        .target(name: "SlopeTrain", dependencies: ["SlopeLayers"]),
+        .target(name: "SlopeTrain", dependencies: ["SlopeLayers", "SlopeFiles"]),
         .target(name: "SlopeCheck", dependencies: ["SlopeLayers"]),
-        .target(name: "SlopePlot", dependencies: ["CGD"]),
+        .target(name: "SlopePlot", dependencies: ["CGD", "SlopeFiles"]),
         // The verify and sweep commands over any registry of checks: a user's gate executable.
         .target(
             name: "SlopeGate",
             dependencies: [
-                "SlopeCheck", "SlopeLayers", "SlopePlot",
+                "SlopeCheck", "SlopeLayers", "SlopePlot", "SlopeFiles",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         // The broken-layer zoo: demo and test material, not part of any product.
@@ -49,7 +51,7 @@ let package = Package(
         .executableTarget(
             name: "slope",
             dependencies: [
-                "SlopeLayers", "SlopeTrain", "SlopeCheck", "SlopePlot", "SlopeGate", "SlopeZoo",
+                "SlopeLayers", "SlopeTrain", "SlopeCheck", "SlopePlot", "SlopeGate", "SlopeZoo", "SlopeFiles",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -63,7 +65,7 @@ let package = Package(
         .executableTarget(
             name: "slope-bench",
             dependencies: [
-                "SlopeLayers", "SlopeTrain", "SlopeCheck", "SlopePlot", "SlopeZoo", "CBaselines", "CBLAS",
+                "SlopeLayers", "SlopeTrain", "SlopeCheck", "SlopePlot", "SlopeZoo", "SlopeFiles", "CBaselines", "CBLAS",
                 "CAllocationCounter",
             ],
             path: "Benchmarks/slope-bench"),

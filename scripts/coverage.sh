@@ -42,6 +42,7 @@ LLVM_PROFILE_FILE="$PROFILES/verify-%p.profraw" "$BIN" verify >"$PROFILES/verify
 L=Sources/SlopeLayers
 LAYERS=("$L/Activations" "$L/Arithmetic" "$L/Convolution" "$L/Dense" "$L/Losses" "$L/Networks" "$L/Normalization"
   "$L/Reference" "$L/Core/Layer.swift" "$L/Core/Cache.swift" "$L/Core/ReusableTensors.swift" "$L/Core/FastPathLayer.swift"
+  "$L/Core/Flatten.swift"
   Sources/CKernels)
 SUPPORT=("$L/Core/Tensor.swift" "$L/Core/Tensor+Arithmetic.swift" "$L/Core/Tensor+MatrixProduct.swift"
   "$L/Core/LayerRegistry.swift" "$L/Core/LayerKind.swift" "$L/Core/LayerError.swift" "$L/Core/SeededGenerator.swift")

@@ -2,6 +2,7 @@ import CBLAS
 import CBaselines
 import Foundation
 import SlopeCheck
+import SlopeFiles
 import SlopeLayers
 
 /// `make bench`: every headline figure against its baseline, measured in the same run.

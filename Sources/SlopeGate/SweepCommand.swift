@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SlopeCheck
+import SlopeFiles
 import SlopeLayers
 import SlopePlot
 

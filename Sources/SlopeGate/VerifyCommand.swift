@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SlopeCheck
+import SlopeFiles
 import SlopeLayers
 
 /// `verify`: the CI gate over the registry in `SlopeGate.registry` (Slope's own kinds for

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import SlopeCheck
 import SlopeGate
+import SlopeFiles
 import SlopeLayers
 import SlopePlot
 import SlopeTrain

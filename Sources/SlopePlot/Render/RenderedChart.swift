@@ -1,4 +1,5 @@
 import Foundation
+import SlopeFiles
 
 /// A chart drawn with libgd: the PNG bytes, the layout, and any warnings.
 public struct RenderedChart: Sendable, Hashable {
@@ -32,7 +33,10 @@ extension Chart {
     @discardableResult
     public func writePNG(to url: URL) throws(PlotError) -> RenderedChart {
         let rendered = try render()
-        try AtomicFile.write(rendered.png, to: url)
+        do { try AtomicFile.write(rendered.png, to: url) } catch {
+            if case .missingDirectory = error.reason { throw PlotError.missingDirectory(path: url.path) }
+            throw PlotError.cannotWrite(path: url.path, reason: error.reason.description)
+        }
         return rendered
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import SlopeFiles
 import SlopeLayers
 
 /// A training run frozen between epochs, as versioned JSON (`"format": "slope-checkpoint/1"`):

@@ -1,4 +1,5 @@
 import Foundation
+import SlopeFiles
 import SlopeLayers
 
 /// What a training run recorded: the loss of every step, the loss of every epoch, and

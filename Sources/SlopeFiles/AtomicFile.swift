@@ -4,12 +4,34 @@ import Foundation
 /// file in the same directory, which is then renamed over the destination.
 public enum AtomicFile {
     /// Why a file could not be written, naming the path.
-    public struct WriteError: Error, CustomStringConvertible, Equatable {
+    public struct WriteError: Error, CustomStringConvertible, Equatable, Sendable {
+        public enum Reason: Equatable, Sendable, CustomStringConvertible {
+            /// The directory (named) does not exist.
+            case missingDirectory(String)
+            /// The parent path (named) is a file, not a directory.
+            case notADirectory(String)
+            /// The destination itself is a directory.
+            case isADirectory
+            /// The directory (named) refuses a new file: the system's reason.
+            case notWritable(String, because: String)
+            /// Writing, syncing or renaming failed: the system's reason.
+            case system(String)
+
+            public var description: String {
+                switch self {
+                case .missingDirectory(let directory): "the directory \(directory) does not exist"
+                case .notADirectory(let directory): "\(directory) is not a directory"
+                case .isADirectory: "it is a directory"
+                case .notWritable(let directory, let reason): "the directory \(directory) is not writable (\(reason))"
+                case .system(let reason): reason
+                }
+            }
+        }
         public var path: String
-        public var reason: String
+        public var reason: Reason
         public var description: String { "cannot write \(path): \(reason)" }
 
-        public init(path: String, reason: String) {
+        public init(path: String, reason: Reason) {
             self.path = path
             self.reason = reason
         }
@@ -24,13 +46,13 @@ public enum AtomicFile {
         let directory = url.deletingLastPathComponent()
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory) else {
-            throw WriteError(path: url.path, reason: "the directory \(directory.path) does not exist")
+            throw WriteError(path: url.path, reason: .missingDirectory(directory.path))
         }
         guard isDirectory.boolValue else {
-            throw WriteError(path: url.path, reason: "\(directory.path) is not a directory")
+            throw WriteError(path: url.path, reason: .notADirectory(directory.path))
         }
         if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), isDirectory.boolValue {
-            throw WriteError(path: url.path, reason: "it is a directory")
+            throw WriteError(path: url.path, reason: .isADirectory)
         }
         // Created exclusively with open(2) (not FileManager.createFile, which writes through
         // a temporary of its own): a crash leaves at most this dot-prefixed `.tmp` file.
@@ -39,7 +61,7 @@ public enum AtomicFile {
         ).path
         let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
         guard fd >= 0 else {
-            throw WriteError(path: url.path, reason: "the directory \(directory.path) is not writable (\(lastError()))")
+            throw WriteError(path: url.path, reason: .notWritable(directory.path, because: lastError()))
         }
         var failure: String? = nil
         data.withUnsafeBytes { (buffer: UnsafeRawBufferPointer) in
@@ -58,7 +80,7 @@ public enum AtomicFile {
         if failure == nil, rename(temporary, url.path) != 0 { failure = lastError() }
         if let failure {
             unlink(temporary)
-            throw WriteError(path: url.path, reason: failure)
+            throw WriteError(path: url.path, reason: .system(failure))
         }
     }
 

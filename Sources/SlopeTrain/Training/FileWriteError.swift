@@ -1,5 +1,5 @@
 import Foundation
-import SlopeLayers
+import SlopeFiles
 
 /// A file that could not be written, naming the path and the reason.
 public typealias FileWriteError = AtomicFile.WriteError
