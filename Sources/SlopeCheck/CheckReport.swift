@@ -166,6 +166,15 @@ public struct CheckReport: Sendable, Codable {
     public var allowKinks = true
     /// For a failing network: the first layer whose own check fails.
     public var culprit: Culprit?
+    /// The precision of the checked code (nil: Double, as in reports written before Float checks).
+    public var precision: Precision?
+    /// For Float code checked against a Double twin: how far the Float forward and vjp are from the twin's.
+    public var floatTwin: FloatTwinComparison?
+    /// What the checked code promised, when it is not a `Layer` (a function and its vjp).
+    public var contract: String?
+
+    /// The contract of a function checked with its vector–Jacobian product.
+    static let functionContract = "a function and its vjp (backward is the vjp)"
 
     public var verdict: Verdict {
         if error != nil { return .fail }
@@ -192,7 +201,7 @@ public struct CheckReport: Sendable, Codable {
             case .caseNotBuilt, .networkWithoutLoss, .reference: return "\(target): \(problem)"
             default: break
             }
-            return "\(target): breaks the contract of Layer: \(problem)"
+            return "\(target): breaks the contract of \(contract ?? "Layer"): \(problem)"
         }
         var lines: [String] = []
         if let culprit {

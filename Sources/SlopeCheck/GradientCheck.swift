@@ -29,6 +29,9 @@ public struct GradientCheck: Sendable {
     /// Use an all-ones upstream instead of a random one. Only for demonstrating why
     /// random matters: a backward that ignores its upstream passes with ones.
     public var onesUpstream = false
+    /// The precision the checked code computes in: Float code carries more rounding, and the
+    /// rounding floor, the Taylor test and the invariants allow for it. `run(float:…)` sets it.
+    public var precision: Precision = .double
 
     public init(
         method: FiniteDifference = .default, tolerance: Tolerance = .default, mode: CheckMode = .exhaustive,
@@ -74,8 +77,9 @@ public struct GradientCheck: Sendable {
             let analytic = try probe.analyticGradients()
             report.invariants.append(StoredParameters.invariant(of: layer))
             if checkInvariants {
-                report.invariants += Invariants(layer: layer, inputs: inputs, upstream: upstream, tolerance: tolerance)
-                    .evaluate(using: &generator)
+                report.invariants += Invariants(
+                    layer: layer, inputs: inputs, upstream: upstream, tolerance: tolerance, precision: precision
+                ).evaluate(using: &generator)
                 for (parameter, value) in zip(parameters, saved) { parameter.1.value = value }
             }
             var engine = Engine(check: self, probe: probe, upstream: upstream)
@@ -88,7 +92,7 @@ public struct GradientCheck: Sendable {
                     let order = try ConvergenceOrder.measure(
                         probe: probe, tensor: tensor, analytic: analytic[tensor], baseValue: engine.baseValue,
                         baseDecisions: engine.baseDecisions, choice: tensorReport.stepChoice, excluded: engine.kinks,
-                        absoluteFloor: tolerance.atol, using: &orderGenerator)
+                        absoluteFloor: tolerance.atol, precision: precision, using: &orderGenerator)
                     tensorReport.order = order
                     engine.forwardPasses += 2 * order.steps.count
                     if method.stepRule == .adaptive {
@@ -138,6 +142,7 @@ public struct GradientCheck: Sendable {
         self.init(
             method: report.method, tolerance: report.tolerance, mode: report.mode, seed: report.seed,
             allowKinks: report.allowKinks)
+        precision = report.precision ?? .double
     }
 
     /// Checks a loss layer's gradient with respect to the prediction.
