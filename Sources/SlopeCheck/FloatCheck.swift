@@ -128,16 +128,21 @@ struct FloatFunction {
 ///
 /// Each tensor's figure is max |float − double| / max |double|: normwise, because a Float
 /// result's rounding scales with the tensor's size, and an element's own relative error is
-/// unbounded where a sum cancels. The Float code passes while every figure stays within
-/// `limit` ε_Float (default 1000, 1.2e-4: a chain of a few hundred roundings; a 1% bug is
-/// 84 000 ε_Float).
+/// unbounded where a sum cancels. A gradient passes within `limit` ε_Float (default 256,
+/// 3e-5; the Float versions of the test suite's activations, affine map and softmax differ by
+/// at most 1.2 ε_Float; a 1% bug is 84 000). Beyond it, a gradient whose difference is still
+/// within `limit` ε_Float of the upstream's size is inconclusive, not failed: a Float formula
+/// that cancels (1 − tanh²x at x = 10 is 0 in Float, 8e-9 in Double) loses its digits against
+/// terms of the upstream's size, and that loss cannot be told from a bug of the same size.
 public struct FloatTwinComparison: Sendable, Codable, Equatable {
-    public static let defaultLimit = 1000.0
+    public static let defaultLimit = 256.0
 
-    /// The output's difference, in ε_Float.
+    /// The output's difference, in ε_Float of its largest value.
     public var forwardDifference: Double
-    /// Each input gradient's difference, in ε_Float, in input order.
+    /// Each input gradient's difference, in ε_Float of its largest value, in input order.
     public var gradientDifferences: [Double]
+    /// Each input gradient's difference in ε_Float of the upstream's largest value.
+    public var upstreamDifferences: [Double]
     /// Where each gradient differs most: "x[1, 2]".
     public var worstElements: [String]
     public var limit: Double
@@ -156,15 +161,26 @@ public struct FloatTwinComparison: Sendable, Codable, Equatable {
                     "the Float output differs from the Double twin's by \(describe(forwardDifference)), more than \(formatNumber(limit)) ε_Float: another formula, or precision lost to cancellation"
                 ))
         let vjpName = "Float vjp matches its Double twin"
-        if let worst = gradientDifferences.indices.max(by: { gradientDifferences[$0] < gradientDifferences[$1] }) {
-            let ulps = gradientDifferences[worst]
+        guard let worst = gradientDifferences.indices.max(by: { gradientDifferences[$0] < gradientDifferences[$1] })
+        else { return results }
+        let ulps = gradientDifferences[worst]
+        if ulps <= limit {
+            results.append(.pass(vjpName, "largest difference \(describe(ulps)) at \(worstElements[worst])"))
+        } else if let lost = upstreamDifferences.indices.first(where: {
+            gradientDifferences[$0] > limit && upstreamDifferences[$0] <= limit
+        }), upstreamDifferences.indices.allSatisfy({ gradientDifferences[$0] <= limit || upstreamDifferences[$0] <= limit }) {
             results.append(
-                ulps <= limit
-                    ? .pass(vjpName, "largest difference \(describe(ulps)) at \(worstElements[worst])")
-                    : .fail(
-                        vjpName,
-                        "the Float gradient differs from the Double twin's by \(describe(ulps)) at \(worstElements[worst]), more than \(formatNumber(limit)) ε_Float: the Float vjp computes another formula (or loses that much precision)"
-                    ))
+                InvariantResult(
+                    name: vjpName, verdict: .inconclusive,
+                    detail:
+                        "the Float gradient differs from the Double twin's by \(describe(gradientDifferences[lost])) at \(worstElements[lost]), but only \(formatNumber(upstreamDifferences[lost], significantDigits: 3)) ε_Float of the upstream's size: precision lost to rounding (a formula that cancels in Float) cannot be told from a bug here; check at inputs where the gradient is larger"
+                ))
+        } else {
+            results.append(
+                .fail(
+                    vjpName,
+                    "the Float gradient differs from the Double twin's by \(describe(ulps)) at \(worstElements[worst]), more than \(formatNumber(limit)) ε_Float: the Float vjp computes another formula"
+                ))
         }
         return results
     }
@@ -190,18 +206,21 @@ public struct FloatTwinComparison: Sendable, Codable, Equatable {
             throw CheckProblem.gradientCount(returned: singleGradients.count, inputs: inputs.count)
         }
         var differences: [Double] = []
+        var againstUpstream: [Double] = []
         var worst: [String] = []
+        let upstreamSize = upstream.maxMagnitude
         for (i, (g, reference)) in zip(singleGradients, doubleGradients).enumerated() {
             guard g.count == inputs[i].count, reference.count == inputs[i].count else {
                 throw CheckProblem.gradientShape(input: names[i], shape: g.shape, expected: inputs[i].shape)
             }
             let (ulps, at) = difference(g.data, reference.data)
             differences.append(ulps)
+            againstUpstream.append(ulps * max(reference.maxMagnitude, 1e-300) / max(upstreamSize, 1e-300))
             worst.append("\(names[i])\(inputs[i].index(ofFlat: at))")
         }
         return FloatTwinComparison(
             forwardDifference: difference(single.data, double.data).ulps, gradientDifferences: differences,
-            worstElements: worst, limit: limit)
+            upstreamDifferences: againstUpstream, worstElements: worst, limit: limit)
     }
 
     /// max |a − b| / max |b| in ε_Float, and where it is largest (NaN anywhere is infinitely far).
