@@ -247,9 +247,6 @@ public struct CheckReport: Sendable, Codable {
         for invariant in failedInvariants {
             lines.append("\(target) invariant \"\(invariant.name)\" broken: \(invariant.detail)")
         }
-        for invariant in invariants where invariant.verdict == .inconclusive {
-            lines.append("\(target) invariant \"\(invariant.name)\": inconclusive — \(invariant.detail)")
-        }
         return lines.joined(separator: "\n")
     }
 }
