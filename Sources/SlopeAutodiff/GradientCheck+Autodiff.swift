@@ -21,6 +21,17 @@ extension GradientCheck {
             vjp: { x, u in [widened(valueWithPullback(at: x[0], of: f).pullback(u), like: x[0])] }, at: [x], name: name)
     }
 
+    /// Checks the gradient of a scalar function of a tensor (a loss).
+    public func run(
+        differentiable f: @escaping @differentiable(reverse) (Tensor) -> Double, at x: Tensor,
+        name: String = "function"
+    ) -> CheckReport {
+        run(
+            function: { x in Tensor(scalar: f(x[0])) },
+            vjp: { x, u in [widened(valueWithPullback(at: x[0], of: f).pullback(u.scalar), like: x[0])] }, at: [x],
+            name: name)
+    }
+
     /// Checks the pullback of a function of two tensors, with respect to both.
     public func run(
         differentiable f: @escaping @differentiable(reverse) (Tensor, Tensor) -> Tensor, at x: Tensor, _ y: Tensor,

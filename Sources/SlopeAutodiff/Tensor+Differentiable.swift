@@ -35,7 +35,7 @@ extension Tensor {
     @derivative(of: *)
     @usableFromInline static func vjpMultiply(_ a: Tensor, _ b: Tensor) -> (value: Tensor, pullback: (Tensor) -> (Tensor, Tensor))
     {
-        (a * b, { v in (v * b, v * a) })
+        (a * b, { v in v.isScalarZero ? (.zero, .zero) : (v * b, v * a) })
     }
 
     @derivative(of: *)
@@ -49,11 +49,10 @@ extension Tensor {
     }
 }
 
-/// Σ of every element, differentiable: ∂/∂a Σa = 1 everywhere.
-@differentiable(reverse)
-public func sum(_ a: Tensor) -> Double { a.sum() }
-
-@derivative(of: sum)
-@usableFromInline func vjpSum(_ a: Tensor) -> (value: Double, pullback: (Double) -> Tensor) {
-    (a.sum(), { v in Tensor(shape: a.shape, repeating: v) })
+extension Tensor {
+    /// Σ of every element (`sum()`) is differentiable: ∂/∂a Σa = 1 everywhere.
+    @derivative(of: sum())
+    @usableFromInline func vjpSum() -> (value: Double, pullback: (Double) -> Tensor) {
+        (sum(), { [shape] v in Tensor(shape: shape, repeating: v) })
+    }
 }

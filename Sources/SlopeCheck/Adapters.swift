@@ -89,6 +89,5 @@ func decisionLayers(of layer: any Layer) -> [any DecisionLayer] {
 /// Input names: `x` for one input, `x`, `y` for two, the declared names for a graph.
 func inputNames(of layer: any Layer, count: Int) -> [String] {
     if let graph = layer as? Graph { return graph.inputNames }
-    let names = ["x", "y", "z"]
-    return (0..<count).map { $0 < names.count ? names[$0] : "input\($0)" }
+    return inputNames(count: count)
 }

@@ -166,7 +166,9 @@ public struct CheckReport: Sendable, Codable {
     public var allowKinks = true
     /// For a failing network: the first layer whose own check fails.
     public var culprit: Culprit?
-    /// The precision of the checked code (nil: Double, as in reports written before Float checks).
+    /// The precision the finite differences judged the checked code at (nil: Double, as in
+    /// reports written before Float checks; a Float function checked against its Double twin
+    /// is judged in Double, with ``floatTwin`` for the Float side).
     public var precision: Precision?
     /// For Float code checked against a Double twin: how far the Float forward and vjp are from the twin's.
     public var floatTwin: FloatTwinComparison?

@@ -51,9 +51,7 @@ extension GradientCheck {
         at inputs: [Tensor], name: String = "function"
     ) -> CheckReport {
         let function = FloatFunction(forward: forward, vjp: vjp)
-        var report = forFloat.run(function: function.forward, vjp: function.vjp, at: inputs, name: name)
-        report.precision = .float
-        return report
+        return forFloat.run(function: function.forward, vjp: function.vjp, at: inputs, name: name)
     }
 
     /// Checks a function computed in Float against its Double twin, two ways: the twin against
@@ -80,12 +78,11 @@ extension GradientCheck {
         } catch {
             report.problem = .threw(stage: "the Float comparison", message: "\(error)")
         }
-        report.precision = .float
         return report
     }
 }
 
-/// `x`, `y`, `z`, then `input3`…: the names a check gives a function's inputs.
+/// `x`, `y`, `z`, then `input3`…: the names a check gives the inputs of a function or layer.
 func inputNames(count: Int) -> [String] {
     let names = ["x", "y", "z"]
     return (0..<count).map { $0 < names.count ? names[$0] : "input\($0)" }
@@ -202,8 +199,8 @@ public struct FloatTwinComparison: Sendable, Codable, Equatable {
         let singleGradients = try CheckProblem.running("the Float vjp") {
             try float.vjp(inputs, upstream.reshaped([upstream.count]))
         }
-        guard singleGradients.count == inputs.count else {
-            throw CheckProblem.gradientCount(returned: singleGradients.count, inputs: inputs.count)
+        for gradients in [singleGradients, doubleGradients] where gradients.count != inputs.count {
+            throw CheckProblem.gradientCount(returned: gradients.count, inputs: inputs.count)
         }
         var differences: [Double] = []
         var againstUpstream: [Double] = []

@@ -60,6 +60,7 @@ public struct GradientCheck: Sendable {
             tolerance: tolerance, mode: mode, seed: seed, inputShapes: inputs.map(\.shape), checkedValue: .nan,
             tensors: [], invariants: [], forwardPasses: 0, seconds: 0)
         report.allowKinks = allowKinks
+        report.precision = precision == .double ? nil : precision
         let parameters = namedParameters(of: layer)
         let saved = parameters.map { $0.1.value }
         defer {

@@ -91,6 +91,10 @@ func softplusDerivative(_ x: Double) -> (value: Double, pullback: (Double) -> Do
         #expect(right.verdict == .pass, "\(right.diagnosis)")
         let wrong = GradientCheck().run(differentiable: { x in sin3Forgetful(x) * x }, at: x, name: "composite")
         #expect(wrong.verdict == .fail)
+        let loss = GradientCheck().run(differentiable: { x in (sin3(x) * x).sum() }, at: x, name: "Σ x ⊙ sin3(x)")
+        #expect(loss.verdict == .pass, "\(loss.diagnosis)")
+        let wrongLoss = GradientCheck().run(differentiable: { x in (sin3Forgetful(x) * x).sum() }, at: x)
+        #expect(wrongLoss.verdict == .fail)
         let two = GradientCheck().run(
             differentiable: { x, y in x * y + sin3(y) }, at: x, Self.input([3, 4], seed: 6), name: "x ⊙ y + sin3(y)")
         #expect(two.verdict == .pass, "\(two.diagnosis)")
@@ -135,13 +139,20 @@ func softplusDerivative(_ x: Double) -> (value: Double, pullback: (Double) -> Do
     @Test func shapelessZero() {
         let x = Self.input([2, 3])
         #expect(Tensor.zero + x == x && x + .zero == x && x - .zero == x && Tensor.zero - x == -x)
-        var sum = Tensor.zero
-        sum += x
-        sum += x
-        #expect(sum == x * 2)
+        var total = Tensor.zero
+        total += x
+        total += x
+        #expect(total == x * 2)
         var moved = x
         moved.move(by: .zero)
         #expect(moved == x)
+        // Each registered pullback meets the shapeless zero (an output nobody used) without trapping.
+        let product = valueWithPullback(at: x, x, of: { a, b in a * b }).pullback(.zero)
+        #expect(product.0 == .zero && product.1 == .zero)
+        let scaled = valueWithPullback(at: x, 2.0, of: { a, s in a * s }).pullback(.zero)
+        #expect(scaled.0 == .zero && scaled.1 == 0)
+        #expect(valueWithPullback(at: x, x, of: { a, b in a - b }).pullback(.zero).1 == .zero)
+        #expect(valueWithPullback(at: x, of: { a in a.sum() }).pullback(0) == .zeros(x.shape))
         let report = GradientCheck().run(differentiable: { x, _ in x * 2.0 }, at: x, Self.input([2, 3], seed: 8))
         #expect(report.problem == nil)
         #expect(report.tensors.map(\.verdict) == [.pass, .inconclusive], "\(report.diagnosis)")

@@ -129,7 +129,7 @@ import Testing
         let passing = GradientCheck().run(
             float: right, vjp: rightVJP, twin: correctTwin, twinVJP: correctTwinVJP, at: x, name: "gelu")
         #expect(passing.verdict == .pass, "\(passing.diagnosis)")
-        #expect(passing.precision == .float)
+        #expect(passing.precision == nil)  // the finite differences judged the Double twin
         #expect((passing.floatTwin?.gradientDifferences[0] ?? .infinity) < 8)
     }
 
