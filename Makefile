@@ -78,9 +78,9 @@ lint:
 
 # API reference (DocC) for the libraries a user imports, from symbol graphs, with the docc
 # that ships with the toolchain: docs/api/<Module>/ (open index.html through a web server).
-DOC_MODULES := SlopeLayers SlopeCheck SlopeGate SlopeTesting
+DOC_MODULES := SlopeLayers SlopeCheck SlopeGate SlopeTesting SlopeAutodiff
 docs: setup
-	$(SWIFT) build --scratch-path .build-docs --target SlopeGate --target SlopeTesting \
+	$(SWIFT) build --scratch-path .build-docs --target SlopeGate --target SlopeTesting --target SlopeAutodiff \
 	  -Xswiftc -emit-symbol-graph -Xswiftc -emit-symbol-graph-dir -Xswiftc $(CURDIR)/.build-docs/symbol-graphs
 	@rm -rf docs/api && mkdir -p docs/api
 	@for m in $(DOC_MODULES); do \

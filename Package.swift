@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "SlopePlot", targets: ["SlopePlot"]),
         .library(name: "SlopeGate", targets: ["SlopeGate"]),
         .library(name: "SlopeTesting", targets: ["SlopeTesting"]),
+        .library(name: "SlopeAutodiff", targets: ["SlopeAutodiff"]),
         .executable(name: "slope", targets: ["slope"]),
         .executable(name: "slope-bench", targets: ["slope-bench"]),
     ],
@@ -48,6 +49,10 @@ let package = Package(
         .target(name: "SlopeZoo", dependencies: ["SlopeCheck", "SlopeLayers"]),
         // `expectGradientsCorrect(layer, inputs:)`: a gradient check as a Swift Testing issue.
         .target(name: "SlopeTesting", dependencies: ["SlopeCheck", "SlopeLayers"]),
+        // Swift's own autodiff (`import _Differentiation`) checked: `Tensor` made `Differentiable`,
+        // `run(differentiable:at:)` for a pullback, custom `@derivative(of:)`s included. A module
+        // of its own, so that nobody else imports `_Differentiation`.
+        .target(name: "SlopeAutodiff", dependencies: ["SlopeCheck", "SlopeLayers"]),
         .executableTarget(
             name: "slope",
             dependencies: [
@@ -78,6 +83,8 @@ let package = Package(
         .testTarget(name: "SlopePlotTests", dependencies: ["SlopePlot"]),
         .testTarget(name: "SlopeGateTests", dependencies: ["SlopeGate", "SlopeCheck", "SlopeLayers"], exclude: ["Fixtures"]),
         .testTarget(name: "SlopeTestingTests", dependencies: ["SlopeTesting", "SlopeCheck", "SlopeLayers"]),
+        .testTarget(
+            name: "SlopeAutodiffTests", dependencies: ["SlopeAutodiff", "SlopeTesting", "SlopeCheck", "SlopeLayers"]),
         .testTarget(name: "slopeTests", dependencies: ["slope", "SlopeTrain", "SlopeLayers", "SlopeCheck"], exclude: ["BadInputs"]),
     ],
     swiftLanguageModes: [.v6]

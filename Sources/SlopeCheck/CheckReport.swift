@@ -172,6 +172,9 @@ public struct InvariantName: Hashable, Sendable, Codable, CustomStringConvertibl
     public static let backwardLinear = InvariantName("backward linear in upstream")
     public static let storedParametersListed = InvariantName("every stored parameter is listed")
     public static let fastPathsMatchReference = InvariantName("every fast path matches its readable reference")
+    // A Float function against its Double twin (FloatTwinComparison).
+    public static let floatForwardMatchesTwin = InvariantName("Float forward matches its Double twin")
+    public static let floatVJPMatchesTwin = InvariantName("Float vjp matches its Double twin")
     // Networks (NetworkInvariants).
     public static let everyParameterReceivesGradient = InvariantName("every parameter receives a gradient")
     public static let lossMatchesGradient = InvariantName("loss matches its gradient")
@@ -209,6 +212,17 @@ public struct CheckReport: Sendable, Codable {
     public var allowKinks = true
     /// For a failing network: the first layer whose own check fails.
     public var culprit: Culprit?
+    /// The precision the finite differences judged the checked code at (nil: Double, as in
+    /// reports written before Float checks; a Float function checked against its Double twin
+    /// is judged in Double, with ``floatTwin`` for the Float side).
+    public var precision: Precision?
+    /// For Float code checked against a Double twin: how far the Float forward and vjp are from the twin's.
+    public var floatTwin: FloatTwinComparison?
+    /// What the checked code promised, when it is not a `Layer` (a function and its vjp).
+    public var contract: String?
+
+    /// The contract of a function checked with its vector–Jacobian product.
+    static let functionContract = "a function and its vjp (backward is the vjp)"
 
     public var verdict: Verdict {
         if error != nil { return .fail }
@@ -235,7 +249,7 @@ public struct CheckReport: Sendable, Codable {
             case .caseNotBuilt, .networkWithoutLoss, .reference: return "\(target): \(problem)"
             default: break
             }
-            return "\(target): breaks the contract of Layer: \(problem)"
+            return "\(target): breaks the contract of \(contract ?? "Layer"): \(problem)"
         }
         var lines: [String] = []
         if let culprit {

@@ -45,10 +45,16 @@ public struct ConvergenceOrder: Sendable, Codable, Equatable {
     ///   - choice: the tensor's step and noise (adaptive rule); nil for the relative rule.
     ///   - excluded: elements left out of the direction (found at kinks).
     ///   - absoluteFloor: errors below this (the check's atol) are never a failure.
+    ///   - precision: the checked code's precision (its ε and the test's thresholds).
     static func measure(
         probe: Probe, tensor: Int, analytic: Tensor, baseValue: Double, baseDecisions: [Int], choice: StepChoice?,
-        excluded: Set<Int> = [], absoluteFloor: Double, using generator: inout SeededGenerator
+        excluded: Set<Int> = [], absoluteFloor: Double, precision: Precision = .double,
+        using generator: inout SeededGenerator
     ) throws -> ConvergenceOrder {
+        let passThreshold = precision.orderPassThreshold
+        let wrongThreshold = precision.orderWrongThreshold
+        let exactThreshold = precision.orderExactThreshold
+        let epsilon = precision.epsilon
         let saved = probe.value(of: tensor)
         var u = Tensor.zeros(saved.shape)
         for i in 0..<u.count { u.data[i] = generator.nextNormal() }
@@ -88,10 +94,10 @@ public struct ConvergenceOrder: Sendable, Codable, Equatable {
             absolute.append(error)
             // What rounding alone can do to the quotient: the measured noise of L (at least a
             // few ulps of L) over h.
-            var floor = max(choice?.floor ?? 0, 8 * Double.ulpOfOne * max(abs(plus), abs(minus)))
+            var floor = max(choice?.floor ?? 0, 8 * epsilon * max(abs(plus), abs(minus)))
             if choice != nil && plus == baseValue && minus == baseValue {
                 // L did not change at all: what it could not show is below its rounding (see judgeFlat).
-                floor = max(floor, 16 * Double.ulpOfOne * max(abs(baseValue), 1))
+                floor = max(floor, 16 * epsilon * max(abs(baseValue), 1))
             }
             noise.append(floor / h)
             gaps.append(abs((plus - baseValue) - (baseValue - minus)) / h)

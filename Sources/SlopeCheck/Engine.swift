@@ -59,7 +59,8 @@ struct Engine {
         let value = probe.value(of: tensor)
         if adaptive {
             choice = try probe.chooseStep(
-                for: tensor, method: check.method, tolerance: tolerance, base: baseValue, using: &generator)
+                for: tensor, method: check.method, tolerance: tolerance, epsilon: check.precision.epsilon, base: baseValue,
+                using: &generator)
             forwardPasses += 7
         }
         gradientScale = analytic.maxMagnitude
@@ -286,7 +287,7 @@ struct Engine {
     /// The absolute allowance of a quotient at `level`: atol plus the noise of L over the step
     /// (twice that for a one-sided difference).
     func noiseAllowance(_ level: StencilLevel, oneSided: Bool = false) -> Double {
-        let floor = max(choice?.floor ?? 0, tolerance.roundingFactor * Double.ulpOfOne * level.scale)
+        let floor = max(choice?.floor ?? 0, tolerance.roundingFactor * check.precision.epsilon * level.scale)
         return tolerance.atol + (oneSided ? 2 : 1) * floor / level.step
     }
 
@@ -317,7 +318,7 @@ struct Engine {
     /// rule then weighs against the tensor's largest derivative. Nil when L changed or a = 0.
     func judgeFlat(analytic a: Double, _ level: StencilLevel, index: [Int], direction: Int?) -> ElementResult? {
         guard level.forward == 0, level.backward == 0, a != 0, a.isFinite else { return nil }
-        let floor = max(choice?.floor ?? 0, tolerance.roundingFactor * Double.ulpOfOne * max(abs(baseValue), 1))
+        let floor = max(choice?.floor ?? 0, tolerance.roundingFactor * check.precision.epsilon * max(abs(baseValue), 1))
         let resolution = tolerance.atol + floor / level.step
         let visible = abs(a) > resolution
         return makeResult(

@@ -29,6 +29,9 @@ public struct GradientCheck: Sendable {
     /// Use an all-ones upstream instead of a random one. Only for demonstrating why
     /// random matters: a backward that ignores its upstream passes with ones.
     public var onesUpstream = false
+    /// The precision the checked code computes in: Float code carries more rounding, and the
+    /// rounding floor, the Taylor test and the invariants allow for it. `run(float:…)` sets it.
+    public var precision: Precision = .double
 
     public init(
         method: FiniteDifference = .default, tolerance: Tolerance = .default, mode: CheckMode = .exhaustive,
@@ -57,6 +60,7 @@ public struct GradientCheck: Sendable {
             tolerance: tolerance, mode: mode, seed: seed, inputShapes: inputs.map(\.shape), checkedValue: .nan,
             tensors: [], invariants: [], forwardPasses: 0, seconds: 0)
         report.allowKinks = allowKinks
+        report.precision = precision == .double ? nil : precision
         let parameters = namedParameters(of: layer)
         let saved = parameters.map { $0.1.value }
         defer {
@@ -74,8 +78,9 @@ public struct GradientCheck: Sendable {
             let analytic = try probe.analyticGradients()
             report.invariants.append(StoredParameters.invariant(of: layer))
             if checkInvariants {
-                report.invariants += Invariants(layer: layer, inputs: inputs, upstream: upstream, tolerance: tolerance)
-                    .evaluate(using: &generator)
+                report.invariants += Invariants(
+                    layer: layer, inputs: inputs, upstream: upstream, tolerance: tolerance, precision: precision
+                ).evaluate(using: &generator)
                 for (parameter, value) in zip(parameters, saved) { parameter.1.value = value }
             }
             var engine = Engine(check: self, probe: probe, upstream: upstream)
@@ -88,7 +93,7 @@ public struct GradientCheck: Sendable {
                     let order = try ConvergenceOrder.measure(
                         probe: probe, tensor: tensor, analytic: analytic[tensor], baseValue: engine.baseValue,
                         baseDecisions: engine.baseDecisions, choice: tensorReport.stepChoice, excluded: engine.kinks,
-                        absoluteFloor: tolerance.atol, using: &orderGenerator)
+                        absoluteFloor: tolerance.atol, precision: precision, using: &orderGenerator)
                     tensorReport.order = order
                     engine.forwardPasses += 2 * order.steps.count
                     if method.stepRule == .adaptive {
@@ -138,6 +143,7 @@ public struct GradientCheck: Sendable {
         self.init(
             method: report.method, tolerance: report.tolerance, mode: report.mode, seed: report.seed,
             allowKinks: report.allowKinks)
+        precision = report.precision ?? .double
     }
 
     /// Checks a loss layer's gradient with respect to the prediction.

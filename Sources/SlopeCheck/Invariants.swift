@@ -16,6 +16,8 @@ struct Invariants {
     let inputs: [Tensor]
     let upstream: Tensor
     let tolerance: Tolerance
+    /// The checked code's precision: how close two gradients that should be equal must be.
+    var precision: Precision = .double
 
     func evaluate(using generator: inout SeededGenerator) -> [InvariantResult] {
         var results: [InvariantResult] = []
@@ -187,7 +189,7 @@ struct Invariants {
             expected += tensor.dot(d)
             for i in 0..<d.count { magnitude += abs(tensor.data[i] * d.data[i]) }
         }
-        let h = 1e-6
+        let h = precision.directionalStep
         func value(at t: Double) throws -> Double {
             var shifted = point
             for i in shifted.indices { shifted[i].add(directions[i], scaledBy: t) }
@@ -201,7 +203,7 @@ struct Invariants {
             return y.dot(upstream)
         }
         let numeric = (try value(at: h) - value(at: -h)) / (2 * h)
-        if abs(numeric - expected) <= 1e-4 * magnitude + 1e-7 { return nil }
+        if abs(numeric - expected) <= precision.directionalTolerance * magnitude + 1e-7 { return nil }
         return "directional derivative \(formatNumber(expected)) vs finite difference \(formatNumber(numeric))"
     }
 
@@ -219,7 +221,8 @@ struct Invariants {
         for (t, (x, y)) in zip(a, b).enumerated() {
             guard x.shape == y.shape else { return "tensor \(t): shape \(x.shape) vs \(y.shape)" }
             let size = max(x.maxMagnitude, y.maxMagnitude)
-            for i in 0..<x.count where abs(x.data[i] - y.data[i]) > 1e-9 * size + 1e-12 || x.data[i].isNaN != y.data[i].isNaN {
+            for i in 0..<x.count
+            where abs(x.data[i] - y.data[i]) > precision.invariantTolerance * size + 1e-12 || x.data[i].isNaN != y.data[i].isNaN {
                 return "tensor \(t) at \(x.index(ofFlat: i)): \(formatNumber(x.data[i])) vs \(formatNumber(y.data[i]))"
             }
         }

@@ -13,7 +13,7 @@ import SlopeLayers
 /// a random direction, and the standard deviation of the rounding is read off the 3rd to 6th
 /// differences (Hamming's noise estimate, as in Moré and Wild's ECnoise): a smooth function's
 /// high differences vanish at so small a spacing, rounding's do not. Every allowance uses
-/// `floor`, the larger of 4× that noise and `roundingFactor`·ε·|L|.
+/// `floor`, the larger of 4× that noise and `roundingFactor`·ε·|L| (ε of the checked code's precision).
 public struct StepChoice: Sendable, Codable, Equatable {
     /// The base step h of the tensor's elements.
     public var step: Double
@@ -59,7 +59,7 @@ public struct StepChoice: Sendable, Codable, Equatable {
 extension Probe {
     /// Chooses the step of `tensor` and measures the noise of L there (7 evaluations).
     func chooseStep(
-        for tensor: Int, method: FiniteDifference, tolerance: Tolerance, base: Double,
+        for tensor: Int, method: FiniteDifference, tolerance: Tolerance, epsilon: Double = Double.ulpOfOne, base: Double,
         using generator: inout SeededGenerator
     ) throws -> StepChoice {
         let saved = value(of: tensor)
@@ -78,7 +78,7 @@ extension Probe {
         }
         let noise = StepChoice.noise(of: values)
         let largest = values.map(abs).max() ?? abs(base)
-        let floor = max(4 * noise, tolerance.roundingFactor * Double.ulpOfOne * largest)
+        let floor = max(4 * noise, tolerance.roundingFactor * epsilon * largest)
         return StepChoice(step: h, spread: spread, noise: noise, floor: floor)
     }
 }

@@ -54,6 +54,50 @@ public func expectGradientsCorrect(
     record(check.run(making: makeLayer, inputs: inputs, name: name, workers: workers), at: sourceLocation)
 }
 
+/// Checks a function and its vector–Jacobian product at `inputs` (see
+/// `GradientCheck.run(function:vjp:at:name:)`); records an issue unless the check passes.
+@discardableResult
+public func expectGradientsCorrect(
+    function: @escaping ([Tensor]) throws -> Tensor, vjp: @escaping ([Tensor], Tensor) throws -> [Tensor],
+    at inputs: [Tensor], check: GradientCheck = GradientCheck(), name: String = "function",
+    sourceLocation: SourceLocation = #_sourceLocation
+) -> CheckReport {
+    record(check.run(function: function, vjp: vjp, at: inputs, name: name), at: sourceLocation)
+}
+
+/// Checks a function computed in Float, with the Float-aware step and tolerance (see
+/// `GradientCheck.run(float:vjp:at:name:)`); records an issue unless the check passes.
+@discardableResult
+public func expectGradientsCorrect(
+    float forward: @escaping ([[Float]]) throws -> [Float], vjp: @escaping ([[Float]], [Float]) throws -> [[Float]],
+    at inputs: [Tensor], check: GradientCheck = GradientCheck(), name: String = "function",
+    sourceLocation: SourceLocation = #_sourceLocation
+) -> CheckReport {
+    record(check.run(float: forward, vjp: vjp, at: inputs, name: name), at: sourceLocation)
+}
+
+/// Checks a function computed in Float against its Double twin (see
+/// `GradientCheck.run(float:vjp:twin:twinVJP:at:limit:name:)`); records an issue unless the check passes.
+@discardableResult
+public func expectGradientsCorrect(
+    float forward: @escaping ([[Float]]) throws -> [Float], vjp: @escaping ([[Float]], [Float]) throws -> [[Float]],
+    twin: @escaping ([Tensor]) throws -> Tensor, twinVJP: @escaping ([Tensor], Tensor) throws -> [Tensor],
+    at inputs: [Tensor], check: GradientCheck = GradientCheck(), name: String = "function",
+    sourceLocation: SourceLocation = #_sourceLocation
+) -> CheckReport {
+    record(
+        check.run(float: forward, vjp: vjp, twin: twin, twinVJP: twinVJP, at: inputs, name: name), at: sourceLocation)
+}
+
+/// Records an issue unless `report` (a check already run, e.g. SlopeAutodiff's
+/// `GradientCheck().run(differentiable:at:)`) passes.
+@discardableResult
+public func expectGradientsCorrect(_ report: CheckReport, sourceLocation: SourceLocation = #_sourceLocation)
+    -> CheckReport
+{
+    record(report, at: sourceLocation)
+}
+
 /// Records `report` as an issue (with its JSON attached) unless its verdict is `.pass`.
 private func record(_ report: CheckReport, at sourceLocation: SourceLocation) -> CheckReport {
     guard report.verdict != .pass else { return report }

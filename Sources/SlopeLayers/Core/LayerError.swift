@@ -14,6 +14,8 @@ public enum LayerError: Error, Equatable, CustomStringConvertible {
     case brokenContract(layer: String, detail: String)
     /// A one-input layer's backward returned this many gradients (named by the chain that saw it).
     case wrongGradientCount(returned: Int)
+    /// Code a layer wraps (a user's closure) threw an error of its own; `message` describes it.
+    case wrapped(layer: String, message: String)
 
     public var description: String {
         switch self {
@@ -42,6 +44,8 @@ public enum LayerError: Error, Equatable, CustomStringConvertible {
             return "\(layer): \(detail)"
         case .wrongGradientCount(let returned):
             return "backward returned \(returned) gradients for 1 input"
+        case .wrapped(let layer, let message):
+            return "\(layer): \(message)"
         }
     }
 }

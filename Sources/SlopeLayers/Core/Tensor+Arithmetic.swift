@@ -23,8 +23,26 @@ extension Tensor {
         return result
     }
 
-    public static func + (a: Tensor, b: Tensor) -> Tensor { a.zipMap(b, +) }
-    public static func - (a: Tensor, b: Tensor) -> Tensor { a.zipMap(b, -) }
+    /// a + b and a − b element by element (shapes must match), with one exception: the scalar
+    /// 0 (`Tensor(scalar: 0)`) is the additive identity of every shape, so a zero whose shape
+    /// nobody knows yet (automatic differentiation's `TangentVector.zero`) adds and subtracts.
+    public static func + (a: Tensor, b: Tensor) -> Tensor {
+        if a.shape != b.shape {
+            if b.isScalarZero { return a }
+            if a.isScalarZero { return b }
+        }
+        return a.zipMap(b, +)
+    }
+    public static func - (a: Tensor, b: Tensor) -> Tensor {
+        if a.shape != b.shape {
+            if b.isScalarZero { return a }
+            if a.isScalarZero { return -b }
+        }
+        return a.zipMap(b, -)
+    }
+
+    /// The scalar 0: the identity of `+` and `+=` for a tensor of any shape.
+    public var isScalarZero: Bool { shape.isEmpty && data.count == 1 && data[0] == 0 }
     public static func * (a: Tensor, b: Tensor) -> Tensor { a.zipMap(b, *) }
     public static func / (a: Tensor, b: Tensor) -> Tensor { a.zipMap(b, /) }
     public static func * (a: Tensor, s: Double) -> Tensor { a.map { $0 * s } }
@@ -44,7 +62,14 @@ extension Tensor {
         }
     }
 
-    public static func += (a: inout Tensor, b: Tensor) { a.add(b) }
+    /// `a = a + b` (a scalar 0 on either side is the identity, as for `+`).
+    public static func += (a: inout Tensor, b: Tensor) {
+        if a.shape != b.shape && (a.isScalarZero || b.isScalarZero) {
+            a = a + b
+        } else {
+            a.add(b)
+        }
+    }
 
     /// Adds a row vector `bias` (shape `[columns]`) to every row of a `[rows, columns]` tensor.
     public func addingRow(_ bias: Tensor) -> Tensor {

@@ -1,0 +1,93 @@
+import Foundation
+import SlopeLayers
+import Testing
+
+@testable import SlopeCheck
+
+/// A layer seen through Float: inputs, parameters, output, upstream and gradients rounded to
+/// Float on the way in and out (the arithmetic inside stays Double). The noise a Float
+/// layer's results carry, on every built-in kind, for the Float-aware rule.
+final class ThroughFloat: Layer {
+    let inner: any Layer
+    var kindName: String { inner.kindName }
+    var arity: Int { inner.arity }
+    var parameters: [Parameter] { inner.parameters }
+
+    init(_ inner: any Layer) { self.inner = inner }
+
+    static func rounded(_ t: Tensor) -> Tensor { t.map { Double(Float($0)) } }
+
+    /// Runs `body` with every parameter rounded to Float, then restores the exact values.
+    func withRoundedParameters<T>(_ body: () throws(LayerError) -> T) throws(LayerError) -> T {
+        let saved = parameters.map(\.value)
+        for p in parameters { p.value = Self.rounded(p.value) }
+        defer { for (p, v) in zip(parameters, saved) { p.value = v } }
+        return try body()
+    }
+
+    func forward(_ inputs: [Tensor]) throws(LayerError) -> Tensor {
+        Self.rounded(try withRoundedParameters { () throws(LayerError) in try inner.forward(inputs.map(Self.rounded)) })
+    }
+
+    func backward(_ upstream: Tensor) throws(LayerError) -> [Tensor] {
+        let before = parameters.map(\.gradient)
+        let gradients = try withRoundedParameters { () throws(LayerError) in try inner.backward(Self.rounded(upstream)) }
+        for (p, old) in zip(parameters, before) where p.gradient.shape == old.shape {
+            p.gradient = old + Self.rounded(p.gradient - old)
+        }
+        return gradients.map(Self.rounded)
+    }
+}
+
+/// Every built-in kind through Float, 5 seeds each, correct and with a 1% bug, under the
+/// Float-aware rule: no false alarm, and the 1% bugs missed (passed) counted and bounded.
+@Suite struct FloatPropertyTests {
+    static let seeds: [UInt64] = [0, 1, 2, 3, 4]
+
+    /// The fixed rule (h = 1e-3·max(1, |x|), rtol 1e-2) on the same cases, for the record.
+    @Test func fixedRuleThroughFloat() {
+        var (falseAlarms, missed) = (0, 0)
+        for kind in LayerKind.allCases {
+            for seed in Self.seeds {
+                var check = FloatCheckTests.fixedRule
+                check.seed = seed
+                let example = LayerExample.make(kind, seed: seed)
+                if check.run(ThroughFloat(example.layer), inputs: example.inputs).verdict == .fail { falseAlarms += 1 }
+                let buggy = LayerExample.make(kind, seed: seed)
+                if check.run(Planted(ThroughFloat(buggy.layer), factor: 1.01), inputs: buggy.inputs).verdict == .pass {
+                    missed += 1
+                }
+            }
+        }
+        print(
+            "Float property suite, fixed rule: correct: \(falseAlarms) false alarms of 85 · 1% bugs: \(missed) passed of 85")
+    }
+
+    @Test func everyKindThroughFloat() {
+        var falseAlarms: [String] = []
+        var missed: [String] = []
+        var (correct, correctInconclusive, bugs, bugsInconclusive) = (0, 0, 0, 0)
+        for kind in LayerKind.allCases {
+            for seed in Self.seeds {
+                var check = GradientCheck().forFloat
+                check.seed = seed
+                let example = LayerExample.make(kind, seed: seed)
+                let right = check.run(ThroughFloat(example.layer), inputs: example.inputs, name: kind.rawValue)
+                correct += 1
+                if right.verdict == .fail { falseAlarms.append("\(kind) seed \(seed): \(right.diagnosis)") }
+                if right.verdict == .inconclusive { correctInconclusive += 1 }
+                let buggy = LayerExample.make(kind, seed: seed)
+                let bug = check.run(
+                    Planted(ThroughFloat(buggy.layer), factor: 1.01), inputs: buggy.inputs, name: kind.rawValue)
+                bugs += 1
+                if bug.verdict == .pass { missed.append("\(kind) seed \(seed)") }
+                if bug.verdict == .inconclusive { bugsInconclusive += 1 }
+            }
+        }
+        print(
+            "Float property suite (17 kinds × 5 seeds, through Float): correct: \(falseAlarms.count) false alarms, \(correctInconclusive) inconclusive of \(correct) · 1% bugs: \(missed.count) passed, \(bugsInconclusive) inconclusive of \(bugs)"
+                + (missed.isEmpty ? "" : " (passed: \(missed.joined(separator: ", ")))"))
+        #expect(falseAlarms.isEmpty, "\(falseAlarms.joined(separator: "\n"))")
+        #expect(missed.isEmpty, "\(missed.joined(separator: ", "))")
+    }
+}
