@@ -67,7 +67,7 @@ public struct TensorReport: Sendable, Codable {
     /// The worst few failing elements, worst first.
     public var worstFailures: [ElementResult]
     /// A reading of the pattern of analytic vs numeric when elements fail.
-    public var signature: String?
+    public var signature: BugSignature?
     public var verdict: Verdict
     /// Relative errors of the checked elements, counted per decade.
     public var census: ErrorCensus = ErrorCensus()

@@ -505,7 +505,7 @@ struct Engine {
         let worstFailures = failures.sorted { $0.absoluteError / $0.allowance > $1.absoluteError / $1.allowance }
         let worst = worstFailures.first ?? results.max { $0.absoluteError < $1.absoluteError }
         let verdict = results.map(\.verdict).max() ?? .pass
-        var signature: String?
+        var signature: BugSignature?
         if !failures.isEmpty {
             var upstreamValues: [Double]?
             if probe.ids[tensor].role == .input, upstream.shape == shape, results.allSatisfy({ $0.direction == nil }) {

@@ -54,18 +54,49 @@ public enum BrokenLayer: String, CaseIterable, Sendable {
         }
     }
 
-    /// What a check of this subject should report.
-    public var caughtBy: String {
+    /// How a check can find a bug: what a report of this subject must show.
+    public enum Evidence: Sendable, Equatable, CustomStringConvertible {
+        /// Elements whose finite differences disagree with the analytic gradient.
+        case finiteDifferences
+        /// A failed invariant, by name.
+        case invariant(InvariantName)
+        /// A failed convergence-order (Taylor) test.
+        case convergenceOrder
+        /// A broken contract of `Layer`, reported as a `CheckProblem`.
+        case contract
+
+        public var description: String {
+            switch self {
+            case .finiteDifferences: "finite differences"
+            case .invariant(let name): "invariant \"\(name)\""
+            case .convergenceOrder: "the convergence order"
+            case .contract: "the contract of Layer (a CheckProblem)"
+            }
+        }
+
+        /// Whether `report` shows this evidence.
+        public func isShown(by report: CheckReport) -> Bool {
+            switch self {
+            case .finiteDifferences: report.tensors.contains { $0.failed > 0 }
+            case .invariant(let name): report.failedInvariants.contains { $0.name == name }
+            case .convergenceOrder: report.tensors.contains { $0.order?.verdict == .fail }
+            case .contract: report.problem != nil
+            }
+        }
+    }
+
+    /// What a check of this subject must report (all of it).
+    public var caughtBy: [Evidence] {
         switch self {
-        case .reluWritesUpstream: "invariant \"inputs and upstream untouched\""
-        case .keepsStateBetweenCalls: "invariant \"no state between calls\""
-        case .firstLayerCutOff: "invariant \"every parameter receives a gradient\" + finite differences on 0.Affine.W/b"
-        case .lossHalfGradient: "invariant \"loss matches its gradient\" + finite differences (signature ½)"
-        case .ignoresUpstream: "finite differences with a random upstream (invariant \"backward linear in upstream\")"
-        case .tanhSlightlyOff: "the convergence order only (every element is within tolerance)"
-        case .flattenForgetsReshape, .extraGradient, .outputShapeChanges: "the contract of Layer (a CheckProblem)"
-        case .unlistedParameter: "invariant \"every stored parameter is listed\""
-        default: "finite differences"
+        case .reluWritesUpstream: [.invariant(.argumentsUntouched)]
+        case .keepsStateBetweenCalls: [.invariant(.noStateBetweenCalls)]
+        case .firstLayerCutOff: [.invariant(.everyParameterReceivesGradient), .finiteDifferences]
+        case .lossHalfGradient: [.invariant(.lossMatchesGradient), .finiteDifferences]
+        case .ignoresUpstream: [.finiteDifferences, .invariant(.backwardLinear)]
+        case .tanhSlightlyOff: [.convergenceOrder]
+        case .flattenForgetsReshape, .extraGradient, .outputShapeChanges: [.contract]
+        case .unlistedParameter: [.invariant(.storedParametersListed)]
+        default: [.finiteDifferences]
         }
     }
 

@@ -33,7 +33,7 @@ import Testing
         let report = FixtureParity.check(fixture)
         #expect(report.verdict == .fail)
         #expect(report.diagnosis.contains("grad x"))
-        #expect(report.tensors.first { $0.tensor.name == "grad x" }?.signature?.contains("sign flipped") == true)
+        #expect(report.tensors.first { $0.tensor.name == "grad x" }?.signature == .signFlipped)
     }
 
     // MARK: bad fixture files: each error names the file and the field

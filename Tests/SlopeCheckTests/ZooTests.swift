@@ -1,3 +1,4 @@
+import Foundation
 import SlopeLayers
 import Testing
 
@@ -11,6 +12,11 @@ import Testing
     func everyBrokenLayerIsCaught(broken: BrokenLayer, seed: UInt64) {
         let report = broken.subject(seed: seed).check(with: GradientCheck(seed: seed), name: broken.rawValue)
         #expect(report.verdict == .fail, "\(broken.rawValue) passed: \(broken.bug)")
+        // Failing is not enough (a check that crashed also fails): it must fail for its reason.
+        for evidence in broken.caughtBy {
+            #expect(evidence.isShown(by: report), "\(broken.rawValue) failed, but not by \(evidence): \(report.diagnosis)")
+        }
+        if !broken.caughtBy.contains(.contract) { #expect(report.problem == nil, "\(report.diagnosis)") }
         #expect(!report.diagnosis.isEmpty)
     }
 
@@ -25,28 +31,28 @@ import Testing
         broken.subject().check(with: check, name: broken.rawValue)
     }
 
-    func signature(_ report: CheckReport, _ tensor: String) -> String {
-        report.tensors.first { $0.tensor.description == tensor }?.signature ?? "none"
+    func signature(_ report: CheckReport, _ tensor: String) -> BugSignature? {
+        report.tensors.first { $0.tensor.description == tensor }?.signature
     }
 
     @Test func sigmoidReturningUpstreamIsNamed() {
         let r = report(.sigmoidReturnsUpstream)
-        #expect(signature(r, "input x").contains("equals the upstream"))
+        #expect(signature(r, "input x") == .equalsUpstream)
         #expect(r.diagnosis.contains("input x"))
     }
 
     @Test func signFlipIsNamed() {
-        #expect(signature(report(.tanhSignFlipped), "input x").contains("sign flipped"))
+        #expect(signature(report(.tanhSignFlipped), "input x") == .signFlipped)
     }
 
     @Test func missingBatchMeanIsNamed() {
-        #expect(signature(report(.softmaxWithLossNoMean), "input x").contains("4× numeric"))
+        #expect(signature(report(.softmaxWithLossNoMean), "input x") == .batchMultiple(4))
     }
 
     @Test func sigmoidDerivativeFromInputFailsWithoutSimpleFactor() {
         let r = report(.sigmoidDerivativeFromInput)
         #expect(r.tensors[0].failed > 0)
-        #expect(signature(r, "input x").contains("no simple factor"))
+        #expect(signature(r, "input x") == .noSimpleFactor)
     }
 
     @Test func affineBugsAreLocalisedToTheirTensor() {
@@ -60,7 +66,11 @@ import Testing
         let r = report(.chainWeightTimesW)
         let w = r.tensors.first { $0.tensor.name == "w" }!
         #expect(w.verdict == .fail)
-        #expect(w.signature?.contains("× numeric") == true)
+        guard case .factor(let factor) = w.signature else {
+            Issue.record("expected a factor, got \(String(describing: w.signature))")
+            return
+        }
+        #expect(factor != 1, "a factor of w (\(factor)), not 1")
     }
 
     @Test func inPlaceUpstreamWriteIsCaughtByTheInvariant() {
@@ -87,14 +97,14 @@ import Testing
         let r = report(.firstLayerCutOff)
         let invariant = r.failedInvariants.first { $0.name == .everyParameterReceivesGradient }
         #expect(invariant?.detail == "no gradient reaches 0.Affine.W, 0.Affine.b")
-        #expect(signature(r, "param 0.Affine.W").contains("all zero"))
+        #expect(signature(r, "param 0.Affine.W") == .analyticAllZero)
     }
 
     @Test func halfGradientLossIsCaughtWithItsRatio() {
         let r = report(.lossHalfGradient)
         let invariant = r.failedInvariants.first { $0.name == .lossMatchesGradient }
         #expect(invariant?.detail.contains("gradient of half the loss") == true)
-        #expect(signature(r, "param 2.Affine.W").contains("½ of numeric"))
+        #expect(signature(r, "param 2.Affine.W") == .half)
     }
 }
 
@@ -121,42 +131,58 @@ import Testing
     }
 }
 
-/// Each bug signature, proven on the zoo layer that has that bug.
+/// Each bug signature, proven on the zoo layer that has that bug, and its text, which users read.
 @Suite struct SignatureTests {
-    func signature(_ broken: BrokenLayer, _ tensor: String) -> String {
+    func signature(_ broken: BrokenLayer, _ tensor: String) -> BugSignature? {
         let report = broken.subject().check(with: GradientCheck(), name: broken.rawValue)
-        return report.tensors.first { $0.tensor.description == tensor }?.signature ?? "none"
+        return report.tensors.first { $0.tensor.description == tensor }?.signature
     }
 
     @Test func twiceNumericMeansAHalfLost() {
-        #expect(signature(.mseDoubleGradient, "input x").hasPrefix("analytic is 2× numeric (a ½ lost?"))
+        #expect(signature(.mseDoubleGradient, "input x") == .twice)
     }
 
     @Test func halfNumericMeansTheGradientOfHalfTheLoss() {
-        #expect(signature(.lossHalfGradient, "param 0.Affine.W").hasPrefix("analytic is ½ of numeric"))
+        #expect(signature(.lossHalfGradient, "param 0.Affine.W") == .half)
     }
 
     @Test func oneOverNMeansTheMeanTakenTwice() {
-        #expect(signature(.softmaxWithLossDoubleMean, "input x").hasPrefix("analytic is 1/4 of numeric"))
+        #expect(signature(.softmaxWithLossDoubleMean, "input x") == .batchFraction(4))
     }
 
     @Test func nTimesMeansAMissingMean() {
-        #expect(signature(.softmaxWithLossNoMean, "input x").hasPrefix("analytic is 4× numeric"))
+        #expect(signature(.softmaxWithLossNoMean, "input x") == .batchMultiple(4))
     }
 
     @Test func signFlipped() {
-        #expect(signature(.tanhSignFlipped, "input x").hasPrefix("sign flipped"))
+        #expect(signature(.tanhSignFlipped, "input x") == .signFlipped)
     }
 
     @Test func allZeroMeansNotWired() {
-        #expect(signature(.firstLayerCutOff, "param 0.Affine.W").hasPrefix("the analytic gradient is all zero"))
+        #expect(signature(.firstLayerCutOff, "param 0.Affine.W") == .analyticAllZero)
     }
 
     @Test func equalsUpstreamMeansTheLocalDerivativeIsMissing() {
-        #expect(signature(.sigmoidReturnsUpstream, "input x").hasPrefix("analytic equals the upstream gradient"))
+        #expect(signature(.sigmoidReturnsUpstream, "input x") == .equalsUpstream)
     }
 
     @Test func transposeIsRecognised() {
-        #expect(signature(.affineTransposedWeightGradient, "param W").hasPrefix("analytic matches the transpose of numeric"))
+        #expect(signature(.affineTransposedWeightGradient, "param W") == .transposed)
+    }
+
+    @Test func eachSignatureSaysWhatToLookFor() {
+        #expect(BugSignature.twice.description.hasPrefix("analytic is 2× numeric (a ½ lost?"))
+        #expect(BugSignature.batchFraction(4).description.hasPrefix("analytic is 1/4 of numeric"))
+        #expect(BugSignature.batchMultiple(4).description.hasPrefix("analytic is 4× numeric"))
+        #expect(BugSignature.factor(1 / 3).description == "analytic is 0.3333× numeric")
+    }
+
+    @Test func signaturesRoundTripThroughJSONAndOldReportsStillRead() throws {
+        let all: [BugSignature] = [.twice, .batchFraction(4), .factor(0.25), .transposed, .legacy("old text")]
+        let data = try JSONEncoder().encode(all)
+        #expect(try JSONDecoder().decode([BugSignature].self, from: data) == all)
+        #expect(String(decoding: data, as: UTF8.self).contains(#""text":"analytic is 2× numeric"#), "tools read the text")
+        let old = try JSONDecoder().decode([BugSignature].self, from: Data(#"["sign flipped (analytic is −1× numeric)"]"#.utf8))
+        #expect(old == [.legacy("sign flipped (analytic is −1× numeric)")])
     }
 }
