@@ -46,6 +46,11 @@ public struct FiniteDifference: Sendable, Equatable, Codable, CustomStringConver
         .init(stencil: .fourthOrder, step: step, stepRule: rule)
     }
 
+    /// The default method of a stencil: `.default` or `.fourthOrder()`.
+    public static func standard(_ stencil: Stencil) -> FiniteDifference {
+        stencil == .central ? .default : .fourthOrder()
+    }
+
     public init(stencil: Stencil, step: Double, stepRule: StepRule = .adaptive) {
         self.stencil = stencil
         self.step = step

@@ -67,7 +67,7 @@ public struct StepSweep: Sendable, Codable {
         var right = points.filter { $0.step >= 10 * best.step }
         if right.count < 3 { right = Array(points.prefix(4)) }
         let order = slope(right.map { log10($0.step) }, right.map { log10($0.error) })
-        let defaultStep = stencil == .central ? FiniteDifference.default.step : FiniteDifference.fourthOrder().step
+        let defaultStep = FiniteDifference.standard(stencil).step
         return StepSweep(
             target: name, method: FiniteDifference(stencil: stencil, step: defaultStep), points: points,
             fittedOrder: order, defaultStep: defaultStep, best: best)

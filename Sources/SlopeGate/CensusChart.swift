@@ -6,8 +6,7 @@ import SlopePlot
 /// relative error, drawn as a step outline on a log count axis.
 public enum CensusChart {
     public static func make(_ run: VerifyRun, title: String = "Relative error of every checked element") -> Chart {
-        var census = ErrorCensus()
-        for report in run.reports { for t in report.tensors { census.merge(t.census) } }
+        let census = run.census
         // Bin i covers decades [e, e+1) with e = i − 17 (bin 0 is "below 1e-16", the last "≥ 1").
         var x: [Double] = [], y: [Double] = []
         for (i, count) in census.counts.enumerated() {

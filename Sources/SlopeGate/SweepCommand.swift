@@ -24,7 +24,7 @@ public struct SweepCommand: ParsableCommand {
     @Option(name: .shortAndLong, help: "The PNG to write.")
     var output: String = "output/sweep.png"
 
-    @Option(help: "central or fourth.")
+    @Option(help: "central or fourthOrder.")
     var stencil: FiniteDifference.Stencil = .central
 
     @Option(help: "Seed of inputs and upstream.")

@@ -86,6 +86,16 @@ import Testing
         #expect((reports?.first?["tolerance"] as? [String: Any])?["rtol"] as? Double == 1e-5)
     }
 
+    /// The stencil has one spelling, the one reports and the Swift API use.
+    @Test func theStencilHasOneSpelling() throws {
+        let fourth = try SlopeBinary.run(["verify", "--layer", "Sigmoid", "--stencil", "fourthOrder"])
+        #expect(fourth.status == 0, "\(fourth.stderr)")
+        #expect(fourth.stdout.contains("fourth-order difference (4 points, O(h⁴))"))
+        let other = try SlopeBinary.run(["verify", "--layer", "Sigmoid", "--stencil", "fourth"])
+        #expect(other.status == 2)
+        #expect(other.stderr.contains("one of 'central' and 'fourthOrder'"), "\(other.stderr)")
+    }
+
     @Test func shardsSplitTheKindsWithoutOverlap() throws {
         var seen: [String] = []
         for shard in 1...3 {

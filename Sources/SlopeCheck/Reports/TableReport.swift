@@ -74,8 +74,7 @@ public enum TableReport {
 
     /// "relative errors: 1e-12 ▏3  1e-11 ▏40 …" over the decades that hold any element.
     static func censusLine(_ run: VerifyRun) -> String {
-        var census = ErrorCensus()
-        for report in run.reports { for t in report.tensors { census.merge(t.census) } }
+        let census = run.census
         let used = census.counts.indices.filter { census.counts[$0] > 0 }
         guard let first = used.first, let last = used.last else { return "Relative-error census: no elements" }
         let top = census.counts.max() ?? 1

@@ -33,6 +33,14 @@ public struct VerifyRun: Sendable, Codable {
         case format, suite, method, tolerance, mode, seed, maxInconclusive, reports, seconds
     }
 
+    /// The relative-error census of every checked element of the run (the table's census
+    /// line and the histogram both draw this).
+    public var census: ErrorCensus {
+        var census = ErrorCensus()
+        for report in reports { for tensor in report.tensors { census.merge(tensor.census) } }
+        return census
+    }
+
     /// Reports written before suites existed come from `slope`.
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
