@@ -46,7 +46,12 @@ public struct SweepCommand: ParsableCommand {
     }
 
     public func run() throws {
-        let sweep = try SweepRunner.sweep(layer, stencil: stencil, seed: seed)
+        let sweep: StepSweep
+        do { sweep = try SweepRunner.sweep(layer, stencil: stencil, seed: seed) } catch let problem as CheckProblem {
+            // The layer broke the contract of Layer: a failed check (exit 1, as `verify`), not bad input.
+            FileHandle.standardError.write(Data("\(layer): \(problem)\n".utf8))
+            throw ExitCode(1)
+        }
         let rendered = try SweepRunner.chart(sweep).writePNG(to: URL(fileURLWithPath: output))
         if let csv {
             let text = "step,error\n" + sweep.points.map { "\($0.step),\($0.error)" }.joined(separator: "\n") + "\n"

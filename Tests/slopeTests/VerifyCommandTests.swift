@@ -86,6 +86,19 @@ import Testing
         #expect((reports?.first?["tolerance"] as? [String: Any])?["rtol"] as? Double == 1e-5)
     }
 
+    /// A layer that breaks the contract of `Layer` is a failed sweep (exit 1, as in verify), not bad
+    /// input (2); no chart is written.
+    @Test func sweepingAContractBreakerExitsOne() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sweep-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let png = directory.appendingPathComponent("s.png").path
+        let result = try SlopeBinary.run(["sweep", "--include-broken", "--layer", "Broken.FlattenForgetsReshape", "-o", png])
+        #expect(result.status == 1, "\(result.stderr)")
+        #expect(result.stderr.contains("Broken.FlattenForgetsReshape: backward returned a gradient of shape [24]"), "\(result.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: png))
+    }
+
     /// The stencil has one spelling, the one reports and the Swift API use.
     @Test func theStencilHasOneSpelling() throws {
         let fourth = try SlopeBinary.run(["verify", "--layer", "Sigmoid", "--stencil", "fourthOrder"])
