@@ -85,7 +85,8 @@ let package = Package(
         .testTarget(name: "SlopeTestingTests", dependencies: ["SlopeTesting", "SlopeCheck", "SlopeLayers"]),
         .testTarget(
             name: "SlopeAutodiffTests", dependencies: ["SlopeAutodiff", "SlopeTesting", "SlopeCheck", "SlopeLayers"]),
-        .testTarget(name: "slopeTests", dependencies: ["slope", "SlopeTrain", "SlopeLayers", "SlopeCheck"], exclude: ["BadInputs"]),
+        .testTarget(
+            name: "slopeTests", dependencies: ["slope", "SlopeTrain", "SlopeLayers", "SlopeCheck"], exclude: ["BadInputs"]),
     ],
     swiftLanguageModes: [.v6]
 )

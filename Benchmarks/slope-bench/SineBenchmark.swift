@@ -8,7 +8,7 @@ import SlopeTrain
 /// `Experiments.sine` against the same algorithm in plain C (-O3) and in numpy.
 enum SineBenchmark {
     static let epochs = 40_000
-    /// numpy's final last-batch MSE from these weights (BASELINES.md).
+    /// numpy's final last-batch MSE from these weights (docs/baselines.md).
     static let referenceLoss = 0.75901243639638438
 
     static func rows(runs: Int, quick: Bool, report: (Row) -> Void) -> [Row] {

@@ -3,7 +3,7 @@ import Testing
 
 @testable import SlopeTrain
 
-/// The seed's reference trajectory (BASELINES.md, numpy): last-batch MSE before its update.
+/// The seed's reference trajectory (docs/baselines.md, numpy): last-batch MSE before its update.
 @Suite struct SineFitTests {
     @Test func firstEpochMatchesTheReference() throws {
         let result = try Experiments.sine(RunOptions(epochs: 1))

@@ -95,7 +95,9 @@ import Testing
         let png = directory.appendingPathComponent("s.png").path
         let result = try SlopeBinary.run(["sweep", "--include-broken", "--layer", "Broken.FlattenForgetsReshape", "-o", png])
         #expect(result.status == 1, "\(result.stderr)")
-        #expect(result.stderr.contains("Broken.FlattenForgetsReshape: backward returned a gradient of shape [24]"), "\(result.stderr)")
+        #expect(
+            result.stderr.contains("Broken.FlattenForgetsReshape: backward returned a gradient of shape [24]"), "\(result.stderr)"
+        )
         #expect(!FileManager.default.fileExists(atPath: png))
     }
 

@@ -1,7 +1,7 @@
 import Foundation
 import SlopeLayers
 
-/// A reference case made by an independent engine (`slope-fixture/1`, see DESIGN.md):
+/// A reference case made by an independent engine (`slope-fixture/1`, see fixtures/README.md):
 /// a layer kind and config, inputs, parameters, upstream (or loss targets), and the
 /// output and gradients that engine computed.
 public struct Fixture: Sendable {
