@@ -121,3 +121,14 @@ public protocol LossLayer: AnyObject {
 public protocol ModalLayer: Layer {
     var isTraining: Bool { get set }
 }
+
+/// Layers that draw randomness once and keep it, so that repeated passes (a gradient check's)
+/// see one function: a trainer calls `resample()` once per step (Dropout's mask).
+public protocol ResamplingLayer: Layer {
+    func resample()
+}
+
+extension Layer {
+    /// This layer and every layer inside it (through `sublayers`), depth first.
+    public var allLayers: [any Layer] { [self] + sublayers.flatMap(\.allLayers) }
+}

@@ -119,7 +119,7 @@ public final class Sequential: UnaryLayer {
 
     /// Sets training or inference mode on every layer that has one.
     public func setTraining(_ training: Bool) {
-        for case let layer as any ModalLayer in layers { layer.isTraining = training }
+        for case let layer as any ModalLayer in allLayers { layer.isTraining = training }
     }
 }
 

@@ -4,7 +4,7 @@
 /// The mask is drawn once per input shape and kept until `resample()` (a trainer calls
 /// it once per step), so repeated forward passes — as a gradient check makes — see one
 /// function. Backward: ∂L/∂x = dout ⊙ m / (1 − p). Inference: y = x, ∂L/∂x = dout.
-public final class Dropout: UnaryLayer, ModalLayer {
+public final class Dropout: UnaryLayer, ModalLayer, ResamplingLayer {
     public let kindName = "Dropout"
     public let rate: Double
     public var isTraining = true

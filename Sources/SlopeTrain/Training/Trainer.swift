@@ -39,7 +39,8 @@ public final class Trainer {
     private let lossLayer: any LossLayer
     private let namedParameters: [(name: String, parameter: Parameter)]
     private let parameters: [Parameter]
-    private let dropouts: [Dropout]
+    /// Every layer that redraws its randomness each step (Dropout), nested ones included.
+    private let resampling: [any ResamplingLayer]
 
     public struct StepReport: Sendable {
         public var epoch: Int, step: Int, batch: Int, loss: Double
@@ -57,7 +58,7 @@ public final class Trainer {
         lossLayer = network.lossLayer!
         namedParameters = network.namedParameters
         parameters = namedParameters.map(\.parameter)
-        dropouts = network.layers.compactMap { $0 as? Dropout }
+        resampling = network.allLayers.compactMap { $0 as? any ResamplingLayer }
         history = History(parameterNames: namedParameters.map(\.name))
     }
 
@@ -140,7 +141,7 @@ public final class Trainer {
     private func runStep(_ batch: (x: Tensor, y: Tensor), epoch: Int, checked: Bool) throws(TrainingError) -> Double {
         let parameters = self.parameters
         for i in parameters.indices { parameters[i].zeroGradient() }
-        for i in dropouts.indices { dropouts[i].resample() }
+        for layer in resampling { layer.resample() }
         if checked { return try checkedStep(batch, epoch: epoch) }
         do throws(LayerError) {
             let loss = try lossLayer.forward(try network.forward(batch.x), batch.y)
