@@ -5,7 +5,7 @@
 #      over it (tracked and untracked files that git does not ignore, so uncommitted work
 #      is what gets tested), commits that, and tags it with the version in VERSION;
 #   2. copies Examples/ConsumerPackage next to it and runs `swift test` there, with
-#      `.package(url: "file://…/slope", from: "0.2.0")` resolving to that tag;
+#      `.package(url: "file://…/slope", from: "0.3.0")` resolving to that tag;
 #   3. runs the package's own CI gate (MyLayersGate, SlopeGate over its registry): exit
 #      statuses, JUnit named after the suite, --replay, the PyTorch fixtures of LayerNorm;
 #   4. checks that the tag is what SwiftPM resolved, then removes the temporary directory.

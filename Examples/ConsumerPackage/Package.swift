@@ -7,7 +7,7 @@ import PackageDescription
 // sets SLOPE_PACKAGE_URL to a tagged clone (file://…) of the Slope being tested.
 guard let slopeURL = Context.environment["SLOPE_PACKAGE_URL"] else {
     fatalError(
-        "set SLOPE_PACKAGE_URL to a Slope repository with a tag ≥ 0.2.0, e.g. "
+        "set SLOPE_PACKAGE_URL to a Slope repository with a tag ≥ 0.3.0, e.g. "
             + "SLOPE_PACKAGE_URL=file:///path/to/slope swift test (Examples/check-consumer.sh does this)")
 }
 
@@ -17,7 +17,7 @@ let package = Package(
         .library(name: "MyLayers", targets: ["MyLayers"]),
         .executable(name: "MyLayersGate", targets: ["MyLayersGate"]),
     ],
-    dependencies: [.package(url: slopeURL, from: "0.2.0")],
+    dependencies: [.package(url: slopeURL, from: "0.3.0")],
     targets: [
         .target(
             name: "MyLayers",
