@@ -1,3 +1,4 @@
+import SlopeTestSupport
 import Testing
 
 @testable import SlopeLayers
@@ -14,12 +15,12 @@ import Testing
     @Test(arguments: LayerKind.allCases)
     func backwardLeavesUpstreamInputsAndCacheUntouched(kind: LayerKind) throws {
         let example = LayerExample(kind)
-        let inputs = example.inputs.map(deepCopy)
+        let inputs = example.inputs.map { $0.copied() }
         switch try example.build() {
         case .layer(let layer):
             let output = try layer.forward(inputs)
             let dout = Self.upstream(output.shape)
-            let doutCopy = deepCopy(dout)
+            let doutCopy = dout.copied()
             let first = try layer.backward(dout)
             #expect(dout == doutCopy, "upstream modified")
             #expect(inputs == example.inputs, "forward or backward modified an input")
@@ -28,7 +29,7 @@ import Testing
             #expect(try layer.forward(inputs) == output)
         case .loss(let loss):
             let target = try #require(example.target)
-            let targetCopy = deepCopy(target)
+            let targetCopy = target.copied()
             _ = try loss.forward(inputs[0], target)
             let first = try loss.backward()
             #expect(inputs == example.inputs && target == targetCopy, "a loss modified its arguments")
