@@ -1,8 +1,8 @@
 import ArgumentParser
 import Foundation
 import SlopeCheck
-import SlopeGate
 import SlopeFiles
+import SlopeGate
 import SlopeLayers
 import SlopePlot
 import SlopeTrain

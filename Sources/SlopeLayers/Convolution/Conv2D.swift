@@ -152,7 +152,7 @@ public final class Conv2D: UnaryLayer, FastPathLayer {
                     Tensor.gemm(
                         m: outChannels, n: rows, k: width, a: pg.baseAddress!, lda: width, transposeA: false,
                         b: pc.baseAddress!, ldb: width, transposeB: true, c: pdw.baseAddress!, accumulate: true,
-                            forceBLAS: forcedPath.map { $0 == .blas })
+                        forceBLAS: forcedPath.map { $0 == .blas })
                 }
             }
             W.value.data.withUnsafeBufferPointer { pw in
@@ -161,7 +161,7 @@ public final class Conv2D: UnaryLayer, FastPathLayer {
                     Tensor.gemm(
                         m: rows, n: width, k: outChannels, a: pw.baseAddress!, lda: rows, transposeA: true,
                         b: pg.baseAddress!, ldb: width, transposeB: false, c: pdc.baseAddress!, accumulate: false,
-                            forceBLAS: forcedPath.map { $0 == .blas })
+                        forceBLAS: forcedPath.map { $0 == .blas })
                 }
             }
         }
