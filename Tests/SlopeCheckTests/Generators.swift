@@ -65,9 +65,6 @@ struct DrawnCase: CustomStringConvertible {
     let inputs: [Tensor]
     let target: Tensor?
 
-    /// Kinds whose output switches at discrete decisions (the only ones that may be inconclusive).
-    var hasDecisions: Bool { [.relu, .leakyReLU, .maxPool2D].contains(kind) }
-
     var description: String {
         let settings = config.keys.sorted().map { key -> String in
             switch config[key]! {

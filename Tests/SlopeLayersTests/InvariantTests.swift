@@ -55,7 +55,7 @@ import Testing
     @Test(arguments: LayerKind.allCases.filter { !$0.isLoss })
     func parameterGradientsAccumulateOverTwoBackwardCalls(kind: LayerKind) throws {
         let example = kind.example()
-        guard case .layer(let layer) = example.build() else { return }
+        let layer = try example.layer()
         #expect(layer.parameters.map(\.name) == kind.parameterNames)
         let output = try layer.forward(example.inputs)
         let dout = Self.upstream(output.shape)
@@ -158,7 +158,7 @@ import Testing
     @Test(arguments: LayerKind.allCases.filter { !$0.isLoss })
     func wrongInputCountNamesTheLayerAndTheCounts(kind: LayerKind) throws {
         let example = kind.example()
-        guard case .layer(let layer) = example.build() else { return }
+        let layer = try example.layer()
         let tooMany = example.inputs + [example.inputs[0]]
         let expected = kind.arity == 1 ? "takes 1 input, got 2" : "takes 2 inputs, got 3"
         expectLayerError(mentioning: [kind.rawValue, expected]) { _ = try layer.forward(tooMany) }
@@ -187,7 +187,7 @@ import Testing
     @Test(arguments: LayerKind.allCases.filter { !$0.isLoss })
     func upstreamOfTheWrongShapeNamesBothShapes(kind: LayerKind) throws {
         let example = kind.example()
-        guard case .layer(let layer) = example.build() else { return }
+        let layer = try example.layer()
         let shape = try layer.forward(example.inputs).shape
         var bigger = shape
         bigger[0] += 1

@@ -26,3 +26,18 @@ extension LayerKind.Example {
         }
     }
 }
+
+/// The example of a kind that is not a loss, failing the test (not skipping it) otherwise.
+struct NotALayer: Error, CustomStringConvertible {
+    var kind: LayerKind
+    var description: String { "\(kind.rawValue) built as a loss, not a layer" }
+}
+
+extension LayerKind.Example {
+    /// The example's layer; throws `NotALayer` for a loss, so a test over layers cannot pass
+    /// by skipping its body.
+    func layer(parameterSeed: UInt64? = nil) throws(NotALayer) -> any Layer {
+        guard case .layer(let layer) = build(parameterSeed: parameterSeed) else { throw NotALayer(kind: kind) }
+        return layer
+    }
+}

@@ -38,7 +38,7 @@ import Testing
     /// config keys must state them (checkpoints record architectures through it).
     @Test(arguments: LayerKind.allCases.filter { !$0.isLoss })
     func aLayerStatesTheConfigTheRegistryReadsBack(kind: LayerKind) throws {
-        guard case .layer(let layer) = kind.example().build() else { throw LayerError.unknownKind("loss", known: []) }
+        let layer = try kind.example().layer()
         let declared = kind.configKeys.required + kind.configKeys.optional
         guard let configurable = layer as? any ConfigurableLayer else {
             #expect(declared.isEmpty, "\(kind.rawValue) takes \(declared) but states no config")

@@ -33,13 +33,3 @@ func buildLayer(_ kind: LayerKind, _ config: [String: ConfigValue] = [:], seed: 
     }
     return layer
 }
-
-/// A loss built from the registry.
-func buildLoss(_ kind: LayerKind) throws -> any LossLayer {
-    var generator = SeededGenerator(seed: 1)
-    guard case .loss(let loss) = try LayerRegistry.build(kind, using: &generator) else {
-        Issue.record("\(kind.rawValue) built as a layer")
-        throw LayerError.unknownKind(kind.rawValue, known: [])
-    }
-    return loss
-}
