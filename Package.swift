@@ -75,8 +75,12 @@ let package = Package(
             ],
             path: "Benchmarks/slope-bench"),
 
-        .testTarget(name: "SlopeLayersTests", dependencies: ["SlopeLayers"]),
-        .testTarget(name: "SlopeTrainTests", dependencies: ["SlopeTrain", "SlopeLayers"], exclude: ["CrashInputs"]),
+        // What the test targets share (the one tolerance helper): a target under Tests/, in no product.
+        .target(name: "SlopeTestSupport", dependencies: ["SlopeLayers"], path: "Tests/SlopeTestSupport"),
+        .testTarget(name: "SlopeLayersTests", dependencies: ["SlopeLayers", "SlopeTestSupport"]),
+        .testTarget(
+            name: "SlopeTrainTests", dependencies: ["SlopeTrain", "SlopeLayers", "SlopeTestSupport"],
+            exclude: ["CrashInputs"]),
         .testTarget(
             name: "SlopeCheckTests", dependencies: ["SlopeCheck", "SlopeLayers", "SlopeZoo"],
             resources: []),

@@ -61,7 +61,7 @@ struct FastPathComparison {
     private func results(of target: any Layer) throws -> [Tensor] {
         target.zeroGradients()
         let y = try target.forward(inputs)
-        let gradients = try target.backward(deepCopy(upstream))
+        let gradients = try target.backward(upstream.copied())
         return [y] + gradients + target.parameters.map(\.gradient)
     }
 

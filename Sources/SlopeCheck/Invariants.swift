@@ -54,7 +54,7 @@ struct Invariants {
         record(.gradientShapes) {
             zeroGradients()
             _ = try layer.forward(inputs)
-            let gradients = try layer.backward(deepCopy(upstream))
+            let gradients = try layer.backward(upstream.copied())
             guard gradients.count == expectedGradients else {
                 return .fail(.gradientShapes, "backward returned \(gradients.count) gradients for \(expectedGradients) inputs")
             }
@@ -70,8 +70,8 @@ struct Invariants {
 
         record(.argumentsUntouched) {
             // The layer gets copies with their own storage; the originals stay as the reference.
-            let given = inputs.map(deepCopy)
-            let givenUpstream = deepCopy(upstream)
+            let given = inputs.map { $0.copied() }
+            let givenUpstream = upstream.copied()
             zeroGradients()
             _ = try layer.forward(given)
             _ = try layer.backward(givenUpstream)
@@ -105,8 +105,8 @@ struct Invariants {
         record(.backwardRepeatable) {
             zeroGradients()
             _ = try layer.forward(inputs)
-            let first = try layer.backward(deepCopy(upstream))
-            let second = try layer.backward(deepCopy(upstream))
+            let first = try layer.backward(upstream.copied())
+            let second = try layer.backward(upstream.copied())
             if let where_ = mismatch(first, second) {
                 return .fail(
                     .backwardRepeatable,
@@ -131,7 +131,7 @@ struct Invariants {
                 // what the full backward adds.
                 zeroGradients()
                 _ = try layer.forward(inputs)
-                try unary.backwardParameters(deepCopy(upstream))
+                try unary.backwardParameters(upstream.copied())
                 let shortcut = parameters.map { $0.1.gradient }
                 if let where_ = mismatch(shortcut, Array(reference[inputs.count...])) {
                     return .fail(
@@ -211,7 +211,7 @@ struct Invariants {
     func gradients(_ u: Tensor, at point: [Tensor]? = nil) throws -> [Tensor] {
         zeroGradients()
         _ = try layer.forward(point ?? inputs)
-        let inputGradients = try layer.backward(deepCopy(u))
+        let inputGradients = try layer.backward(u.copied())
         return inputGradients + namedParameters(of: layer).map { $0.1.gradient }
     }
 
@@ -287,9 +287,6 @@ struct NetworkInvariants {
         return results
     }
 }
-
-/// A copy with its own storage (so writes through a shared buffer cannot reach it).
-func deepCopy(_ t: Tensor) -> Tensor { Tensor(shape: t.shape, data: t.data.map { $0 }) }
 
 func sameBits(_ a: Tensor, _ b: Tensor) -> Bool {
     a.shape == b.shape && zip(a.data, b.data).allSatisfy { $0.bitPattern == $1.bitPattern }

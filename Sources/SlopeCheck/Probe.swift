@@ -60,7 +60,7 @@ final class Probe {
             },
             gradients: { x in
                 _ = try CheckProblem.running("forward") { try layer.forward(x) }
-                return try CheckProblem.running("backward") { try layer.backward(deepCopy(upstream)) }
+                return try CheckProblem.running("backward") { try layer.backward(upstream.copied()) }
             },
             decisions: decisionSources.isEmpty ? nil : { decisionSources.flatMap(\.decisions) })
     }

@@ -65,9 +65,6 @@ struct DrawnCase: CustomStringConvertible {
     let inputs: [Tensor]
     let target: Tensor?
 
-    /// Kinds whose output switches at discrete decisions (the only ones that may be inconclusive).
-    var hasDecisions: Bool { [.relu, .leakyReLU, .maxPool2D].contains(kind) }
-
     var description: String {
         let settings = config.keys.sorted().map { key -> String in
             switch config[key]! {
@@ -101,12 +98,12 @@ struct DrawnCase: CustomStringConvertible {
             }
         case .affine:
             let (n, i, o) = (d.int(1...6), d.int(1...6), d.int(1...6))
-            config = ["inFeatures": .number(Double(i)), "outFeatures": .number(Double(o))]
+            config = .init(builtIn: [.inFeatures: .number(Double(i)), .outFeatures: .number(Double(o))])
             inputs = [d.tensor([n, i], extreme: extreme)]
         case .relu, .sigmoid, .tanh, .softmax:
             inputs = [d.tensor(anyShape(&d), extreme: extreme)]
         case .leakyReLU:
-            if d.chance(0.8) { config["alpha"] = .number(d.uniform(0..<0.5)) }
+            if d.chance(0.8) { config[.alpha] = .number(d.uniform(0..<0.5)) }
             inputs = [d.tensor(anyShape(&d), extreme: extreme)]
         case .softmaxWithLoss:
             let (n, c) = (d.int(1...6), d.int(1...6))
@@ -131,13 +128,10 @@ struct DrawnCase: CustomStringConvertible {
             // The padded image must hold one window: H + 2p ≥ k.
             let h = d.int(max(1, kernel.0 - 2 * padding.0)...6)
             let w = d.int(max(1, kernel.1 - 2 * padding.1)...6)
-            config = [
-                "inChannels": .number(Double(c)), "outChannels": .number(Double(o)),
-                "kernel": .numbers([Double(kernel.0), Double(kernel.1)]),
-            ]
-            if d.chance(0.8) { config["stride"] = .numbers([Double(stride.0), Double(stride.1)]) }
-            if d.chance(0.8) { config["padding"] = .numbers([Double(padding.0), Double(padding.1)]) }
-            let usedPadding = config["padding"] == nil ? (0, 0) : padding
+            config = .init(builtIn: [.inChannels: .number(Double(c)), .outChannels: .number(Double(o)), .kernel: .pair(kernel)])
+            if d.chance(0.8) { config[.stride] = .pair(stride) }
+            if d.chance(0.8) { config[.padding] = .pair(padding) }
+            let usedPadding = config[.padding] == nil ? (0, 0) : padding
             inputs = [
                 d.tensor([n, c, max(h, kernel.0 - 2 * usedPadding.0), max(w, kernel.1 - 2 * usedPadding.1)], extreme: extreme)
             ]
@@ -146,26 +140,26 @@ struct DrawnCase: CustomStringConvertible {
             let kernel = (d.int(1...4), d.int(1...4))
             // Windows fit; a stride that leaves a ragged edge is allowed.
             let (h, w) = (d.int(kernel.0...6), d.int(kernel.1...6))
-            config["kernel"] = .numbers([Double(kernel.0), Double(kernel.1)])
-            if d.chance(0.8) { config["stride"] = .numbers([Double(d.int(1...3)), Double(d.int(1...3))]) }
+            config[.kernel] = .pair(kernel)
+            if d.chance(0.8) { config[.stride] = .pair((d.int(1...3), d.int(1...3))) }
             inputs = [d.tensor([n, c, h, w], extreme: extreme)]
         case .batchNorm:
             let training = d.chance(0.8)
             let (n, f) = (d.int((training ? 2 : 1)...6), d.int(1...5))
-            config["features"] = .number(Double(f))
-            if d.chance(0.5) { config["epsilon"] = .number(d.chance(0.5) ? 1e-5 : d.uniform(1e-6..<1e-2)) }
-            if d.chance(0.5) { config["momentum"] = .number(d.uniform(0..<1)) }
-            if !training || d.chance(0.3) { config["training"] = .flag(training) }
+            config[.features] = .number(Double(f))
+            if d.chance(0.5) { config[.epsilon] = .number(d.chance(0.5) ? 1e-5 : d.uniform(1e-6..<1e-2)) }
+            if d.chance(0.5) { config[.momentum] = .number(d.uniform(0..<1)) }
+            if !training || d.chance(0.3) { config[.training] = .flag(training) }
             inputs = [d.tensor([n, f], extreme: extreme)]
         case .dropout:
             let shape = anyShape(&d)
-            config["rate"] = .number(d.uniform(0..<0.9))
+            config[.rate] = .number(d.uniform(0..<0.9))
             if d.chance(0.25) {
                 var mask = Tensor.zeros(shape)
                 for i in 0..<mask.count { mask.data[i] = d.chance(0.5) ? 1 : 0 }
-                config["mask"] = .tensor(mask)
+                config[.mask] = .tensor(mask)
             } else {
-                config["seed"] = .number(Double(d.int(0...1000)))
+                config[.seed] = .number(Double(d.int(0...1000)))
             }
             inputs = [d.tensor(shape, extreme: extreme)]
         case .flatten:

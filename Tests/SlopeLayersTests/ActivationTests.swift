@@ -1,4 +1,5 @@
 import Foundation
+import SlopeTestSupport
 import Testing
 
 @testable import SlopeLayers

@@ -1,3 +1,4 @@
+import SlopeTestSupport
 import Testing
 
 @testable import SlopeLayers
@@ -13,13 +14,13 @@ import Testing
 
     @Test(arguments: LayerKind.allCases)
     func backwardLeavesUpstreamInputsAndCacheUntouched(kind: LayerKind) throws {
-        let example = LayerExample(kind)
-        let inputs = example.inputs.map(deepCopy)
-        switch try example.build() {
+        let example = kind.example()
+        let inputs = example.inputs.map { $0.copied() }
+        switch example.build() {
         case .layer(let layer):
             let output = try layer.forward(inputs)
             let dout = Self.upstream(output.shape)
-            let doutCopy = deepCopy(dout)
+            let doutCopy = dout.copied()
             let first = try layer.backward(dout)
             #expect(dout == doutCopy, "upstream modified")
             #expect(inputs == example.inputs, "forward or backward modified an input")
@@ -28,7 +29,7 @@ import Testing
             #expect(try layer.forward(inputs) == output)
         case .loss(let loss):
             let target = try #require(example.target)
-            let targetCopy = deepCopy(target)
+            let targetCopy = target.copied()
             _ = try loss.forward(inputs[0], target)
             let first = try loss.backward()
             #expect(inputs == example.inputs && target == targetCopy, "a loss modified its arguments")
@@ -38,8 +39,8 @@ import Testing
 
     @Test(arguments: LayerKind.allCases)
     func gradientShapesEqualInputShapes(kind: LayerKind) throws {
-        let example = LayerExample(kind)
-        switch try example.build() {
+        let example = kind.example()
+        switch example.build() {
         case .layer(let layer):
             let output = try layer.forward(example.inputs)
             let grads = try layer.backward(Self.upstream(output.shape))
@@ -53,8 +54,8 @@ import Testing
 
     @Test(arguments: LayerKind.allCases.filter { !$0.isLoss })
     func parameterGradientsAccumulateOverTwoBackwardCalls(kind: LayerKind) throws {
-        let example = LayerExample(kind)
-        guard case .layer(let layer) = try example.build() else { return }
+        let example = kind.example()
+        let layer = try example.layer()
         #expect(layer.parameters.map(\.name) == kind.parameterNames)
         let output = try layer.forward(example.inputs)
         let dout = Self.upstream(output.shape)
@@ -72,8 +73,8 @@ import Testing
 
     @Test(arguments: LayerKind.allCases)
     func forwardIsDeterministic(kind: LayerKind) throws {
-        let example = LayerExample(kind)
-        switch (try example.build(seed: 4), try example.build(seed: 4)) {
+        let example = kind.example()
+        switch (example.build(parameterSeed: 4), example.build(parameterSeed: 4)) {
         case (.layer(let a), .layer(let b)):
             let y = try a.forward(example.inputs)
             #expect(try a.forward(example.inputs) == y, "the same layer twice")
@@ -93,13 +94,13 @@ import Testing
     /// parameter element: a cross-check of the hand-derived values on other shapes.
     @Test(arguments: LayerKind.allCases)
     func analyticGradientsMatchCentralDifferences(kind: LayerKind) throws {
-        let example = LayerExample(kind)
+        let example = kind.example()
         let h = 1e-6
         var worst = 0.0
         func compare(_ analytic: Double, _ numeric: Double) {
             worst = max(worst, abs(analytic - numeric) / max(1, abs(numeric)))
         }
-        switch try example.build() {
+        switch example.build() {
         case .layer(let layer):
             let dout = Self.upstream(try layer.forward(example.inputs).shape)
             let objective = { (inputs: [Tensor]) throws -> Double in try layer.forward(inputs).dot(dout) }
@@ -143,8 +144,8 @@ import Testing
 
     @Test(arguments: LayerKind.allCases)
     func backwardBeforeForwardNamesTheLayer(kind: LayerKind) throws {
-        let example = LayerExample(kind)
-        let built = try example.build()
+        let example = kind.example()
+        let built = example.build()
         let error = expectLayerError(mentioning: [kind.rawValue, "before forward"]) {
             switch built {
             case .layer(let layer): _ = try layer.backward(Self.upstream(example.inputs[0].shape))
@@ -156,8 +157,8 @@ import Testing
 
     @Test(arguments: LayerKind.allCases.filter { !$0.isLoss })
     func wrongInputCountNamesTheLayerAndTheCounts(kind: LayerKind) throws {
-        let example = LayerExample(kind)
-        guard case .layer(let layer) = try example.build() else { return }
+        let example = kind.example()
+        let layer = try example.layer()
         let tooMany = example.inputs + [example.inputs[0]]
         let expected = kind.arity == 1 ? "takes 1 input, got 2" : "takes 2 inputs, got 3"
         expectLayerError(mentioning: [kind.rawValue, expected]) { _ = try layer.forward(tooMany) }
@@ -166,8 +167,8 @@ import Testing
 
     @Test(arguments: LayerKind.allCases)
     func wrongShapesNameTheLayerAndTheShapes(kind: LayerKind) throws {
-        let example = LayerExample(kind)
-        let built = try example.build()
+        let example = kind.example()
+        let built = example.build()
         guard let wrong = example.wrongInputs else {
             // element-wise kinds accept any shape: the output keeps it
             guard case .layer(let layer) = built else { Issue.record("a loss needs a wrong shape"); return }
@@ -185,8 +186,8 @@ import Testing
 
     @Test(arguments: LayerKind.allCases.filter { !$0.isLoss })
     func upstreamOfTheWrongShapeNamesBothShapes(kind: LayerKind) throws {
-        let example = LayerExample(kind)
-        guard case .layer(let layer) = try example.build() else { return }
+        let example = kind.example()
+        let layer = try example.layer()
         let shape = try layer.forward(example.inputs).shape
         var bigger = shape
         bigger[0] += 1

@@ -5,7 +5,7 @@ import Testing
 @Suite struct RegistryTests {
     @Test(arguments: LayerKind.allCases)
     func buildsEveryKindWithItsNameArityAndParameters(kind: LayerKind) throws {
-        let built = try LayerExample(kind).build()
+        let built = kind.example().build()
         switch built {
         case .layer(let layer):
             #expect(!kind.isLoss)
@@ -23,20 +23,38 @@ import Testing
     }
 
     @Test func configReachesTheLayers() throws {
-        let affine = try #require(try buildLayer(.affine, LayerExample(.affine).config) as? Affine)
-        #expect(affine.W.value.shape == [3, 2] && affine.b.value.shape == [2])
-        let conv = try #require(try buildLayer(.conv2D, LayerExample(.conv2D).config) as? Conv2D)
-        #expect(conv.W.value.shape == [3, 2, 3, 3] && conv.stride == (2, 2) && conv.padding == (1, 1))
+        let affine = try #require(try buildLayer(.affine, LayerKind.affine.example().config) as? Affine)
+        #expect(affine.W.value.shape == [5, 3] && affine.b.value.shape == [3])
+        let conv = try #require(try buildLayer(.conv2D, LayerKind.conv2D.example().config) as? Conv2D)
+        #expect(conv.W.value.shape == [3, 2, 3, 3] && conv.stride == (2, 1) && conv.padding == (1, 1))
         let pool = try #require(try buildLayer(.maxPool2D, ["kernel": .numbers([2, 3])]) as? MaxPool2D)
         #expect(pool.kernel == (2, 3) && pool.stride == (2, 3), "stride defaults to the kernel")
         let leaky = try #require(try buildLayer(.leakyReLU, ["alpha": .number(0.2)]) as? LeakyReLU)
         #expect(leaky.alpha == 0.2)
     }
 
+    /// A layer's own `config` is the registry's vocabulary: declared keys only, every required
+    /// one, and building from it gives a layer that states the same config. A kind that takes
+    /// config keys must state them (checkpoints record architectures through it).
+    @Test(arguments: LayerKind.allCases.filter { !$0.isLoss })
+    func aLayerStatesTheConfigTheRegistryReadsBack(kind: LayerKind) throws {
+        let layer = try kind.example().layer()
+        let declared = kind.configKeys.required + kind.configKeys.optional
+        guard let configurable = layer as? any ConfigurableLayer else {
+            #expect(declared.isEmpty, "\(kind.rawValue) takes \(declared) but states no config")
+            return
+        }
+        let config = configurable.config
+        #expect(Set(config.keys).isSubset(of: declared.map(\.rawValue)), "\(config.keys.sorted())")
+        for key in kind.configKeys.required { #expect(config[key.rawValue] != nil, "\(kind.rawValue) omits \(key)") }
+        let rebuilt = try #require(try buildLayer(kind, config) as? any ConfigurableLayer)
+        #expect(rebuilt.config == config)
+    }
+
     @Test func sameSeedSameWeights() throws {
-        let a = try LayerExample(.conv2D).build(seed: 9).parameters
-        let b = try LayerExample(.conv2D).build(seed: 9).parameters
-        let c = try LayerExample(.conv2D).build(seed: 10).parameters
+        let a = LayerKind.conv2D.example().build(parameterSeed: 9).parameters
+        let b = LayerKind.conv2D.example().build(parameterSeed: 9).parameters
+        let c = LayerKind.conv2D.example().build(parameterSeed: 10).parameters
         #expect(a[0].value == b[0].value && a[0].value != c[0].value)
     }
 
@@ -51,12 +69,12 @@ import Testing
     }
 
     static let requiredKeys: [(LayerKind, String)] = LayerKind.allCases.flatMap { kind in
-        kind.configKeys.required.map { (kind, $0) }
+        kind.configKeys.required.map { (kind, $0.rawValue) }
     }
 
     @Test(arguments: requiredKeys)
     func aMissingRequiredKeyIsNamed(kind: LayerKind, key: String) {
-        var config = LayerExample(kind).config
+        var config = kind.example().config
         config[key] = nil
         let error = expectLayerError(mentioning: [kind.rawValue, "\"\(key)\"", "missing"]) {
             _ = try buildLayer(kind, config)
@@ -66,9 +84,9 @@ import Testing
 
     @Test(arguments: LayerKind.allCases)
     func anExtraKeyIsNamedWithTheAllowedOnes(kind: LayerKind) {
-        var config = LayerExample(kind).config
+        var config = kind.example().config
         config["bogus"] = .number(1)
-        let allowed = kind.configKeys.required + kind.configKeys.optional
+        let allowed = (kind.configKeys.required + kind.configKeys.optional).map(\.rawValue)
         let error = expectLayerError(mentioning: [kind.rawValue, "\"bogus\""] + (allowed.isEmpty ? ["none"] : allowed)) {
             var g = SeededGenerator(seed: 1)
             _ = try LayerRegistry.build(kind, config: config, using: &g)
@@ -84,7 +102,7 @@ import Testing
     @Test(arguments: sizeKeys, [0, -3, 2.5])
     func nonPositiveOrFractionalSizesAreRejected(entry: (LayerKind, String), value: Double) {
         let (kind, key) = entry
-        var config = LayerExample(kind).config
+        var config = kind.example().config
         config[key] = .number(value)
         let error = expectLayerError(mentioning: [kind.rawValue, "\"\(key)\"", formatNumber(value)]) {
             _ = try buildLayer(kind, config)
@@ -97,7 +115,7 @@ import Testing
     }
 
     @Test func paddingMayBeZeroButNotNegative() throws {
-        var config = LayerExample(.conv2D).config
+        var config = LayerKind.conv2D.example().config
         config["padding"] = .number(0)
         let conv = try #require(try buildLayer(.conv2D, config) as? Conv2D)
         #expect(conv.padding == (0, 0))
@@ -106,7 +124,7 @@ import Testing
     }
 
     @Test func malformedValuesAreNamed() {
-        var config = LayerExample(.conv2D).config
+        var config = LayerKind.conv2D.example().config
         config["kernel"] = .numbers([3, 3, 3])
         expectLayerError(mentioning: ["Conv2D", "\"kernel\"", "pair"]) { _ = try buildLayer(.conv2D, config) }
         expectLayerError(mentioning: ["Affine", "\"inFeatures\"", "number"]) {

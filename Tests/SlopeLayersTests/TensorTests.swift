@@ -1,3 +1,4 @@
+import SlopeTestSupport
 import Testing
 
 @testable import SlopeLayers

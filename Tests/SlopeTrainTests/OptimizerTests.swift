@@ -1,5 +1,6 @@
 import Foundation
 import SlopeLayers
+import SlopeTestSupport
 import Testing
 
 @testable import SlopeTrain

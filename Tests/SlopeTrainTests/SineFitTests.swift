@@ -1,4 +1,5 @@
 import SlopeLayers
+import SlopeTestSupport
 import Testing
 
 @testable import SlopeTrain

@@ -37,15 +37,17 @@ public enum LayerKind: String, CaseIterable, Sendable, Codable {
         }
     }
 
-    /// The config keys the registry accepts, and which of them are required.
-    public var configKeys: (required: [String], optional: [String]) {
+    /// The config keys the registry accepts, and which of them are required: the one list
+    /// behind "unknown config key" errors, the registry's reads (it reads no other key) and
+    /// the layers' own `config`.
+    public var configKeys: (required: [ConfigKey], optional: [ConfigKey]) {
         switch self {
-        case .affine: (["inFeatures", "outFeatures"], [])
-        case .leakyReLU: ([], ["alpha"])
-        case .conv2D: (["inChannels", "outChannels", "kernel"], ["stride", "padding"])
-        case .maxPool2D, .avgPool2D: (["kernel"], ["stride"])
-        case .batchNorm: (["features"], ["epsilon", "momentum", "training"])
-        case .dropout: (["rate"], ["seed", "mask"])
+        case .affine: ([.inFeatures, .outFeatures], [])
+        case .leakyReLU: ([], [.alpha])
+        case .conv2D: ([.inChannels, .outChannels, .kernel], [.stride, .padding])
+        case .maxPool2D, .avgPool2D: ([.kernel], [.stride])
+        case .batchNorm: ([.features], [.epsilon, .momentum, .training])
+        case .dropout: ([.rate], [.seed, .mask])
         case .mul, .add, .relu, .sigmoid, .tanh, .softmax, .softmaxWithLoss, .sigmoidBCE, .mse, .flatten:
             ([], [])
         }

@@ -35,10 +35,10 @@ public enum LayerRegistry {
         case .affine:
             return .layer(
                 Affine(
-                    inFeatures: try reader.size("inFeatures"), outFeatures: try reader.size("outFeatures"),
+                    inFeatures: try reader.size(.inFeatures), outFeatures: try reader.size(.outFeatures),
                     using: &generator))
         case .relu: return .layer(ReLU())
-        case .leakyReLU: return .layer(LeakyReLU(alpha: try reader.number("alpha", default: 0.01)))
+        case .leakyReLU: return .layer(LeakyReLU(alpha: try reader.number(.alpha, default: 0.01)))
         case .sigmoid: return .layer(Sigmoid())
         case .tanh: return .layer(Tanh())
         case .softmax: return .layer(Softmax())
@@ -48,33 +48,33 @@ public enum LayerRegistry {
         case .conv2D:
             return .layer(
                 Conv2D(
-                    inChannels: try reader.size("inChannels"), outChannels: try reader.size("outChannels"),
-                    kernel: try reader.pair("kernel"), stride: try reader.pair("stride", default: (1, 1)),
-                    padding: try reader.pair("padding", default: (0, 0), allowZero: true), using: &generator))
+                    inChannels: try reader.size(.inChannels), outChannels: try reader.size(.outChannels),
+                    kernel: try reader.pair(.kernel), stride: try reader.pair(.stride, default: (1, 1)),
+                    padding: try reader.pair(.padding, default: (0, 0), allowZero: true), using: &generator))
         case .maxPool2D:
-            let kernel = try reader.pair("kernel")
-            return .layer(MaxPool2D(kernel: kernel, stride: try reader.pair("stride", default: kernel)))
+            let kernel = try reader.pair(.kernel)
+            return .layer(MaxPool2D(kernel: kernel, stride: try reader.pair(.stride, default: kernel)))
         case .avgPool2D:
-            let kernel = try reader.pair("kernel")
-            return .layer(AvgPool2D(kernel: kernel, stride: try reader.pair("stride", default: kernel)))
+            let kernel = try reader.pair(.kernel)
+            return .layer(AvgPool2D(kernel: kernel, stride: try reader.pair(.stride, default: kernel)))
         case .batchNorm:
-            let epsilon = try reader.number("epsilon", default: 1e-5)
+            let epsilon = try reader.number(.epsilon, default: 1e-5)
             guard epsilon > 0 else {
                 throw .invalidConfig(layer: kind.rawValue, key: "epsilon", reason: "must be positive, got \(epsilon)")
             }
-            let momentum = try reader.number("momentum", default: 0.9)
+            let momentum = try reader.number(.momentum, default: 0.9)
             guard (0...1).contains(momentum) else {
                 throw .invalidConfig(layer: kind.rawValue, key: "momentum", reason: "must be in [0, 1], got \(momentum)")
             }
-            let layer = BatchNorm(features: try reader.size("features"), epsilon: epsilon, momentum: momentum)
-            layer.isTraining = try reader.flag("training", default: true)
+            let layer = BatchNorm(features: try reader.size(.features), epsilon: epsilon, momentum: momentum)
+            layer.isTraining = try reader.flag(.training, default: true)
             return .layer(layer)
         case .dropout:
-            let rate = try reader.number("rate", default: 0.5)
+            let rate = try reader.number(.rate, default: 0.5)
             guard rate >= 0 && rate < 1 else {
                 throw .invalidConfig(layer: kind.rawValue, key: "rate", reason: "must be in [0, 1), got \(rate)")
             }
-            if let value = config["mask"] {
+            if let value = reader.declared(.mask) {
                 guard case .tensor(let mask) = value else {
                     throw .invalidConfig(layer: kind.rawValue, key: "mask", reason: "must be a tensor of 0s and 1s")
                 }
@@ -83,7 +83,7 @@ public enum LayerRegistry {
                 }
                 return .layer(Dropout(rate: rate, mask: mask))
             }
-            return .layer(Dropout(rate: rate, seed: UInt64(try reader.count("seed", default: 0))))
+            return .layer(Dropout(rate: rate, seed: UInt64(try reader.count(.seed, default: 0))))
         case .flatten: return .layer(Flatten())
         }
     }
@@ -107,30 +107,40 @@ struct ConfigReader {
 
     func rejectUnknownKeys() throws(LayerError) {
         let keys = kind.configKeys
-        let allowed = keys.required + keys.optional
+        let allowed = (keys.required + keys.optional).map(\.rawValue)
         let unknown = config.keys.filter { !allowed.contains($0) }.sorted()
         if !unknown.isEmpty { throw .unknownConfigKeys(layer: layer, keys: unknown, allowed: allowed) }
-        for key in keys.required where config[key] == nil { throw .missingConfig(layer: layer, key: key) }
+        for key in keys.required where config[key.rawValue] == nil { throw .missingConfig(layer: layer, key: key.rawValue) }
     }
 
-    func number(_ key: String, default value: Double) throws(LayerError) -> Double {
-        switch config[key] {
+    /// The value of a declared key: reading a key `configKeys` does not declare is a
+    /// programmer error (the declaration and the parser would disagree).
+    func declared(_ key: ConfigKey) -> ConfigValue? {
+        let keys = kind.configKeys
+        precondition((keys.required + keys.optional).contains(key), "\(layer) reads undeclared config key \(key.rawValue)")
+        return config[key]
+    }
+
+    func number(_ key: ConfigKey, default value: Double) throws(LayerError) -> Double {
+        switch declared(key) {
         case nil: return value
         case .number(let x)?:
-            guard x.isFinite else { throw .invalidConfig(layer: layer, key: key, reason: "must be finite, got \(x)") }
+            guard x.isFinite else { throw .invalidConfig(layer: layer, key: key.rawValue, reason: "must be finite, got \(x)") }
             return x
         case .numbers(let xs)? where xs.count == 1:
-            guard xs[0].isFinite else { throw .invalidConfig(layer: layer, key: key, reason: "must be finite, got \(xs[0])") }
+            guard xs[0].isFinite else {
+                throw .invalidConfig(layer: layer, key: key.rawValue, reason: "must be finite, got \(xs[0])")
+            }
             return xs[0]
-        default: throw .invalidConfig(layer: layer, key: key, reason: "must be a number")
+        default: throw .invalidConfig(layer: layer, key: key.rawValue, reason: "must be a number")
         }
     }
 
-    func flag(_ key: String, default value: Bool) throws(LayerError) -> Bool {
-        switch config[key] {
+    func flag(_ key: ConfigKey, default value: Bool) throws(LayerError) -> Bool {
+        switch declared(key) {
         case nil: return value
         case .flag(let b)?: return b
-        default: throw .invalidConfig(layer: layer, key: key, reason: "must be true or false")
+        default: throw .invalidConfig(layer: layer, key: key.rawValue, reason: "must be true or false")
         }
     }
 
@@ -139,16 +149,16 @@ struct ConfigReader {
         let elements: Double
         switch kind {
         case .affine:
-            elements = (try? number("inFeatures", default: 0)).map { $0 * ((try? number("outFeatures", default: 0)) ?? 0) } ?? 0
+            elements = (try? number(.inFeatures, default: 0)).map { $0 * ((try? number(.outFeatures, default: 0)) ?? 0) } ?? 0
         case .conv2D:
             var kernelSize = 1.0
-            switch config["kernel"] {
+            switch declared(.kernel) {
             case .number(let k)?: kernelSize = k * k
             case .numbers(let ks)? where ks.count == 2: kernelSize = ks[0] * ks[1]
             default: break
             }
             elements =
-                ((try? number("inChannels", default: 0)) ?? 0) * ((try? number("outChannels", default: 0)) ?? 0) * kernelSize
+                ((try? number(.inChannels, default: 0)) ?? 0) * ((try? number(.outChannels, default: 0)) ?? 0) * kernelSize
         default: return
         }
         if elements > Double(Tensor.maximumElementCount) {
@@ -161,41 +171,42 @@ struct ConfigReader {
     }
 
     /// A non-negative integer.
-    func count(_ key: String, default value: Int) throws(LayerError) -> Int {
-        guard config[key] != nil else { return value }
+    func count(_ key: ConfigKey, default value: Int) throws(LayerError) -> Int {
+        guard declared(key) != nil else { return value }
         let x = try number(key, default: 0)
         guard x >= 0, x == x.rounded(), x < 1e15 else {
-            throw .invalidConfig(layer: layer, key: key, reason: "must be a non-negative integer, got \(formatNumber(x))")
+            throw .invalidConfig(
+                layer: layer, key: key.rawValue, reason: "must be a non-negative integer, got \(formatNumber(x))")
         }
         return Int(x)
     }
 
     /// A positive integer size.
-    func size(_ key: String) throws(LayerError) -> Int {
-        guard config[key] != nil else { throw .missingConfig(layer: layer, key: key) }
+    func size(_ key: ConfigKey) throws(LayerError) -> Int {
+        guard declared(key) != nil else { throw .missingConfig(layer: layer, key: key.rawValue) }
         let x = try number(key, default: 0)
         guard x >= 1, x == x.rounded(), x <= 1e7 else {
             throw .invalidConfig(
-                layer: layer, key: key, reason: "must be a positive integer (at most 10⁷), got \(formatNumber(x))")
+                layer: layer, key: key.rawValue, reason: "must be a positive integer (at most 10⁷), got \(formatNumber(x))")
         }
         return Int(x)
     }
 
     /// A pair of integers given as `n` or `[a, b]` (positive, or non-negative when `allowZero`).
-    func pair(_ key: String, default value: (Int, Int)? = nil, allowZero: Bool = false) throws(LayerError) -> (Int, Int) {
+    func pair(_ key: ConfigKey, default value: (Int, Int)? = nil, allowZero: Bool = false) throws(LayerError) -> (Int, Int) {
         let values: [Double]
-        switch config[key] {
+        switch declared(key) {
         case nil:
-            guard let value else { throw .missingConfig(layer: layer, key: key) }
+            guard let value else { throw .missingConfig(layer: layer, key: key.rawValue) }
             return value
         case .number(let x)?: values = [x, x]
         case .numbers(let xs)? where xs.count == 2: values = xs
-        default: throw .invalidConfig(layer: layer, key: key, reason: "must be an integer or a pair [a, b]")
+        default: throw .invalidConfig(layer: layer, key: key.rawValue, reason: "must be an integer or a pair [a, b]")
         }
         let low: Double = allowZero ? 0 : 1
         for x in values where !(x >= low && x == x.rounded() && x <= 1e7) {
             throw .invalidConfig(
-                layer: layer, key: key,
+                layer: layer, key: key.rawValue,
                 reason: "must hold \(allowZero ? "non-negative" : "positive") integers, got \(formatNumber(x))")
         }
         return (Int(values[0]), Int(values[1]))

@@ -21,38 +21,18 @@ public struct Architecture: Codable, Equatable, Sendable {
         loss = network.lossLayer?.kindName
     }
 
+    /// The layer's kind name, its `ConfigurableLayer.config` as numbers (a flag is 1 or 0; a
+    /// tensor, which is state like a fixed mask, is not recorded) and its parameter shapes.
+    /// A layer that states no config records none.
     static func describe(_ layer: any SlopeLayers.Layer) -> Layer {
         var config: [String: [Double]] = [:]
-        switch layer {
-        case let affine as Affine:
-            config = ["inFeatures": [Double(affine.inFeatures)], "outFeatures": [Double(affine.outFeatures)]]
-        case let leaky as LeakyReLU:
-            config = ["alpha": [leaky.alpha]]
-        case let dropout as Dropout:
-            config = ["rate": [dropout.rate]]
-        case let norm as BatchNorm:
-            config = ["features": [Double(norm.features)], "epsilon": [norm.epsilon], "momentum": [norm.momentum]]
-        case let conv as Conv2D:
-            config = [
-                "inChannels": [Double(conv.inChannels)], "outChannels": [Double(conv.outChannels)],
-                "kernel": [Double(conv.kernel.0), Double(conv.kernel.1)],
-                "stride": [Double(conv.stride.0), Double(conv.stride.1)],
-                "padding": [Double(conv.padding.0), Double(conv.padding.1)],
-            ]
-        case let pool as MaxPool2D:
-            config = [
-                "kernel": [Double(pool.kernel.0), Double(pool.kernel.1)],
-                "stride": [Double(pool.stride.0), Double(pool.stride.1)],
-            ]
-        case let pool as AvgPool2D:
-            config = [
-                "kernel": [Double(pool.kernel.0), Double(pool.kernel.1)],
-                "stride": [Double(pool.stride.0), Double(pool.stride.1)],
-            ]
-        case let scale as Scale:
-            config = scale.buggyGradient ? ["buggyGradient": [1]] : [:]
-        default:
-            break
+        for (key, value) in (layer as? any ConfigurableLayer)?.config ?? [:] {
+            switch value {
+            case .number(let x): config[key] = [x]
+            case .numbers(let xs): config[key] = xs
+            case .flag(let b): config[key] = [b ? 1 : 0]
+            case .tensor: continue
+            }
         }
         var shapes: [String: [Int]] = [:]
         for parameter in layer.parameters { shapes[parameter.name] = parameter.value.shape }

@@ -5,7 +5,7 @@ import SlopeLayers
 /// Forward: y = w·x (any shape). Backward: ∂L/∂x = w·dout, ∂L/∂w += Σ x·dout.
 /// With `buggyGradient` the weight gradient is the seed's mistaken Σ w·x·dout
 /// (kept to show that a chain trained with it does not learn).
-public final class Scale: UnaryLayer {
+public final class Scale: UnaryLayer, ConfigurableLayer {
     public let kindName = "Scale"
     public let w: Parameter
     public let buggyGradient: Bool
@@ -17,6 +17,9 @@ public final class Scale: UnaryLayer {
     }
 
     public var parameters: [Parameter] { [w] }
+
+    /// `buggyGradient` when set (a checkpoint of the correct layer records no config).
+    public var config: [String: ConfigValue] { buggyGradient ? ["buggyGradient": .flag(true)] : [:] }
 
     public func forward(_ x: Tensor) throws(LayerError) -> Tensor {
         self.x = x
