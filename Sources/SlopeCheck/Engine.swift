@@ -33,6 +33,8 @@ struct Engine {
     var kinks: Set<Int> = []
     /// The largest analytic derivative of the tensor being checked (how small an error matters).
     var gradientScale = 0.0
+    /// Every element's result of the last checked tensor, in flat order (for tests).
+    var lastResults: [ElementResult] = []
 
     /// Halvings by 4 an element may take before it is judged (h, h/4, h/16, h/64).
     static let refinements = 3
@@ -64,9 +66,18 @@ struct Engine {
         }
         gradientScale = analytic.maxMagnitude
         var results: [ElementResult] = []
+        var compression: CompressionSummary?
         switch check.mode {
         case .exhaustive:
-            results = try checkElements(tensor: tensor, Array(0..<value.count), analytic: analytic)
+            if check.compression.isEnabled, value.count >= max(check.compression.minimumElements, 2) {
+                // Its own generator: the rest of the check draws the same numbers with or without it.
+                var own = SeededGenerator(seed: check.seed ^ 0xC0_10_0A ^ UInt64(tensor))
+                let (compressed, summary) = try compressedResults(tensor: tensor, analytic: analytic, using: &own)
+                compression = summary
+                results = try compressed ?? checkElements(tensor: tensor, Array(0..<value.count), analytic: analytic)
+            } else {
+                results = try checkElements(tensor: tensor, Array(0..<value.count), analytic: analytic)
+            }
         case .sampled(let k):
             results = try checkElements(tensor: tensor, sample(k, of: value.count, using: &generator), analytic: analytic)
         case .fast(let directions):
@@ -77,9 +88,11 @@ struct Engine {
             }
         }
         if adaptive { results = requireResolution(results) }
+        lastResults = results
         kinks = Set(results.filter { $0.isKink && $0.direction == nil }.map { flat($0.index, value.shape) })
         var report = summarize(tensor: tensor, shape: value.shape, results: results, analytic: analytic)
         report.stepChoice = choice
+        report.compression = compression
         return report
     }
 

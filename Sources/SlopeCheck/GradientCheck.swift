@@ -29,6 +29,9 @@ public struct GradientCheck: Sendable {
     /// Use an all-ones upstream instead of a random one. Only for demonstrating why
     /// random matters: a backward that ignores its upstream passes with ones.
     public var onesUpstream = false
+    /// Exhaustive mode perturbs elements with disjoint output footprints together, proven on
+    /// every run (see ``Compression``); `.off` checks one element at a time.
+    public var compression = Compression.automatic
 
     public init(
         method: FiniteDifference = .default, tolerance: Tolerance = .default, mode: CheckMode = .exhaustive,

@@ -1,0 +1,171 @@
+import SlopeLayers
+
+/// The exhaustive element loop by colouring.
+///
+/// For a colour G (elements with disjoint footprints), x is moved to x ± Σ_{i∈G} hᵢeᵢ and
+/// element i's quotients are read off the outputs it owns:
+/// D(i) = Σ_{o∈F(i)} u_o (f_o(x⁺) − f_o(x⁻)) / (real move up + real move down),
+/// with the one-sided quotients from f(x) likewise. When F(i) holds every output i reaches and
+/// none that another element of G reaches, that is the one-at-a-time quotient
+/// (L(x + hᵢeᵢ) − L(x − hᵢeᵢ)) / (2hᵢ) up to the rounding of the terms outside F(i), which do
+/// not change; the restricted sum has less rounding, not more. It is judged by the same
+/// `judgeAtOnce`, against the same noise floor of L, as the one-at-a-time path.
+///
+/// Only clean passes are taken from the grouped passes. An element whose first look is not a
+/// pass (or is flat, or needs larger steps to resolve, or sat in a group where a decision
+/// flipped) is judged again one at a time by `checkElement`: every failure and every
+/// inconclusive verdict of a compressed check comes from the ordinary path.
+extension Engine {
+    /// The tensor's results by colouring, or nil with the reason it fell back.
+    mutating func compressedResults(tensor: Int, analytic: Tensor, using generator: inout SeededGenerator) throws -> (
+        [ElementResult]?, CompressionSummary
+    ) {
+        var summary = CompressionSummary()
+        let passesBefore = forwardPasses
+        func fallback(_ reason: String) -> ([ElementResult]?, CompressionSummary) {
+            summary.fallback = reason
+            summary.forwardPasses = forwardPasses - passesBefore
+            return (nil, summary)
+        }
+        guard adaptive, check.method.stencil == .central, let choice else {
+            return fallback("compression needs the central stencil with the adaptive step rule")
+        }
+        guard probe.producesOutputs else { return fallback("the target's outputs are not available") }
+        let saved = probe.value(of: tensor)
+        let count = saved.count
+        defer { probe.restore(tensor, to: saved) }
+        let (y0, _) = try output()
+        guard y0.count > 1 else { return fallback("the target has a single output: every element reaches it") }
+        // Each element's step, as the one-at-a-time path takes it.
+        let steps = saved.data.map { max(choice.step, 64 * $0.ulp) }
+        let footprint: Footprint
+        do {
+            footprint = try proposeFootprint(tensor: tensor, base: y0, steps: steps, using: &generator)
+        } catch let refusal as FootprintRefusal {
+            return fallback(refusal.reason)
+        }
+        summary.footprint = footprint
+        summary.colours = footprint.colours
+        let spots = min(check.compression.spotChecks, count)
+        let planned = Self.verificationPasses(of: footprint) + 2 * footprint.colours + 2 * spots
+        guard planned < count || !check.compression.onlyWhenCheaper else {
+            return fallback(
+                "the footprint found (\(footprint.description)) takes \(footprint.colours) colour\(footprint.colours == 1 ? "" : "s"); with its proof and spot checks, \(planned) passes, no fewer than one element at a time"
+            )
+        }
+        do {
+            try verifyFootprint(footprint, tensor: tensor, base: y0, steps: steps, using: &generator)
+        } catch let refusal as FootprintRefusal {
+            return fallback(refusal.reason)
+        }
+
+        // The grouped passes.
+        let colourOf = footprint.colourOfEveryElement()
+        var groups = [[Int]](repeating: [], count: footprint.colours)
+        for element in 0..<count { groups[colourOf[element]].append(element) }
+        var central = [Double](repeating: 0, count: count)
+        var up = [Double](repeating: 0, count: count)
+        var down = [Double](repeating: 0, count: count)
+        var movedUp = [Double](repeating: 0, count: count)
+        var movedDown = [Double](repeating: 0, count: count)
+        var alone = [Bool](repeating: false, count: count)
+        let u = upstream.data
+        for (colour, members) in groups.enumerated() where !members.isEmpty {
+            var plus = saved, minus = saved
+            for e in members {
+                plus.data[e] = saved.data[e] + steps[e]
+                minus.data[e] = saved.data[e] - steps[e]
+                movedUp[e] = plus.data[e] - saved.data[e]
+                movedDown[e] = saved.data[e] - minus.data[e]
+            }
+            probe.restore(tensor, to: plus)
+            let (yPlus, flippedUp) = try output()
+            probe.restore(tensor, to: minus)
+            let (yMinus, flippedDown) = try output()
+            let owners = footprint.owners(ofColour: colour)
+            for o in 0..<y0.count {
+                let owner = Int(owners[o])
+                guard owner >= 0 else {
+                    if yPlus.data[o].bitPattern != y0.data[o].bitPattern || yMinus.data[o].bitPattern != y0.data[o].bitPattern {
+                        let index = Footprint.index(ofFlat: o, in: y0.shape)
+                        return fallback(
+                            "a grouped pass moved output [\(index.map(String.init).joined(separator: ", "))], outside every perturbed footprint (\(footprint.description))"
+                        )
+                    }
+                    continue
+                }
+                central[owner] += u[o] * (yPlus.data[o] - yMinus.data[o])
+                up[owner] += u[o] * (yPlus.data[o] - y0.data[o])
+                down[owner] += u[o] * (y0.data[o] - yMinus.data[o])
+            }
+            if flippedUp || flippedDown { for e in members { alone[e] = true } }
+        }
+        probe.restore(tensor, to: saved)
+
+        func level(_ e: Int) -> StencilLevel {
+            let scale = max(abs(baseValue), abs(baseValue + up[e]), abs(baseValue - down[e]))
+            return StencilLevel(
+                step: steps[e], numeric: central[e] / (movedUp[e] + movedDown[e]), forward: up[e] / movedUp[e],
+                backward: down[e] / movedDown[e], scale: scale, flipped: false)
+        }
+
+        // Spot checks: random elements, one at a time, must give the same numbers.
+        let candidates = (0..<count).filter { !alone[$0] }
+        for _ in 0..<min(spots, candidates.count) {
+            let e = candidates[Int(generator.next() % UInt64(candidates.count))]
+            let single = try oneAtATimeLevel(tensor: tensor, element: e, step: steps[e])
+            guard !single.flipped else { continue }
+            let compressed = level(e)
+            let difference = abs(compressed.numeric - single.numeric)
+            guard difference <= noiseAllowance(single) else {
+                let index = Footprint.index(ofFlat: e, in: saved.shape)
+                return fallback(
+                    "a spot check disagreed: at [\(index.map(String.init).joined(separator: ", "))] the grouped quotient is \(formatNumber(compressed.numeric)), one at a time \(formatNumber(single.numeric)) (footprint \(footprint.description))"
+                )
+            }
+            summary.spotChecks += 1
+        }
+
+        // Clean passes from the grouped numbers; everything else one at a time.
+        var results = [ElementResult?](repeating: nil, count: count)
+        var leftovers: [Int] = []
+        for e in 0..<count {
+            guard !alone[e] else {
+                leftovers.append(e)
+                continue
+            }
+            let look = level(e)
+            let index = saved.index(ofFlat: e)
+            let a = analytic.data[e]
+            guard judgeFlat(analytic: a, look, index: index, direction: nil) == nil else {
+                leftovers.append(e)
+                continue
+            }
+            var result = judgeAtOnce(analytic: a, look, index: index, direction: nil)
+            let resolved = (result.resolution ?? .infinity) <= tolerance.resolution * gradientScale
+            guard result.verdict == .pass, resolved else {
+                leftovers.append(e)
+                continue
+            }
+            result.value = saved.data[e]
+            results[e] = result
+        }
+        summary.judgedOneAtATime = leftovers.count
+        summary.forwardPasses = forwardPasses - passesBefore
+        for (e, result) in zip(leftovers, try checkElements(tensor: tensor, leftovers, analytic: analytic)) {
+            results[e] = result
+        }
+        return (results.map { $0! }, summary)
+    }
+
+    /// The first stencil of one element, moved alone (as `judgeElement` takes it).
+    mutating func oneAtATimeLevel(tensor: Int, element: Int, step h: Double) throws -> StencilLevel {
+        let x0 = probe[tensor, element]
+        let probe = self.probe
+        defer { probe[tensor, element] = x0 }
+        return try stencil(step: h) { offset in
+            probe[tensor, element] = x0 + offset * h
+            return probe[tensor, element] - x0
+        }
+    }
+}

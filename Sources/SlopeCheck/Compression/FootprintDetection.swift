@@ -1,0 +1,154 @@
+import SlopeLayers
+
+/// Why a footprint was not used.
+struct FootprintRefusal: Error {
+    let reason: String
+}
+
+/// Finding a tensor's footprint and proving it.
+///
+/// **Proposal.** A few elements are moved one at a time (by 2h); the outputs that changed
+/// bound each one's footprint from below. An output axis whose changed coordinates stay within
+/// r of the element's coordinate on an input axis of the same length becomes a link (a → b, r);
+/// every other output axis is left unrestricted. That is a guess, and it is not trusted.
+///
+/// **Proof.** The footprint claims: output o depends only on the elements j whose footprint
+/// holds o. For each link (a → b, r), a family of passes perturbs (by random amounts between h
+/// and 2h) every element whose coordinate on axis a lies in a set P, and requires every output
+/// whose window [o_b − r, o_b + r] misses P to stay bit for bit. The family is built so that for
+/// every pair (t, c) with |c − t| > r some P holds c and misses the window of t: for r = 0 the
+/// sets {c : bit q of c = v}; for r > 0 the residue classes of moduli m > 2r + 1, chosen until
+/// every distance δ ∈ (r, d) has δ mod m outside [−r, r] for one of them (then no coordinate of
+/// the window shares c's residue). So for each output o and each element j outside its
+/// footprint, some pass moves j while holding o's whole footprint fixed, and o must not move.
+/// What this cannot see: a dependence too weak to change the last bit of o at a step of h,
+/// an exact cancellation among a pass's random perturbations, or one that appears only when
+/// o's own elements move too (an interaction): the spot checks against one-at-a-time numbers
+/// on every run are there for those.
+extension Engine {
+    /// The outputs, with whether a decision flipped relative to the base.
+    mutating func output() throws -> (Tensor, flipped: Bool) {
+        forwardPasses += 1
+        let y = try probe.output()
+        return (y, probe.tracksDecisions && probe.decisions() != baseDecisions)
+    }
+
+    /// Proposes a footprint for `tensor` from up to four single-element probes.
+    mutating func proposeFootprint(
+        tensor: Int, base y0: Tensor, steps: [Double], using generator: inout SeededGenerator
+    ) throws -> Footprint {
+        let saved = probe.value(of: tensor)
+        let (inputShape, outputShape) = (saved.shape, y0.shape)
+        defer { probe.restore(tensor, to: saved) }
+        // Per observation: the element's index and, per output axis, the changed range.
+        var observations: [([Int], [ClosedRange<Int>])] = []
+        for _ in 0..<4 where observations.count < 2 {
+            let element = Int(generator.next() % UInt64(saved.count))
+            var moved = saved
+            moved.data[element] += 2 * steps[element]
+            probe.restore(tensor, to: moved)
+            let (y, _) = try output()
+            var ranges: [ClosedRange<Int>?] = Array(repeating: nil, count: outputShape.count)
+            let strides = Footprint.strides(of: outputShape)
+            for o in 0..<y.count where y.data[o].bitPattern != y0.data[o].bitPattern {
+                for axis in outputShape.indices {
+                    let c = (o / strides[axis]) % outputShape[axis]
+                    ranges[axis] = ranges[axis].map { min($0.lowerBound, c)...max($0.upperBound, c) } ?? c...c
+                }
+            }
+            guard ranges.allSatisfy({ $0 != nil }), !outputShape.isEmpty else { continue }
+            observations.append((Footprint.index(ofFlat: element, in: inputShape), ranges.map { $0! }))
+        }
+        guard !observations.isEmpty else {
+            throw FootprintRefusal(reason: "no probed element moved any output, so no footprint could be found")
+        }
+        var links: [AxisLink] = []
+        var usedInputs = Set<Int>()
+        for b in outputShape.indices {
+            let length = outputShape[b]
+            // Prefer the same axis, then any input axis of the same length.
+            let candidates = (b < inputShape.count ? [b] : []) + inputShape.indices.filter { $0 != b }
+            for a in candidates where a < inputShape.count && inputShape[a] == length && !usedInputs.contains(a) {
+                var radius = 0
+                let fits = observations.allSatisfy { index, ranges in
+                    let range = ranges[b]
+                    guard range.contains(index[a]) else { return false }
+                    radius = max(radius, index[a] - range.lowerBound, range.upperBound - index[a])
+                    return true
+                }
+                guard fits, 2 * radius + 1 < length else { continue }
+                links.append(AxisLink(input: a, output: b, radius: radius))
+                usedInputs.insert(a)
+                break
+            }
+        }
+        return Footprint(inputShape: inputShape, outputShape: outputShape, links: links)
+    }
+
+    /// The coordinate sets whose passes prove one link (see the type's comment).
+    static func coveringSets(length d: Int, radius r: Int) -> [[Bool]] {
+        guard d > 1 else { return [] }
+        if r == 0 {
+            var sets: [[Bool]] = []
+            var bit = 1
+            while bit < d {
+                for v in [0, 1] { sets.append((0..<d).map { ($0 & bit == 0 ? 0 : 1) == v }) }
+                bit <<= 1
+            }
+            return sets
+        }
+        // Distances to separate: r < δ < d. Modulus m separates δ when δ mod m ∉ [−r, r].
+        var uncovered = Set((r + 1)..<d)
+        var moduli: [Int] = []
+        let candidates = Array((2 * r + 2)...max(2 * r + 2, d + r))
+        while !uncovered.isEmpty {
+            let best = candidates.max { m1, m2 in
+                let g1 = Double(uncovered.count { $0 % m1 > r && $0 % m1 < m1 - r }) / Double(m1)
+                let g2 = Double(uncovered.count { $0 % m2 > r && $0 % m2 < m2 - r }) / Double(m2)
+                return g1 < g2
+            }!
+            let covered = uncovered.filter { $0 % best > r && $0 % best < best - r }
+            if covered.isEmpty { break }  // cannot happen: m ≥ d + r covers every δ < d
+            uncovered.subtract(covered)
+            moduli.append(best)
+        }
+        return moduli.flatMap { m in (0..<min(m, d)).map { rho in (0..<d).map { $0 % m == rho } } }
+    }
+
+    /// The forward passes proving `footprint` would take.
+    static func verificationPasses(of footprint: Footprint) -> Int {
+        footprint.links.reduce(0) { $0 + coveringSets(length: footprint.inputShape[$1.input], radius: $1.radius).count }
+    }
+
+    /// Runs the proof of `footprint`; throws a refusal naming the output that moved.
+    mutating func verifyFootprint(
+        _ footprint: Footprint, tensor: Int, base y0: Tensor, steps: [Double], using generator: inout SeededGenerator
+    ) throws {
+        let saved = probe.value(of: tensor)
+        defer { probe.restore(tensor, to: saved) }
+        let inStrides = Footprint.strides(of: footprint.inputShape)
+        let outStrides = Footprint.strides(of: footprint.outputShape)
+        for link in footprint.links {
+            let (d, r) = (footprint.inputShape[link.input], link.radius)
+            for set in Self.coveringSets(length: d, radius: r) {
+                var moved = saved
+                for j in 0..<saved.count where set[(j / inStrides[link.input]) % d] {
+                    let sign: Double = generator.next() & 1 == 0 ? 1 : -1
+                    moved.data[j] = saved.data[j] + sign * steps[j] * (1 + generator.nextUnit())
+                }
+                probe.restore(tensor, to: moved)
+                let (y, _) = try output()
+                // Output coordinate t is checked when no coordinate of P lies within r of it.
+                let checked = (0..<d).map { t in !((max(t - r, 0))...min(t + r, d - 1)).contains { set[$0] } }
+                for o in 0..<y.count where y.data[o].bitPattern != y0.data[o].bitPattern {
+                    guard checked[(o / outStrides[link.output]) % d] else { continue }
+                    let index = Footprint.index(ofFlat: o, in: footprint.outputShape)
+                    throw FootprintRefusal(
+                        reason:
+                            "output [\(index.map(String.init).joined(separator: ", "))] moved when only elements outside its presumed footprint (\(footprint.description)) moved"
+                    )
+                }
+            }
+        }
+    }
+}
