@@ -22,7 +22,9 @@ enum Bench {
             case "--only": only.insert(arguments.next() ?? "")
             default:
                 FileHandle.standardError.write(
-                    Data("usage: slope-bench [--out DIR] [--quick] [--only sine|matmul|switch|conv|verify|chart ...]\n".utf8))
+                    Data(
+                        "usage: slope-bench [--out DIR] [--quick] [--only sine|matmul|switch|conv|verify|compression|chart ...]\n"
+                            .utf8))
                 exit(2)
             }
         }
@@ -212,6 +214,9 @@ enum Bench {
                         perElement / forward.median, formatSeconds(fastAffine.median), formatSeconds(fastOnly.median)),
                     aim: ratio >= 100 ? "≥ 100× cheaper: met" : "≥ 100× cheaper: missed"))
         }
+
+        // MARK: exhaustive checks by compression (issue 15)
+        if wants("compression") { CompressionBenchmark.rows(runs: runs, quick: quick, report: report) }
 
         // MARK: charts
         if wants("chart") { _ = ChartBenchmark.rows(runs: runs, outDirectory: outDirectory, report: report) }

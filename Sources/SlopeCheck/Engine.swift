@@ -87,7 +87,7 @@ struct Engine {
                 results.append(try checkDirection(tensor: tensor, direction: u, number: d, analytic: analytic))
             }
         }
-        if adaptive { results = requireResolution(results) }
+        if adaptive { requireResolution(&results) }
         lastResults = results
         kinks = Set(results.filter { $0.isKink && $0.direction == nil }.map { flat($0.index, value.shape) })
         var report = summarize(tensor: tensor, shape: value.shape, results: results, analytic: analytic)
@@ -442,22 +442,25 @@ struct Engine {
     /// A pass must be able to see an error of the size that matters: when the absolute part of
     /// an element's allowance exceeds `resolution` × the tensor's largest numeric derivative,
     /// the element is inconclusive.
-    func requireResolution(_ results: [ElementResult]) -> [ElementResult] {
+    func requireResolution(_ results: inout [ElementResult]) {
         // The tensor's scale: its largest numeric derivative, or its largest analytic one when
-        // that is larger (sampled elements may all sit where the derivative is 0).
-        let numericScale = results.map { $0.direction == nil ? abs($0.numeric) : ($0.scale ?? abs($0.numeric)) }.max() ?? 0
-        let largest = max(numericScale, results.first?.direction == nil ? gradientScale : 0)
-        return results.map { result in
-            guard result.verdict == .pass, let seen = result.resolution, seen > tolerance.resolution * largest else {
-                return result
+        // that is larger (sampled elements may all sit where the derivative is 0). In place and
+        // in one pass: an exhaustive check of a million elements copies nothing here.
+        var numericScale: Double?
+        for result in results {
+            let value = result.direction == nil ? abs(result.numeric) : (result.scale ?? abs(result.numeric))
+            if let current = numericScale { if current < value { numericScale = value } } else { numericScale = value }
+        }
+        let largest = max(numericScale ?? 0, results.first?.direction == nil ? gradientScale : 0)
+        for i in results.indices {
+            guard results[i].verdict == .pass, let seen = results[i].resolution, seen > tolerance.resolution * largest else {
+                continue
             }
-            var changed = result
-            changed.verdict = .inconclusive
-            changed.note =
+            results[i].verdict = .inconclusive
+            results[i].note =
                 largest == 0
                 ? "L does not change with this tensor here (every derivative is 0 to within \(formatNumber(seen, significantDigits: 2))): no error could be seen; check at other inputs"
                 : "the check resolves errors only down to \(formatNumber(seen, significantDigits: 2)), \(formatNumber(seen / largest, significantDigits: 2)) of the largest derivative \(formatNumber(largest, significantDigits: 3)) (noise of L over the step)"
-            return changed
         }
     }
 

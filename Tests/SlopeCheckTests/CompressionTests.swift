@@ -75,7 +75,9 @@ import Testing
         summaries["Affine"] = try Self.expectEqualElementForElement(
             {
                 var rng = SeededGenerator(seed: 11)
-                return (Affine(inFeatures: 24, outFeatures: 16, using: &rng), [Tensor.uniform([16, 24], in: -2..<2, using: &rng)])
+                return (
+                    Affine(inFeatures: 24, outFeatures: 16, using: &rng), [Tensor.uniform([16, 24], in: -2..<2, using: &rng)]
+                )
             }, compression: .init(minimumElements: 0), name: "Affine")
         summaries["Conv2D"] = try Self.expectEqualElementForElement(
             {
@@ -86,7 +88,8 @@ import Testing
         summaries["BatchNorm"] = try Self.expectEqualElementForElement(
             {
                 var rng = SeededGenerator(seed: 13)
-                guard case .layer(let layer) = try! LayerRegistry.build(.batchNorm, config: ["features": .number(32)], using: &rng)
+                guard
+                    case .layer(let layer) = try! LayerRegistry.build(.batchNorm, config: ["features": .number(32)], using: &rng)
                 else { fatalError() }
                 return (layer, [Tensor.uniform([16, 32], in: -2..<2, using: &rng)])
             }, compression: .init(minimumElements: 0), name: "BatchNorm")
@@ -159,7 +162,10 @@ import Testing
     @Test func coloursHaveDisjointFootprints() {
         let footprint = Footprint(
             inputShape: [2, 3, 7, 5], outputShape: [2, 4, 7, 5],
-            links: [.init(input: 0, output: 0, radius: 0), .init(input: 2, output: 2, radius: 1), .init(input: 3, output: 3, radius: 2)])
+            links: [
+                .init(input: 0, output: 0, radius: 0), .init(input: 2, output: 2, radius: 1),
+                .init(input: 3, output: 3, radius: 2),
+            ])
         let colourOf = footprint.colourOfEveryElement()
         #expect(footprint.colours == 3 * 3 * 5)
         for colour in 0..<footprint.colours {

@@ -101,7 +101,6 @@ extension Engine {
             if flippedUp || flippedDown { for e in members { alone[e] = true } }
         }
         probe.restore(tensor, to: saved)
-
         func level(_ e: Int) -> StencilLevel {
             let scale = max(abs(baseValue), abs(baseValue + up[e]), abs(baseValue - down[e]))
             return StencilLevel(
@@ -110,9 +109,11 @@ extension Engine {
         }
 
         // Spot checks: random elements, one at a time, must give the same numbers.
-        let candidates = (0..<count).filter { !alone[$0] }
-        for _ in 0..<min(spots, candidates.count) {
-            let e = candidates[Int(generator.next() % UInt64(candidates.count))]
+        for _ in 0..<spots {
+            // A random element not already bound for the one-at-a-time path.
+            var e = Int(generator.next() % UInt64(count))
+            for _ in 0..<8 where alone[e] { e = Int(generator.next() % UInt64(count)) }
+            guard !alone[e] else { continue }
             let single = try oneAtATimeLevel(tensor: tensor, element: e, step: steps[e])
             guard !single.flipped else { continue }
             let compressed = level(e)
@@ -127,35 +128,30 @@ extension Engine {
         }
 
         // Clean passes from the grouped numbers; everything else one at a time.
-        var results = [ElementResult?](repeating: nil, count: count)
+        // (A leftover's place holds its grouped first look until the ordinary path replaces it.)
+        var results: [ElementResult] = []
+        results.reserveCapacity(count)
         var leftovers: [Int] = []
         for e in 0..<count {
-            guard !alone[e] else {
-                leftovers.append(e)
-                continue
-            }
             let look = level(e)
             let index = saved.index(ofFlat: e)
             let a = analytic.data[e]
-            guard judgeFlat(analytic: a, look, index: index, direction: nil) == nil else {
-                leftovers.append(e)
-                continue
-            }
             var result = judgeAtOnce(analytic: a, look, index: index, direction: nil)
             let resolved = (result.resolution ?? .infinity) <= tolerance.resolution * gradientScale
-            guard result.verdict == .pass, resolved else {
+            if alone[e] || result.verdict != .pass || !resolved
+                || judgeFlat(analytic: a, look, index: index, direction: nil) != nil
+            {
                 leftovers.append(e)
-                continue
             }
             result.value = saved.data[e]
-            results[e] = result
+            results.append(result)
         }
         summary.judgedOneAtATime = leftovers.count
         summary.forwardPasses = forwardPasses - passesBefore
         for (e, result) in zip(leftovers, try checkElements(tensor: tensor, leftovers, analytic: analytic)) {
             results[e] = result
         }
-        return (results.map { $0! }, summary)
+        return (results, summary)
     }
 
     /// The first stencil of one element, moved alone (as `judgeElement` takes it).

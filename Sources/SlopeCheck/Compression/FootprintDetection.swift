@@ -17,7 +17,7 @@ struct FootprintRefusal: Error {
 /// and 2h) every element whose coordinate on axis a lies in a set P, and requires every output
 /// whose window [o_b − r, o_b + r] misses P to stay bit for bit. The family is built so that for
 /// every pair (t, c) with |c − t| > r some P holds c and misses the window of t: for r = 0 the
-/// sets {c : bit q of c = v}; for r > 0 the residue classes of moduli m > 2r + 1, chosen until
+/// sets {c : bit q of c's code is 1} over distinct codes of equal weight; for r > 0 the residue classes of moduli m > 2r + 1, chosen until
 /// every distance δ ∈ (r, d) has δ mod m outside [−r, r] for one of them (then no coordinate of
 /// the window shares c's residue). So for each output o and each element j outside its
 /// footprint, some pass moves j while holding o's whole footprint fixed, and o must not move.
@@ -89,13 +89,18 @@ extension Engine {
     static func coveringSets(length d: Int, radius r: Int) -> [[Bool]] {
         guard d > 1 else { return [] }
         if r == 0 {
-            var sets: [[Bool]] = []
-            var bit = 1
-            while bit < d {
-                for v in [0, 1] { sets.append((0..<d).map { ($0 & bit == 0 ? 0 : 1) == v }) }
-                bit <<= 1
+            // Distinct n-bit codes with ⌊n/2⌋ ones (n the smallest with C(n, ⌊n/2⌋) ≥ d): for
+            // c ≠ t some bit is 1 in c's code and 0 in t's, so P_q = {c : bit q of c's code is 1}
+            // separates every ordered pair with n passes (2·log₂ d for plain bits).
+            var n = 1
+            while binomial(n, n / 2) < d { n += 1 }
+            var codes: [Int] = []
+            var code = 0
+            while codes.count < d {
+                if code.nonzeroBitCount == n / 2 { codes.append(code) }
+                code += 1
             }
-            return sets
+            return (0..<n).map { q in codes.map { $0 & (1 << q) != 0 } }
         }
         // Distances to separate: r < δ < d. Modulus m separates δ when δ mod m ∉ [−r, r].
         var uncovered = Set((r + 1)..<d)
@@ -115,6 +120,12 @@ extension Engine {
         return moduli.flatMap { m in (0..<min(m, d)).map { rho in (0..<d).map { $0 % m == rho } } }
     }
 
+    static func binomial(_ n: Int, _ k: Int) -> Int {
+        var result = 1
+        for i in 0..<k { result = result * (n - i) / (i + 1) }
+        return result
+    }
+
     /// The forward passes proving `footprint` would take.
     static func verificationPasses(of footprint: Footprint) -> Int {
         footprint.links.reduce(0) { $0 + coveringSets(length: footprint.inputShape[$1.input], radius: $1.radius).count }
@@ -128,20 +139,23 @@ extension Engine {
         defer { probe.restore(tensor, to: saved) }
         let inStrides = Footprint.strides(of: footprint.inputShape)
         let outStrides = Footprint.strides(of: footprint.outputShape)
+        // Each element's move when its set is perturbed: ±(1 to 2)·h, random.
+        let moves = steps.map { h in (generator.next() & 1 == 0 ? 1 : -1) * h * (1 + generator.nextUnit()) }
         for link in footprint.links {
             let (d, r) = (footprint.inputShape[link.input], link.radius)
+            let inputCoordinate = (0..<saved.count).map { Int32(($0 / inStrides[link.input]) % d) }
+            let outputCoordinate = (0..<y0.count).map { Int32(($0 / outStrides[link.output]) % d) }
             for set in Self.coveringSets(length: d, radius: r) {
                 var moved = saved
-                for j in 0..<saved.count where set[(j / inStrides[link.input]) % d] {
-                    let sign: Double = generator.next() & 1 == 0 ? 1 : -1
-                    moved.data[j] = saved.data[j] + sign * steps[j] * (1 + generator.nextUnit())
+                moved.data.withUnsafeMutableBufferPointer { data in
+                    for j in 0..<data.count where set[Int(inputCoordinate[j])] { data[j] += moves[j] }
                 }
                 probe.restore(tensor, to: moved)
                 let (y, _) = try output()
                 // Output coordinate t is checked when no coordinate of P lies within r of it.
                 let checked = (0..<d).map { t in !((max(t - r, 0))...min(t + r, d - 1)).contains { set[$0] } }
                 for o in 0..<y.count where y.data[o].bitPattern != y0.data[o].bitPattern {
-                    guard checked[(o / outStrides[link.output]) % d] else { continue }
+                    guard checked[Int(outputCoordinate[o])] else { continue }
                     let index = Footprint.index(ofFlat: o, in: footprint.outputShape)
                     throw FootprintRefusal(
                         reason:
