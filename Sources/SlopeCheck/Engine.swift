@@ -35,6 +35,8 @@ struct Engine {
     var gradientScale = 0.0
     /// Every element's result of the last checked tensor, in flat order (for tests).
     var lastResults: [ElementResult] = []
+    /// Where elements done are counted for a progress display (nil: nobody is watching).
+    var progress: ProgressTracker?
 
     /// Halvings by 4 an element may take before it is judged (h, h/4, h/16, h/64).
     static let refinements = 3
@@ -99,7 +101,10 @@ struct Engine {
     /// The given elements of one tensor, on this thread or split over worker copies.
     mutating func checkElements(tensor: Int, _ elements: [Int], analytic: Tensor) throws -> [ElementResult] {
         guard let copies, elements.count >= 4 * copies.workers else {
-            return try elements.map { try checkElement(tensor: tensor, element: $0, analytic: analytic.data[$0]) }
+            return try elements.map {
+                defer { self.progress?.advance(by: 1) }
+                return try checkElement(tensor: tensor, element: $0, analytic: analytic.data[$0])
+            }
         }
         let chunkSize = (elements.count + copies.workers - 1) / copies.workers
         let chunks = stride(from: 0, to: elements.count, by: chunkSize).map {
@@ -107,6 +112,7 @@ struct Engine {
         }
         let (check, upstream, inputs) = (self.check, self.upstream, probe.inputs)
         let (base, decisions, choice, scale) = (baseValue, baseDecisions, self.choice, gradientScale)
+        let tracker = progress
         let outcomes = Verification.parallelMap(chunks) { chunk -> Result<([ElementResult], Int), CheckFailure> in
             do {
                 let layer = copies.make()
@@ -115,7 +121,10 @@ struct Engine {
                 worker.baseDecisions = decisions
                 worker.choice = choice
                 worker.gradientScale = scale
-                let results = try chunk.map { try worker.checkElement(tensor: tensor, element: $0, analytic: analytic.data[$0]) }
+                let results = try chunk.map {
+                    defer { tracker?.advance(by: 1) }
+                    return try worker.checkElement(tensor: tensor, element: $0, analytic: analytic.data[$0])
+                }
                 return .success((results, worker.forwardPasses))
             } catch {
                 return .failure(CheckFailure(message: "\(error)"))

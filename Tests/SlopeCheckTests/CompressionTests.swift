@@ -178,6 +178,43 @@ import Testing
         }
     }
 
+    /// Progress counts every element once, compressed or not, and reaches the total.
+    @Test(arguments: [Compression.automatic, .off])
+    func progressReachesEveryElement(compression: Compression) {
+        final class Seen: @unchecked Sendable {
+            let lock = NSLock()
+            var reports: [CheckProgress] = []
+        }
+        let seen = Seen()
+        var check = GradientCheck(checkInvariants: false)
+        check.compression = compression
+        check.progress = { progress in
+            seen.lock.lock()
+            seen.reports.append(progress)
+            seen.lock.unlock()
+        }
+        var rng = SeededGenerator(seed: 15)
+        _ = check.run(Tanh(), inputs: [Tensor.uniform([24, 24], in: -2..<2, using: &rng)], name: "Tanh")
+        #expect(seen.reports.last?.elementsDone == 576)
+        #expect(seen.reports.allSatisfy { $0.elementCount == 576 && $0.target == "Tanh" })
+    }
+
+    /// The estimate before a check: compression's planned passes, or two per element.
+    @Test func theEstimateKnowsWhatCompressionWillCost() throws {
+        var rng = SeededGenerator(seed: 16)
+        let x = Tensor.uniform([32, 32], in: -2..<2, using: &rng)
+        let compressed = try #require(GradientCheck().estimate(Tanh(), inputs: [x]))
+        var single = GradientCheck()
+        single.compression = .off
+        let oneAtATime = try #require(single.estimate(Tanh(), inputs: [x]))
+        #expect(compressed.compressedTensors == 1 && compressed.elements == 1024)
+        #expect(oneAtATime.forwardPasses == 2 * 1024 + 27)
+        let report = GradientCheck().run(Tanh(), inputs: [x])
+        // The estimate counts what the check will spend, up to the probes' own choices.
+        #expect(
+            abs(compressed.forwardPasses - report.forwardPasses) <= 4, "\(compressed.forwardPasses) vs \(report.forwardPasses)")
+    }
+
     static func ramp(_ n: Int) -> Tensor {
         Tensor(shape: [n], data: (0..<n).map { -1.9 + 3.8 * Double($0) / Double(n - 1) })
     }

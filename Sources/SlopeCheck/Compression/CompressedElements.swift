@@ -47,10 +47,10 @@ extension Engine {
         summary.footprint = footprint
         summary.colours = footprint.colours
         let spots = min(check.compression.spotChecks, count)
-        let planned = Self.verificationPasses(of: footprint) + 2 * footprint.colours + 2 * spots
+        let planned = plannedPasses(of: footprint)
         guard planned < count || !check.compression.onlyWhenCheaper else {
             return fallback(
-                "the footprint found (\(footprint.description)) takes \(footprint.colours) colour\(footprint.colours == 1 ? "" : "s"); with its proof and spot checks, \(planned) passes, no fewer than one element at a time"
+                "the footprint found (\(footprint.description)) takes \(footprint.colours) colour\(footprint.colours == 1 ? "" : "s"); with its proof and spot checks, \(planned) passes, not under half the \(2 * count) of one element at a time"
             )
         }
         do {
@@ -99,6 +99,7 @@ extension Engine {
                 down[owner] += u[o] * (y0.data[o] - yMinus.data[o])
             }
             if flippedUp || flippedDown { for e in members { alone[e] = true } }
+            progress?.advance(by: members.count)
         }
         probe.restore(tensor, to: saved)
         func level(_ e: Int) -> StencilLevel {
@@ -148,10 +149,41 @@ extension Engine {
         }
         summary.judgedOneAtATime = leftovers.count
         summary.forwardPasses = forwardPasses - passesBefore
-        for (e, result) in zip(leftovers, try checkElements(tensor: tensor, leftovers, analytic: analytic)) {
-            results[e] = result
-        }
+        // Their progress was counted with their colour.
+        let tracker = progress
+        progress = nil
+        let rejudged = try checkElements(tensor: tensor, leftovers, analytic: analytic)
+        progress = tracker
+        for (e, result) in zip(leftovers, rejudged) { results[e] = result }
         return (results, summary)
+    }
+
+    /// The proof, the grouped passes and the spot checks of `footprint`.
+    func plannedPasses(of footprint: Footprint) -> Int {
+        let spots = min(check.compression.spotChecks, Tensor.count(of: footprint.inputShape))
+        return Self.verificationPasses(of: footprint) + 2 * footprint.colours + 2 * spots
+    }
+
+    /// The passes compression would take on `tensor` (the base output, the probes, the proof,
+    /// the grouped passes, the spot checks) from the footprint its probes propose, at the
+    /// unrefined step of the tensor's spread; nil when it would check one element at a time.
+    mutating func plannedCompression(tensor: Int, using generator: inout SeededGenerator) throws -> Int? {
+        guard check.compression.isEnabled, adaptive, check.method.stencil == .central, probe.producesOutputs else {
+            return nil
+        }
+        let saved = probe.value(of: tensor)
+        guard saved.count >= max(check.compression.minimumElements, 2) else { return nil }
+        let h = check.method.step * StepChoice.spread(of: saved)
+        let passesBefore = forwardPasses
+        let (y0, _) = try output()
+        guard y0.count > 1 else { return nil }
+        let steps = saved.data.map { max(h, 64 * $0.ulp) }
+        guard let footprint = try? proposeFootprint(tensor: tensor, base: y0, steps: steps, using: &generator) else {
+            return nil
+        }
+        let planned = plannedPasses(of: footprint)
+        guard planned < saved.count || !check.compression.onlyWhenCheaper else { return nil }
+        return planned + forwardPasses - passesBefore
     }
 
     /// The first stencil of one element, moved alone (as `judgeElement` takes it).
