@@ -32,6 +32,8 @@ final class Probe {
     private let decisionClosure: (() -> [Int])?
     /// The target's outputs f(x) (nil: only L is known, and nothing can be compressed).
     private let outputClosure: (([Tensor]) throws -> Tensor)?
+    /// The target's declared footprints (see ``DeclaresFootprints``), if it declares any.
+    private(set) var declaredFootprint: ((ProbedTensorID, [Int], [Int]) -> [AxisLink]?)?
 
     init(
         inputNames: [String], inputs: [Tensor], parameters: [(String, Parameter)],
@@ -60,7 +62,7 @@ final class Probe {
             guard y.shape == upstream.shape else { throw CheckProblem.outputShapeChanged(from: upstream.shape, to: y.shape) }
             return try CheckProblem.validated(y, as: "the forward output")
         }
-        return Probe(
+        let probe = Probe(
             inputNames: inputNames(of: layer, count: inputs.count), inputs: inputs, parameters: namedParameters(of: layer),
             evaluate: { x in try outputs(x).dot(upstream) },
             gradients: { x in
@@ -68,6 +70,8 @@ final class Probe {
                 return try CheckProblem.running("backward") { try layer.backward(deepCopy(upstream)) }
             },
             decisions: decisionSources.isEmpty ? nil : { decisionSources.flatMap(\.decisions) }, outputs: outputs)
+        if let declaring = layer as? any DeclaresFootprints { probe.declaredFootprint = declaring.footprint }
+        return probe
     }
 
     var tracksDecisions: Bool { decisionClosure != nil }

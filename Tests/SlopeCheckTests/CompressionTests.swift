@@ -178,6 +178,23 @@ import Testing
         }
     }
 
+    /// A declared footprint is a hint: a right one is proven and used, a wrong one is refuted.
+    @Test func aDeclaredFootprintIsProvenLikeAFoundOne() throws {
+        let right = try Self.expectEqualElementForElement(
+            {
+                var rng = SeededGenerator(seed: 17)
+                return (RowCoupled(), [Tensor.uniform([8, 40], in: -2..<2, using: &rng)])
+            }, compression: .init(minimumElements: 0), name: "RowCoupled")
+        let used = try #require(right[0])
+        #expect(used.isUsed && used.declared, "\(used.summary)")
+        let wrong = try Self.expectEqualElementForElement(
+            { (DeclaredElementwise(SometimesNeighbour()), [Self.ramp(64)]) }, compression: .init(minimumElements: 0),
+            name: "DeclaredElementwise")
+        let refuted = try #require(wrong[0])
+        #expect(!refuted.isUsed && refuted.declared)
+        #expect(refuted.fallback?.contains("outside its presumed footprint (elementwise)") == true, "\(refuted.summary)")
+    }
+
     /// Progress counts every element once, compressed or not, and reaches the total.
     @Test(arguments: [Compression.automatic, .off])
     func progressReachesEveryElement(compression: Compression) {
@@ -299,4 +316,57 @@ final class InteractionCoupled: UnaryLayer {
         }
         return dx
     }
+}
+
+/// yᵢⱼ = tanh(xᵢⱼ) + 0.1·Σₖ xᵢₖ: rows coupled, declared as rows.
+/// Backward: dxᵢⱼ = dyᵢⱼ·(1 − tanh²xᵢⱼ) + 0.1·Σₖ dyᵢₖ.
+final class RowCoupled: UnaryLayer, DeclaresFootprints {
+    let kindName = "RowCoupled"
+    private var x: Tensor?
+
+    func footprint(of tensor: ProbedTensorID, shape: [Int], outputShape: [Int]) -> [AxisLink]? {
+        [AxisLink(input: 0, output: 0)]
+    }
+
+    func forward(_ x: Tensor) throws(LayerError) -> Tensor {
+        self.x = x
+        let (n, f) = (x.shape[0], x.shape[1])
+        var y = Tensor.zeros(x.shape)
+        for r in 0..<n {
+            var sum = 0.0
+            for c in 0..<f { sum += x.data[r * f + c] }
+            for c in 0..<f { y.data[r * f + c] = tanh(x.data[r * f + c]) + 0.1 * sum }
+        }
+        return y
+    }
+
+    func backwardInput(_ dy: Tensor) throws(LayerError) -> Tensor {
+        guard let x else { throw .backwardBeforeForward(layer: kindName) }
+        let (n, f) = (x.shape[0], x.shape[1])
+        var dx = Tensor.zeros(x.shape)
+        for r in 0..<n {
+            var sum = 0.0
+            for c in 0..<f { sum += dy.data[r * f + c] }
+            for c in 0..<f {
+                let t = tanh(x.data[r * f + c])
+                dx.data[r * f + c] = dy.data[r * f + c] * (1 - t * t) + 0.1 * sum
+            }
+        }
+        return dx
+    }
+}
+
+/// Another layer, declared elementwise whatever it really does.
+final class DeclaredElementwise: UnaryLayer, DeclaresFootprints {
+    let kindName = "DeclaredElementwise"
+    let inner: any UnaryLayer
+
+    init(_ inner: any UnaryLayer) { self.inner = inner }
+
+    func footprint(of tensor: ProbedTensorID, shape: [Int], outputShape: [Int]) -> [AxisLink]? {
+        shape.indices.map { AxisLink(input: $0, output: $0) }
+    }
+
+    func forward(_ x: Tensor) throws(LayerError) -> Tensor { try inner.forward(x) }
+    func backwardInput(_ dy: Tensor) throws(LayerError) -> Tensor { try inner.backwardInput(dy) }
 }

@@ -36,6 +36,8 @@ public struct Compression: Sendable, Codable, Equatable {
 public struct CompressionSummary: Sendable, Codable, Equatable {
     /// The proven (or, on a fallback, the proposed) footprint; nil when none was found.
     public var footprint: Footprint?
+    /// The footprint came from the layer (``DeclaresFootprints``), not from the probes.
+    public var declared = false
     /// Groups of elements perturbed together (a pair of passes each).
     public var colours: Int = 0
     /// Forward passes spent on detection, verification, grouped passes and spot checks.
@@ -52,7 +54,7 @@ public struct CompressionSummary: Sendable, Codable, Equatable {
 
     public var summary: String {
         if let fallback { return "one element at a time: \(fallback)" }
-        let structure = footprint?.description ?? "?"
+        let structure = (declared ? "declared, proven: " : "") + (footprint?.description ?? "?")
         return
             "compressed (\(structure)): \(colours) colour\(colours == 1 ? "" : "s"), \(forwardPasses) passes, \(spotChecks) spot checks equal, \(judgedOneAtATime) elements re-judged one at a time"
     }

@@ -6,6 +6,21 @@ public struct AxisLink: Sendable, Codable, Equatable {
     public var input: Int
     public var output: Int
     public var radius: Int
+
+    public init(input: Int, output: Int, radius: Int = 0) {
+        self.input = input
+        self.output = output
+        self.radius = radius
+    }
+}
+
+/// A layer that says which outputs each element of a tensor can move. The declaration is only
+/// a hint: it replaces the probes' proposal and is proven by the same passes and spot checks,
+/// so a wrong one costs a fallback to one element at a time, never a wrong verdict.
+public protocol DeclaresFootprints: Layer {
+    /// The links of `tensor`'s footprint (input axis → output axis within a radius), or nil to
+    /// let the probes find them.
+    func footprint(of tensor: ProbedTensorID, shape: [Int], outputShape: [Int]) -> [AxisLink]?
 }
 
 /// Which outputs each element of a tensor can move: its footprint.
@@ -25,6 +40,25 @@ public struct Footprint: Sendable, Codable, Equatable, CustomStringConvertible {
     public var inputShape: [Int]
     public var outputShape: [Int]
     public var links: [AxisLink]
+
+    /// Why these links cannot describe a footprint (axes out of range or of unequal length, an
+    /// axis linked twice), or nil when they can.
+    var malformation: String? {
+        var inputs = Set<Int>(), outputs = Set<Int>()
+        for link in links {
+            guard inputShape.indices.contains(link.input), outputShape.indices.contains(link.output) else {
+                return "link \(link.input) → \(link.output) names an axis the shapes \(inputShape) → \(outputShape) do not have"
+            }
+            guard inputShape[link.input] == outputShape[link.output], link.radius >= 0 else {
+                return
+                    "link \(link.input) → \(link.output) joins axes of lengths \(inputShape[link.input]) and \(outputShape[link.output])"
+            }
+            guard inputs.insert(link.input).inserted, outputs.insert(link.output).inserted else {
+                return "an axis is linked twice"
+            }
+        }
+        return nil
+    }
 
     /// Per input axis: the link on it, if any.
     private var linkOfInput: [Int?] {
