@@ -195,6 +195,19 @@ import Testing
         #expect(refuted.fallback?.contains("outside its presumed footprint (elementwise)") == true, "\(refuted.summary)")
     }
 
+    /// A layer that refuses some inputs only passes with elements moved together reach: the
+    /// tensor falls back and is checked one element at a time, passing.
+    @Test func aGroupedPassThatThrowsFallsBack() throws {
+        let x = Tensor(shape: [300], data: (0..<300).map { Double($0) / 300 })
+        var check = GradientCheck(checkInvariants: false)
+        check.compression = .init(minimumElements: 0)
+        let report = check.run(ThrowsWhenManyMove(at: x), inputs: [x])
+        #expect(report.problem == nil, "\(report.diagnosis)")
+        #expect(report.verdict == .pass, "\(report.diagnosis)")
+        let summary = try #require(report.tensors.first?.compression)
+        #expect(summary.fallback?.contains("failed") == true, "\(summary.summary)")
+    }
+
     /// Progress counts every element once, compressed or not, and reaches the total.
     @Test(arguments: [Compression.automatic, .off])
     func progressReachesEveryElement(compression: Compression) {
@@ -369,4 +382,28 @@ final class DeclaredElementwise: UnaryLayer, DeclaresFootprints {
 
     func forward(_ x: Tensor) throws(LayerError) -> Tensor { try inner.forward(x) }
     func backwardInput(_ dy: Tensor) throws(LayerError) -> Tensor { try inner.backwardInput(dy) }
+}
+
+/// y = tanh x, but forward throws when between 20 and 200 of its elements differ from the
+/// checked point: a domain that a proof pass (about half the elements) reaches and that one
+/// element, or every element (the step choice, the Taylor test), does not.
+final class ThrowsWhenManyMove: UnaryLayer {
+    let kindName = "ThrowsWhenManyMove"
+    let point: Tensor
+    private var y: Tensor?
+
+    init(at point: Tensor) { self.point = point }
+
+    func forward(_ x: Tensor) throws(LayerError) -> Tensor {
+        let moved = zip(x.data, point.data).count { $0 != $1 }
+        guard moved < 20 || moved > 200 else { throw .brokenContract(layer: kindName, detail: "\(moved) elements moved at once") }
+        let y = Tensor(shape: x.shape, data: x.data.map { tanh($0) })
+        self.y = y
+        return y
+    }
+
+    func backwardInput(_ dy: Tensor) throws(LayerError) -> Tensor {
+        guard let y else { throw .backwardBeforeForward(layer: kindName) }
+        return Tensor(shape: y.shape, data: zip(dy.data, y.data).map { $0 * (1 - $1 * $1) })
+    }
 }

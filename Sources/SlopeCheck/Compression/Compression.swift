@@ -50,6 +50,8 @@ public struct CompressionSummary: Sendable, Codable, Equatable {
     /// Why the tensor fell back to one element at a time (nil: compression was used).
     public var fallback: String?
 
+    public init(fallback: String? = nil) { self.fallback = fallback }
+
     public var isUsed: Bool { fallback == nil }
 
     public var summary: String {
