@@ -35,6 +35,8 @@ struct Engine {
     var gradientScale = 0.0
     /// Every element's result of the last checked tensor, in flat order (for tests).
     var lastResults: [ElementResult] = []
+    /// f at the unperturbed point, for the tensor being checked (nil: the probe has no outputs).
+    var baseOutput: Tensor?
     /// Where elements done are counted for a progress display (nil: nobody is watching).
     var progress: ProgressTracker?
 
@@ -58,7 +60,9 @@ struct Engine {
     }
 
     mutating func check(tensor: Int, analytic: Tensor, using generator: inout SeededGenerator) throws -> TensorReport {
-        baseValue = try probe.evaluate()
+        // L from the outputs when they are known (the same bits as evaluate(); compression reuses them).
+        baseOutput = probe.producesOutputs ? try probe.output() : nil
+        baseValue = try baseOutput.map { $0.dot(upstream) } ?? probe.evaluate()
         baseDecisions = probe.decisions()
         let value = probe.value(of: tensor)
         if adaptive {

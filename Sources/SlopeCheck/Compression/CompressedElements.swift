@@ -34,7 +34,7 @@ extension Engine {
         let saved = probe.value(of: tensor)
         let count = saved.count
         defer { probe.restore(tensor, to: saved) }
-        let (y0, _) = try output()
+        guard let y0 = baseOutput else { return fallback("the target's outputs are not available") }
         guard y0.count > 1 else { return fallback("the target has a single output: every element reaches it") }
         // Each element's step, as the one-at-a-time path takes it.
         let steps = saved.data.map { max(choice.step, 64 * $0.ulp) }

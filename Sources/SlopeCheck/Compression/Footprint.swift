@@ -165,13 +165,15 @@ public struct Footprint: Sendable, Codable, Equatable, CustomStringConvertible {
         return index
     }
 
+    /// Every axis linked to itself with radius 0, between equal shapes: F(i) = {i}.
+    public var isElementwise: Bool {
+        inputShape == outputShape && links.count == inputShape.count
+            && links.allSatisfy { $0.input == $0.output && $0.radius == 0 }
+    }
+
     public var description: String {
         if links.isEmpty { return "no structure (every output)" }
-        if inputShape == outputShape, links.count == inputShape.count,
-            links.allSatisfy({ $0.input == $0.output && $0.radius == 0 })
-        {
-            return "elementwise"
-        }
+        if isElementwise { return "elementwise" }
         let parts = links.map { link in
             link.radius == 0
                 ? "axis \(link.input) → output axis \(link.output)"

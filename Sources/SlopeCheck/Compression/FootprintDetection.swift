@@ -13,7 +13,7 @@ struct FootprintRefusal: Error {
 /// every other output axis is left unrestricted. That is a guess, and it is not trusted.
 ///
 /// **Proof.** The footprint claims: output o depends only on the elements j whose footprint
-/// holds o. For each link (a → b, r), a family of passes perturbs (by random amounts between h
+/// holds o. For each link (a → b, r) (for an elementwise footprint, for the flat index), a family of passes perturbs (by random amounts between h
 /// and 2h) every element whose coordinate on axis a lies in a set P, and requires every output
 /// whose window [o_b − r, o_b + r] misses P to stay bit for bit. The family is built so that for
 /// every pair (t, c) with |c − t| > r some P holds c and misses the window of t: for r = 0 the
@@ -128,7 +128,23 @@ extension Engine {
 
     /// The forward passes proving `footprint` would take.
     static func verificationPasses(of footprint: Footprint) -> Int {
-        footprint.links.reduce(0) { $0 + coveringSets(length: footprint.inputShape[$1.input], radius: $1.radius).count }
+        proofAxes(of: footprint).reduce(0) { $0 + coveringSets(length: $1.length, radius: $1.radius).count }
+    }
+
+    /// The coordinates the proof separates: one per link, or, for an elementwise footprint,
+    /// the flat index itself (one family over the whole tensor: n passes with C(n, n/2) ≥ the
+    /// element count, fewer than one family per axis).
+    static func proofAxes(of footprint: Footprint) -> [(length: Int, radius: Int, input: (Int) -> Int, output: (Int) -> Int)] {
+        if footprint.isElementwise {
+            return [(Tensor.count(of: footprint.inputShape), 0, { $0 }, { $0 })]
+        }
+        let inStrides = Footprint.strides(of: footprint.inputShape)
+        let outStrides = Footprint.strides(of: footprint.outputShape)
+        return footprint.links.map { link in
+            let d = footprint.inputShape[link.input]
+            let (inStride, outStride) = (inStrides[link.input], outStrides[link.output])
+            return (d, link.radius, { ($0 / inStride) % d }, { ($0 / outStride) % d })
+        }
     }
 
     /// Runs the proof of `footprint`; throws a refusal naming the output that moved.
@@ -137,14 +153,12 @@ extension Engine {
     ) throws {
         let saved = probe.value(of: tensor)
         defer { probe.restore(tensor, to: saved) }
-        let inStrides = Footprint.strides(of: footprint.inputShape)
-        let outStrides = Footprint.strides(of: footprint.outputShape)
         // Each element's move when its set is perturbed: ±(1 to 2)·h, random.
         let moves = steps.map { h in (generator.next() & 1 == 0 ? 1 : -1) * h * (1 + generator.nextUnit()) }
-        for link in footprint.links {
-            let (d, r) = (footprint.inputShape[link.input], link.radius)
-            let inputCoordinate = (0..<saved.count).map { Int32(($0 / inStrides[link.input]) % d) }
-            let outputCoordinate = (0..<y0.count).map { Int32(($0 / outStrides[link.output]) % d) }
+        for axis in Self.proofAxes(of: footprint) {
+            let (d, r) = (axis.length, axis.radius)
+            let inputCoordinate = (0..<saved.count).map { Int32(axis.input($0)) }
+            let outputCoordinate = (0..<y0.count).map { Int32(axis.output($0)) }
             for set in Self.coveringSets(length: d, radius: r) {
                 var moved = saved
                 moved.data.withUnsafeMutableBufferPointer { data in
