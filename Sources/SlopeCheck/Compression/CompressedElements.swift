@@ -79,19 +79,17 @@ extension Engine {
         var movedDown = [Double](repeating: 0, count: count)
         var alone = [Bool](repeating: false, count: count)
         let u = upstream.data
+        let coordinates = footprint.linkedOutputCoordinates()
         for (colour, members) in groups.enumerated() where !members.isEmpty {
-            var plus = saved, minus = saved
-            for e in members {
-                plus.data[e] = saved.data[e] + steps[e]
-                minus.data[e] = saved.data[e] - steps[e]
-                movedUp[e] = plus.data[e] - saved.data[e]
-                movedDown[e] = saved.data[e] - minus.data[e]
-            }
-            probe.restore(tensor, to: plus)
+            // Element by element, and back to the saved bits: the tensor is copied once, not per pass.
+            for e in members { probe[tensor, e] = saved.data[e] + steps[e] }
+            for e in members { movedUp[e] = probe[tensor, e] - saved.data[e] }
             let (yPlus, flippedUp) = try output()
-            probe.restore(tensor, to: minus)
+            for e in members { probe[tensor, e] = saved.data[e] - steps[e] }
+            for e in members { movedDown[e] = saved.data[e] - probe[tensor, e] }
             let (yMinus, flippedDown) = try output()
-            let owners = footprint.owners(ofColour: colour)
+            for e in members { probe[tensor, e] = saved.data[e] }
+            let owners = footprint.owners(ofColour: colour, coordinates: coordinates)
             for o in 0..<y0.count {
                 let owner = Int(owners[o])
                 guard owner >= 0 else {

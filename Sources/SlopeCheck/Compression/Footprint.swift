@@ -104,11 +104,21 @@ public struct Footprint: Sendable, Codable, Equatable, CustomStringConvertible {
         return colours
     }
 
+    /// Every output's coordinate on each link's output axis (computed once per tensor).
+    func linkedOutputCoordinates() -> [[Int32]] {
+        let outStrides = Footprint.strides(of: outputShape)
+        let count = Tensor.count(of: outputShape)
+        return links.map { link in
+            (0..<count).map { Int32(($0 / outStrides[link.output]) % outputShape[link.output]) }
+        }
+    }
+
     /// Finds, for every output, its owner among the elements of `colour` (or -1: no owner).
-    func owners(ofColour colour: Int) -> [Int32] {
+    /// `coordinates` is `linkedOutputCoordinates()`.
+    func owners(ofColour colour: Int, coordinates: [[Int32]]? = nil) -> [Int32] {
         let linked = linkOfInput
         let inStrides = Footprint.strides(of: inputShape)
-        let outStrides = Footprint.strides(of: outputShape)
+        let coordinates = coordinates ?? linkedOutputCoordinates()
         // The colour's digit on each input axis.
         var digits = [Int](repeating: 0, count: inputShape.count)
         var rest = colour
@@ -121,15 +131,20 @@ public struct Footprint: Sendable, Codable, Equatable, CustomStringConvertible {
         for axis in inputShape.indices where linked[axis] == nil { base += digits[axis] * inStrides[axis] }
         let count = Tensor.count(of: outputShape)
         var owners = [Int32](repeating: -1, count: count)
+        let perLink = links.map { link in
+            (
+                radius: link.radius, modulus: radix(link.input, linked), digit: digits[link.input],
+                length: inputShape[link.input], stride: inStrides[link.input]
+            )
+        }
         outputs: for o in 0..<count {
             var flat = base
-            for link in links {
-                let coordinate = (o / outStrides[link.output]) % outputShape[link.output]
-                let m = radix(link.input, linked)
+            for (k, link) in perLink.enumerated() {
+                let coordinate = Int(coordinates[k][o])
                 let lower = max(coordinate - link.radius, 0)
-                let candidate = lower + ((digits[link.input] - lower) % m + m) % m
-                guard candidate <= coordinate + link.radius, candidate < inputShape[link.input] else { continue outputs }
-                flat += candidate * inStrides[link.input]
+                let candidate = lower + ((link.digit - lower) % link.modulus + link.modulus) % link.modulus
+                guard candidate <= coordinate + link.radius, candidate < link.length else { continue outputs }
+                flat += candidate * link.stride
             }
             owners[o] = Int32(flat)
         }
