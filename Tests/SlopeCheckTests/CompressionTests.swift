@@ -240,6 +240,8 @@ import Testing
         #expect(compressed.compressedTensors == 1 && compressed.elements == 1024)
         #expect(oneAtATime.forwardPasses == 2 * 1024 + 27)
         let report = GradientCheck().run(Tanh(), inputs: [x])
+        // On by default for an exhaustive check of 256 elements or more, and said so.
+        #expect(report.tensors[0].compression?.isUsed == true)
         // The estimate counts what the check will spend, up to the probes' own choices.
         #expect(
             abs(compressed.forwardPasses - report.forwardPasses) <= 4, "\(compressed.forwardPasses) vs \(report.forwardPasses)")
