@@ -93,8 +93,19 @@ import Testing
                 else { fatalError() }
                 return (layer, [Tensor.uniform([16, 32], in: -2..<2, using: &rng)])
             }, compression: .init(minimumElements: 0), name: "BatchNorm")
+        // Most of a max pool's elements move no output (they lose their window): the probes pick
+        // elements with a derivative; its argmax decisions are watched on every grouped pass.
+        summaries["MaxPool2D"] = try Self.expectEqualElementForElement(
+            {
+                var rng = SeededGenerator(seed: 18)
+                guard
+                    case .layer(let layer) = try! LayerRegistry.build(
+                        .maxPool2D, config: ["kernel": .numbers([2, 2])], using: &rng)
+                else { fatalError() }
+                return (layer, [Tensor.uniform([2, 3, 16, 16], in: -2..<2, using: &rng)])
+            }, compression: .init(minimumElements: 0), name: "MaxPool2D")
         // The tensors of 256 elements or more compress; the small ones would not pay.
-        let large = ["Affine": 2, "Conv2D": 1, "BatchNorm": 1]
+        let large = ["Affine": 2, "Conv2D": 1, "BatchNorm": 1, "MaxPool2D": 1]
         for (name, list) in summaries {
             #expect(list.prefix(large[name]!).allSatisfy { $0?.isUsed == true }, "\(name): \(list.map { $0?.summary ?? "-" })")
         }

@@ -48,7 +48,8 @@ extension Engine {
             }
         } else {
             do {
-                footprint = try proposeFootprint(tensor: tensor, base: y0, steps: steps, using: &generator)
+                footprint = try proposeFootprint(
+                    tensor: tensor, base: y0, steps: steps, analytic: analytic, using: &generator)
             } catch let refusal as FootprintRefusal {
                 return fallback(refusal.reason)
             }

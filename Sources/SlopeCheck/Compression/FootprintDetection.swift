@@ -7,7 +7,7 @@ struct FootprintRefusal: Error {
 
 /// Finding a tensor's footprint and proving it.
 ///
-/// **Proposal.** A few elements are moved one at a time (by 2h); the outputs that changed
+/// **Proposal.** Two elements are moved one at a time (by 2h); the outputs that changed
 /// bound each one's footprint from below. An output axis whose changed coordinates stay within
 /// r of the element's coordinate on an input axis of the same length becomes a link (a → b, r);
 /// every other output axis is left unrestricted. That is a guess, and it is not trusted.
@@ -33,17 +33,22 @@ extension Engine {
         return (y, probe.tracksDecisions && probe.decisions() != baseDecisions)
     }
 
-    /// Proposes a footprint for `tensor` from up to four single-element probes.
+    /// Proposes a footprint for `tensor` from two single-element probes (up to six tries).
     mutating func proposeFootprint(
-        tensor: Int, base y0: Tensor, steps: [Double], using generator: inout SeededGenerator
+        tensor: Int, base y0: Tensor, steps: [Double], analytic: Tensor? = nil, using generator: inout SeededGenerator
     ) throws -> Footprint {
         let saved = probe.value(of: tensor)
         let (inputShape, outputShape) = (saved.shape, y0.shape)
         defer { probe.restore(tensor, to: saved) }
         // Per observation: the element's index and, per output axis, the changed range.
         var observations: [([Int], [ClosedRange<Int>])] = []
-        for _ in 0..<4 where observations.count < 2 {
-            let element = Int(generator.next() % UInt64(saved.count))
+        for _ in 0..<6 where observations.count < 2 {
+            // An element whose analytic derivative is not 0 is likely to move an output (a dead
+            // ReLU or a max-pool loser moves none); the choice is only a hint, the proof decides.
+            var element = Int(generator.next() % UInt64(saved.count))
+            for _ in 0..<16 where analytic.map({ $0.data[element] == 0 }) ?? false {
+                element = Int(generator.next() % UInt64(saved.count))
+            }
             var moved = saved
             moved.data[element] += 2 * steps[element]
             probe.restore(tensor, to: moved)
