@@ -11,7 +11,7 @@ enum CompressionBenchmark {
         var name: String
         /// The target, in seconds.
         var target: Double
-        var make: () -> (any Layer, [Tensor])
+        var make: @Sendable () -> (any Layer, [Tensor])
         /// The numpy forward of the layer (`x` and the parameters by name), or nil for none.
         var numpy: String?
     }
@@ -117,6 +117,20 @@ enum CompressionBenchmark {
                         result.forwardPasses, passes, used.isEmpty ? "no tensor" : used.joined(separator: ", "),
                         result.verdict.rawValue, onePasses),
                     aim: met))
+            if subject.name.hasPrefix("Affine") || subject.name.hasPrefix("Conv2D") {
+                // The colours split over worker copies (what `slope verify` does for one case).
+                let cores = ProcessInfo.processInfo.activeProcessorCount
+                let make = subject.make
+                let workers = measure("compressed, workers", warmup: 0, runs: quick ? 1 : min(runs, 3)) {
+                    _ = check.run(making: { make().0 }, inputs: inputs, workers: cores)
+                }
+                report(
+                    Row(
+                        group: "exhaustive, \(subject.name), \(cores) workers", subject: workers, baseline: compressed,
+                        baselineName: "compressed, one worker",
+                        note: "each worker with its own copy of the layer; OpenBLAS already threads these forward passes", aim: ""
+                    ))
+            }
             if let forward = subject.numpy {
                 let numpy = runNumpy(layer: layer, inputs: inputs, forward: forward, elements: elements, sample: 2 * perTensor)
                 report(

@@ -219,6 +219,29 @@ import Testing
         #expect(summary.fallback?.contains("failed") == true, "\(summary.summary)")
     }
 
+    /// Colours split over worker copies give the one-thread report exactly.
+    @Test func workersGiveTheSerialCompressedReport() {
+        let make: @Sendable () -> any Layer = {
+            var rng = SeededGenerator(seed: 19)
+            return Affine(inFeatures: 24, outFeatures: 16, using: &rng)
+        }
+        var rng = SeededGenerator(seed: 20)
+        let x = Tensor.uniform([16, 24], in: -2..<2, using: &rng)
+        var check = GradientCheck(seed: 3)
+        check.compression = .init(minimumElements: 0)
+        let serial = check.run(make(), inputs: [x])
+        let parallel = check.run(making: make, inputs: [x], workers: 2)
+        #expect(parallel.verdict == .pass && serial.verdict == .pass)
+        #expect(parallel.forwardPasses == serial.forwardPasses)
+        #expect(serial.tensors.prefix(2).allSatisfy { $0.compression?.isUsed == true })
+        for (p, s) in zip(parallel.tensors, serial.tensors) {
+            #expect(p.maxAbsoluteError == s.maxAbsoluteError, "\(p.tensor)")
+            #expect(p.census == s.census)
+            #expect(p.worst == s.worst)
+            #expect(p.compression == s.compression)
+        }
+    }
+
     /// Progress counts every element once, compressed or not, and reaches the total.
     @Test(arguments: [Compression.automatic, .off])
     func progressReachesEveryElement(compression: Compression) {

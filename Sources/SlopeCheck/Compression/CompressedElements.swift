@@ -69,46 +69,51 @@ extension Engine {
             return fallback(refusal.reason)
         }
 
-        // The grouped passes.
+        // The grouped passes, on this thread or split by colour over worker copies.
         let colourOf = footprint.colourOfEveryElement()
-        var groups = [[Int]](repeating: [], count: footprint.colours)
-        for element in 0..<count { groups[colourOf[element]].append(element) }
-        var central = [Double](repeating: 0, count: count)
-        var up = [Double](repeating: 0, count: count)
-        var down = [Double](repeating: 0, count: count)
-        var movedUp = [Double](repeating: 0, count: count)
-        var movedDown = [Double](repeating: 0, count: count)
-        var alone = [Bool](repeating: false, count: count)
-        let u = upstream.data
-        let coordinates = footprint.linkedOutputCoordinates()
-        for (colour, members) in groups.enumerated() where !members.isEmpty {
-            // Element by element, and back to the saved bits: the tensor is copied once, not per pass.
-            for e in members { probe[tensor, e] = saved.data[e] + steps[e] }
-            for e in members { movedUp[e] = probe[tensor, e] - saved.data[e] }
-            let (yPlus, flippedUp) = try output()
-            for e in members { probe[tensor, e] = saved.data[e] - steps[e] }
-            for e in members { movedDown[e] = saved.data[e] - probe[tensor, e] }
-            let (yMinus, flippedDown) = try output()
-            for e in members { probe[tensor, e] = saved.data[e] }
-            let owners = footprint.owners(ofColour: colour, coordinates: coordinates)
-            for o in 0..<y0.count {
-                let owner = Int(owners[o])
-                guard owner >= 0 else {
-                    if yPlus.data[o].bitPattern != y0.data[o].bitPattern || yMinus.data[o].bitPattern != y0.data[o].bitPattern {
-                        let index = Footprint.index(ofFlat: o, in: y0.shape)
-                        return fallback(
-                            "a grouped pass moved output [\(index.map(String.init).joined(separator: ", "))], outside every perturbed footprint (\(footprint.description))"
-                        )
-                    }
-                    continue
-                }
-                central[owner] += u[o] * (yPlus.data[o] - yMinus.data[o])
-                up[owner] += u[o] * (yPlus.data[o] - y0.data[o])
-                down[owner] += u[o] * (y0.data[o] - yMinus.data[o])
+        var grouping = [[Int]](repeating: [], count: footprint.colours)
+        for element in 0..<count { grouping[colourOf[element]].append(element) }
+        let groups = grouping
+        var sums = GroupedSums(count: count)
+        let colours = (0..<footprint.colours).filter { !groups[$0].isEmpty }
+        if let copies, colours.count >= 2 * copies.workers {
+            let chunkSize = (colours.count + copies.workers - 1) / copies.workers
+            let chunks = stride(from: 0, to: colours.count, by: chunkSize).map {
+                Array(colours[$0..<min($0 + chunkSize, colours.count)])
             }
-            if flippedUp || flippedDown { for e in members { alone[e] = true } }
-            progress?.advance(by: members.count)
+            let (check, upstream, inputs) = (self.check, self.upstream, probe.inputs)
+            let (base, decisions, tracker) = (baseValue, baseDecisions, progress)
+            let outcomes = Verification.parallelMap(chunks) { chunk -> Result<(GroupedSums, Int), CheckFailure> in
+                do {
+                    let layer = copies.make()
+                    var worker = Engine(
+                        check: check, probe: .checking(layer, inputs: inputs, upstream: upstream), upstream: upstream)
+                    worker.baseValue = base
+                    worker.baseDecisions = decisions
+                    worker.progress = tracker
+                    var part = GroupedSums(count: count)
+                    try worker.groupedPasses(
+                        tensor: tensor, colours: chunk, groups: groups, footprint: footprint, steps: steps, base: y0,
+                        into: &part)
+                    return .success((part, worker.forwardPasses))
+                } catch {
+                    return .failure(CheckFailure(message: "\(error)"))
+                }
+            }
+            for (chunk, outcome) in zip(chunks, outcomes) {
+                let (part, passes) = try outcome.get()
+                forwardPasses += passes
+                if sums.refutation == nil, let refutation = part.refutation { sums.refutation = refutation }
+                for colour in chunk { for e in groups[colour] { sums.take(e, from: part) } }
+            }
+        } else {
+            try groupedPasses(
+                tensor: tensor, colours: colours, groups: groups, footprint: footprint, steps: steps, base: y0, into: &sums)
         }
+        if let refutation = sums.refutation { return fallback(refutation) }
+        let (central, up, down, movedUp, movedDown, alone) = (
+            sums.central, sums.up, sums.down, sums.movedUp, sums.movedDown, sums.alone
+        )
         probe.restore(tensor, to: saved)
         func level(_ e: Int) -> StencilLevel {
             let scale = max(abs(baseValue), abs(baseValue + up[e]), abs(baseValue - down[e]))
@@ -196,6 +201,47 @@ extension Engine {
         return planned + forwardPasses - passesBefore
     }
 
+    /// The pair of passes of each colour in `colours`, each element's sums read off the outputs
+    /// it owns. Stops at the first output that moves outside every footprint (`refutation`).
+    mutating func groupedPasses(
+        tensor: Int, colours: [Int], groups: [[Int]], footprint: Footprint, steps: [Double], base y0: Tensor,
+        into sums: inout GroupedSums
+    ) throws {
+        let saved = probe.value(of: tensor)
+        defer { probe.restore(tensor, to: saved) }
+        let u = upstream.data
+        let coordinates = footprint.linkedOutputCoordinates()
+        for colour in colours {
+            let members = groups[colour]
+            // Element by element, and back to the saved bits: the tensor is copied once, not per pass.
+            for e in members { probe[tensor, e] = saved.data[e] + steps[e] }
+            for e in members { sums.movedUp[e] = probe[tensor, e] - saved.data[e] }
+            let (yPlus, flippedUp) = try output()
+            for e in members { probe[tensor, e] = saved.data[e] - steps[e] }
+            for e in members { sums.movedDown[e] = saved.data[e] - probe[tensor, e] }
+            let (yMinus, flippedDown) = try output()
+            for e in members { probe[tensor, e] = saved.data[e] }
+            let owners = footprint.owners(ofColour: colour, coordinates: coordinates)
+            for o in 0..<y0.count {
+                let owner = Int(owners[o])
+                guard owner >= 0 else {
+                    if yPlus.data[o].bitPattern != y0.data[o].bitPattern || yMinus.data[o].bitPattern != y0.data[o].bitPattern {
+                        let index = Footprint.index(ofFlat: o, in: y0.shape)
+                        sums.refutation =
+                            "a grouped pass moved output [\(index.map(String.init).joined(separator: ", "))], outside every perturbed footprint (\(footprint.description))"
+                        return
+                    }
+                    continue
+                }
+                sums.central[owner] += u[o] * (yPlus.data[o] - yMinus.data[o])
+                sums.up[owner] += u[o] * (yPlus.data[o] - y0.data[o])
+                sums.down[owner] += u[o] * (y0.data[o] - yMinus.data[o])
+            }
+            if flippedUp || flippedDown { for e in members { sums.alone[e] = true } }
+            progress?.advance(by: members.count)
+        }
+    }
+
     /// One element moved alone by +h (as `judgeElement` moves it): the forward quotient in a
     /// level of its own (numeric, backward and step are that of the forward point only).
     mutating func oneAtATimeForward(tensor: Int, element: Int, step h: Double) throws -> StencilLevel {
@@ -208,5 +254,31 @@ extension Engine {
         return StencilLevel(
             step: h, numeric: forward, forward: forward, backward: forward, scale: max(abs(baseValue), abs(value)),
             flipped: flipped)
+    }
+}
+
+/// Each element's restricted sums and real moves from its colour's pair of passes.
+struct GroupedSums {
+    var central: [Double]
+    var up: [Double]
+    var down: [Double]
+    var movedUp: [Double]
+    var movedDown: [Double]
+    /// A decision flipped in the element's group: it is judged one at a time.
+    var alone: [Bool]
+    /// Why the footprint is wrong, when a grouped pass showed it.
+    var refutation: String?
+
+    init(count: Int) {
+        (central, up, down) = (
+            [Double](repeating: 0, count: count), [Double](repeating: 0, count: count), [Double](repeating: 0, count: count)
+        )
+        (movedUp, movedDown) = ([Double](repeating: 0, count: count), [Double](repeating: 0, count: count))
+        alone = [Bool](repeating: false, count: count)
+    }
+
+    mutating func take(_ e: Int, from other: GroupedSums) {
+        (central[e], up[e], down[e]) = (other.central[e], other.up[e], other.down[e])
+        (movedUp[e], movedDown[e], alone[e]) = (other.movedUp[e], other.movedDown[e], other.alone[e])
     }
 }
