@@ -23,7 +23,9 @@ enum Bench {
             case "--only": only.insert(arguments.next() ?? "")
             default:
                 FileHandle.standardError.write(
-                    Data("usage: slope-bench [--out DIR] [--quick] [--only sine|matmul|switch|conv|verify|chart ...]\n".utf8))
+                    Data(
+                        "usage: slope-bench [--out DIR] [--quick] [--only sine|matmul|switch|conv|verify|compression|chart ...]\n"
+                            .utf8))
                 exit(2)
             }
         }
@@ -158,18 +160,21 @@ enum Bench {
             }
             var convInputs = SeededGenerator(seed: 7)
             let image = [Tensor.uniform([4, 3, 12, 12], using: &convInputs)]
+            // Compression off: this row measures the workers on the one-at-a-time loop.
+            var oneAtATime = GradientCheck(checkInvariants: false)
+            oneAtATime.compression = .off
             let oneCore = measure("conv exhaustive, 1 worker", warmup: 0, runs: 3) {
-                _ = GradientCheck(checkInvariants: false).run(making: conv, inputs: image, workers: 1)
+                _ = oneAtATime.run(making: conv, inputs: image, workers: 1)
             }
             let cores = ProcessInfo.processInfo.activeProcessorCount
             let allCores = measure("conv exhaustive, all workers", warmup: 0, runs: 3) {
-                _ = GradientCheck(checkInvariants: false).run(making: conv, inputs: image, workers: cores)
+                _ = oneAtATime.run(making: conv, inputs: image, workers: cores)
             }
             report(
                 Row(
                     group: "exhaustive check, Conv2D x 4×3×12×12, 8 3×3 filters (1,952 elements)", subject: allCores,
                     baseline: oneCore, baselineName: "same, one worker",
-                    note: "\(cores) workers, each with its own copy of the layer",
+                    note: "\(cores) workers, each with its own copy of the layer (compression off)",
                     aim: ""))
             let fast = measure("verify fast", runs: runs) {
                 _ = Verification.run(CheckRegistry.builtIn.cases, check: GradientCheck(mode: .fast(directions: 2)))
@@ -213,6 +218,9 @@ enum Bench {
                         perElement / forward.median, formatSeconds(fastAffine.median), formatSeconds(fastOnly.median)),
                     aim: ratio >= 100 ? "≥ 100× cheaper: met" : "≥ 100× cheaper: missed"))
         }
+
+        // MARK: exhaustive checks by compression (issue 15)
+        if wants("compression") { CompressionBenchmark.rows(runs: runs, quick: quick, report: report) }
 
         // MARK: charts
         if wants("chart") { _ = ChartBenchmark.rows(runs: runs, outDirectory: outDirectory, report: report) }

@@ -82,6 +82,9 @@ public struct TensorReport: Sendable, Codable {
     public var resolution: Double?
     /// The first inconclusive element, with its reason.
     public var firstInconclusive: ElementResult?
+    /// Whether the elements were checked by compression, and if not why (exhaustive mode on
+    /// tensors large enough to try; nil otherwise).
+    public var compression: CompressionSummary?
 }
 
 extension TensorReport {

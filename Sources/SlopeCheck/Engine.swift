@@ -33,6 +33,12 @@ struct Engine {
     var kinks: Set<Int> = []
     /// The largest analytic derivative of the tensor being checked (how small an error matters).
     var gradientScale = 0.0
+    /// Every element's result of the last checked tensor, in flat order (for tests).
+    var lastResults: [ElementResult] = []
+    /// f at the unperturbed point, for the tensor being checked (nil: the probe has no outputs).
+    var baseOutput: Tensor?
+    /// Where elements done are counted for a progress display (nil: nobody is watching).
+    var progress: ProgressTracker?
 
     /// Halvings by 4 an element may take before it is judged (h, h/4, h/16, h/64).
     static let refinements = 3
@@ -54,7 +60,9 @@ struct Engine {
     }
 
     mutating func check(tensor: Int, analytic: Tensor, using generator: inout SeededGenerator) throws -> TensorReport {
-        baseValue = try probe.evaluate()
+        // L from the outputs when they are known (the same bits as evaluate(); compression reuses them).
+        baseOutput = probe.producesOutputs ? try probe.output() : nil
+        baseValue = try baseOutput.map { $0.dot(upstream) } ?? probe.evaluate()
         baseDecisions = probe.decisions()
         let value = probe.value(of: tensor)
         if adaptive {
@@ -65,9 +73,24 @@ struct Engine {
         }
         gradientScale = analytic.maxMagnitude
         var results: [ElementResult] = []
+        var compression: CompressionSummary?
         switch check.mode {
         case .exhaustive:
-            results = try checkElements(tensor: tensor, Array(0..<value.count), analytic: analytic)
+            if check.compression.isEnabled, value.count >= max(check.compression.minimumElements, 2) {
+                // Its own generator: the rest of the check draws the same numbers with or without it.
+                var own = SeededGenerator(seed: check.seed ^ 0xC0_10_0A ^ UInt64(tensor))
+                var compressed: [ElementResult]?
+                do {
+                    (compressed, compression) = try compressedResults(tensor: tensor, analytic: analytic, using: &own)
+                } catch {
+                    // Moving many elements at once may take a layer where one never goes: what
+                    // the layer does one element at a time decides (and throws again if it must).
+                    compression = CompressionSummary(fallback: "a pass with elements moved together failed: \(error)")
+                }
+                results = try compressed ?? checkElements(tensor: tensor, Array(0..<value.count), analytic: analytic)
+            } else {
+                results = try checkElements(tensor: tensor, Array(0..<value.count), analytic: analytic)
+            }
         case .sampled(let k):
             results = try checkElements(tensor: tensor, sample(k, of: value.count, using: &generator), analytic: analytic)
         case .fast(let directions):
@@ -77,17 +100,22 @@ struct Engine {
                 results.append(try checkDirection(tensor: tensor, direction: u, number: d, analytic: analytic))
             }
         }
-        if adaptive { results = requireResolution(results) }
+        if adaptive { requireResolution(&results) }
+        lastResults = results
         kinks = Set(results.filter { $0.isKink && $0.direction == nil }.map { flat($0.index, value.shape) })
         var report = summarize(tensor: tensor, shape: value.shape, results: results, analytic: analytic)
         report.stepChoice = choice
+        report.compression = compression
         return report
     }
 
     /// The given elements of one tensor, on this thread or split over worker copies.
     mutating func checkElements(tensor: Int, _ elements: [Int], analytic: Tensor) throws -> [ElementResult] {
         guard let copies, elements.count >= 4 * copies.workers else {
-            return try elements.map { try checkElement(tensor: tensor, element: $0, analytic: analytic.data[$0]) }
+            return try elements.map {
+                defer { self.progress?.advance(by: 1) }
+                return try checkElement(tensor: tensor, element: $0, analytic: analytic.data[$0])
+            }
         }
         let chunkSize = (elements.count + copies.workers - 1) / copies.workers
         let chunks = stride(from: 0, to: elements.count, by: chunkSize).map {
@@ -95,6 +123,7 @@ struct Engine {
         }
         let (check, upstream, inputs) = (self.check, self.upstream, probe.inputs)
         let (base, decisions, choice, scale) = (baseValue, baseDecisions, self.choice, gradientScale)
+        let tracker = progress
         let outcomes = Verification.parallelMap(chunks) { chunk -> Result<([ElementResult], Int), CheckFailure> in
             do {
                 let layer = copies.make()
@@ -103,7 +132,10 @@ struct Engine {
                 worker.baseDecisions = decisions
                 worker.choice = choice
                 worker.gradientScale = scale
-                let results = try chunk.map { try worker.checkElement(tensor: tensor, element: $0, analytic: analytic.data[$0]) }
+                let results = try chunk.map {
+                    defer { tracker?.advance(by: 1) }
+                    return try worker.checkElement(tensor: tensor, element: $0, analytic: analytic.data[$0])
+                }
                 return .success((results, worker.forwardPasses))
             } catch {
                 return .failure(CheckFailure(message: "\(error)"))
@@ -430,22 +462,25 @@ struct Engine {
     /// A pass must be able to see an error of the size that matters: when the absolute part of
     /// an element's allowance exceeds `resolution` × the tensor's largest numeric derivative,
     /// the element is inconclusive.
-    func requireResolution(_ results: [ElementResult]) -> [ElementResult] {
+    func requireResolution(_ results: inout [ElementResult]) {
         // The tensor's scale: its largest numeric derivative, or its largest analytic one when
-        // that is larger (sampled elements may all sit where the derivative is 0).
-        let numericScale = results.map { $0.direction == nil ? abs($0.numeric) : ($0.scale ?? abs($0.numeric)) }.max() ?? 0
-        let largest = max(numericScale, results.first?.direction == nil ? gradientScale : 0)
-        return results.map { result in
-            guard result.verdict == .pass, let seen = result.resolution, seen > tolerance.resolution * largest else {
-                return result
+        // that is larger (sampled elements may all sit where the derivative is 0). In place and
+        // in one pass: an exhaustive check of a million elements copies nothing here.
+        var numericScale: Double?
+        for result in results {
+            let value = result.direction == nil ? abs(result.numeric) : (result.scale ?? abs(result.numeric))
+            if let current = numericScale { if current < value { numericScale = value } } else { numericScale = value }
+        }
+        let largest = max(numericScale ?? 0, results.first?.direction == nil ? gradientScale : 0)
+        for i in results.indices {
+            guard results[i].verdict == .pass, let seen = results[i].resolution, seen > tolerance.resolution * largest else {
+                continue
             }
-            var changed = result
-            changed.verdict = .inconclusive
-            changed.note =
+            results[i].verdict = .inconclusive
+            results[i].note =
                 largest == 0
                 ? "L does not change with this tensor here (every derivative is 0 to within \(formatNumber(seen, significantDigits: 2))): no error could be seen; check at other inputs"
                 : "the check resolves errors only down to \(formatNumber(seen, significantDigits: 2)), \(formatNumber(seen / largest, significantDigits: 2)) of the largest derivative \(formatNumber(largest, significantDigits: 3)) (noise of L over the step)"
-            return changed
         }
     }
 

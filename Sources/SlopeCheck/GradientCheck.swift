@@ -32,6 +32,12 @@ public struct GradientCheck: Sendable {
     /// The precision the checked code computes in: Float code carries more rounding, and the
     /// rounding floor, the Taylor test and the invariants allow for it. `run(float:…)` sets it.
     public var precision: Precision = .double
+    /// Exhaustive mode perturbs elements with disjoint output footprints together, proven on
+    /// every run (see ``Compression``); `.off` checks one element at a time.
+    public var compression = Compression.automatic
+    /// Called (at most four times a second, from any thread) with the elements done so far in
+    /// exhaustive and sampled modes, for a progress display.
+    public var progress: (@Sendable (CheckProgress) -> Void)?
 
     public init(
         method: FiniteDifference = .default, tolerance: Tolerance = .default, mode: CheckMode = .exhaustive,
@@ -85,6 +91,18 @@ public struct GradientCheck: Sendable {
             }
             var engine = Engine(check: self, probe: probe, upstream: upstream)
             engine.copies = copies
+            if let progress {
+                let counts = probe.ids.indices.map { probe.value(of: $0).count }
+                let total: Int =
+                    switch mode {
+                    case .exhaustive: counts.reduce(0, +)
+                    case .sampled(let k): counts.reduce(0) { $0 + min(k, $1) }
+                    case .fast: 0
+                    }
+                if total > 0 {
+                    engine.progress = ProgressTracker(target: name ?? layer.kindName, elementCount: total, report: progress)
+                }
+            }
             report.checkedValue = try probe.evaluate()
             var orderGenerator = SeededGenerator(seed: seed ^ 0x7A9_1_0DE5)
             for tensor in probe.ids.indices {

@@ -30,12 +30,17 @@ final class Probe {
     private let evaluateClosure: ([Tensor]) throws -> Double
     private let gradientClosure: ([Tensor]) throws -> [Tensor]
     private let decisionClosure: (() -> [Int])?
+    /// The target's outputs f(x) (nil: only L is known, and nothing can be compressed).
+    private let outputClosure: (([Tensor]) throws -> Tensor)?
+    /// The target's declared footprints (see ``DeclaresFootprints``), if it declares any.
+    private(set) var declaredFootprint: ((ProbedTensorID, [Int], [Int]) -> [AxisLink]?)?
 
     init(
         inputNames: [String], inputs: [Tensor], parameters: [(String, Parameter)],
         evaluate: @escaping ([Tensor]) throws -> Double,
         gradients: @escaping ([Tensor]) throws -> [Tensor],
-        decisions: (() -> [Int])? = nil
+        decisions: (() -> [Int])? = nil,
+        outputs: (([Tensor]) throws -> Tensor)? = nil
     ) {
         ids =
             inputNames.map { ProbedTensorID(role: .input, name: $0) }
@@ -45,24 +50,28 @@ final class Probe {
         evaluateClosure = evaluate
         gradientClosure = gradients
         decisionClosure = decisions
+        outputClosure = outputs
     }
 
     /// The probe of a gradient check: L = Σ upstream ⊙ layer(inputs), its analytic
     /// gradients from the layer's backward, and the decisions of every decision layer inside.
     static func checking(_ layer: any Layer, inputs: [Tensor], upstream: Tensor) -> Probe {
         let decisionSources = decisionLayers(of: layer)
-        return Probe(
+        let outputs = { (x: [Tensor]) throws -> Tensor in
+            let y = try CheckProblem.running("forward") { try layer.forward(x) }
+            guard y.shape == upstream.shape else { throw CheckProblem.outputShapeChanged(from: upstream.shape, to: y.shape) }
+            return try CheckProblem.validated(y, as: "the forward output")
+        }
+        let probe = Probe(
             inputNames: inputNames(of: layer, count: inputs.count), inputs: inputs, parameters: namedParameters(of: layer),
-            evaluate: { x in
-                let y = try CheckProblem.running("forward") { try layer.forward(x) }
-                guard y.shape == upstream.shape else { throw CheckProblem.outputShapeChanged(from: upstream.shape, to: y.shape) }
-                return try CheckProblem.validated(y, as: "the forward output").dot(upstream)
-            },
+            evaluate: { x in try outputs(x).dot(upstream) },
             gradients: { x in
                 _ = try CheckProblem.running("forward") { try layer.forward(x) }
                 return try CheckProblem.running("backward") { try layer.backward(upstream.copied()) }
             },
-            decisions: decisionSources.isEmpty ? nil : { decisionSources.flatMap(\.decisions) })
+            decisions: decisionSources.isEmpty ? nil : { decisionSources.flatMap(\.decisions) }, outputs: outputs)
+        if let declaring = layer as? any DeclaresFootprints { probe.declaredFootprint = declaring.footprint }
+        return probe
     }
 
     var tracksDecisions: Bool { decisionClosure != nil }
@@ -100,6 +109,14 @@ final class Probe {
 
     /// L at the current values.
     func evaluate() throws -> Double { try evaluateClosure(inputs) }
+
+    var producesOutputs: Bool { outputClosure != nil }
+
+    /// f at the current values (only for a probe that `producesOutputs`).
+    func output() throws -> Tensor {
+        guard let outputClosure else { throw CheckFailure(message: "this probe has no outputs to compress with") }
+        return try outputClosure(inputs)
+    }
 
     /// The decisions (ReLU masks, argmaxes) of the last evaluation.
     func decisions() -> [Int] { decisionClosure?() ?? [] }

@@ -146,8 +146,11 @@ public struct VerifyCommand: ParsableCommand {
                 try runRepeated(selected, check: check)
                 return
             }
-            if check.mode == .exhaustive { warnAboutCost(of: selected) }
+            if check.mode == .exhaustive { warnAboutCost(of: selected, check: check) }
+            let display = TerminalProgress.onTerminal()
+            if let display { check.progress = { display.show($0) } }
             reports = try Self.check(selected, with: check)
+            display?.finish()
             // A case that cannot even be built is bad input to the gate, not a failed check.
             for report in reports {
                 if let problem = report.problem, case .caseNotBuilt = problem { throw ValidationError("\(problem)") }
@@ -254,17 +257,42 @@ public struct VerifyCommand: ParsableCommand {
 
     /// An exhaustive check costs about two forward passes per element: say so before a long
     /// one starts, and what to type instead.
-    func warnAboutCost(of names: [String]) {
-        guard let note = Self.costNote(for: names, seed: seed) else { return }
+    func warnAboutCost(of names: [String], check: GradientCheck) {
+        guard let note = Self.costNote(for: names, seed: seed, check: check) else { return }
         FileHandle.standardError.write(Data((note + "\n").utf8))
     }
 
-    /// The note printed before an exhaustive check of more than `largeExhaustiveCheck` elements.
-    static func costNote(for names: [String], seed: UInt64) -> String? {
-        let elements = names.compactMap { SlopeGate.registry.named($0) }.reduce(0) { $0 + $1.elementCount(seed: seed) }
+    /// The note printed before an exhaustive check of more than `largeExhaustiveCheck`
+    /// elements: its estimated cost (footprints proposed by a few probe passes, the forward
+    /// pass timed) and the cheaper modes.
+    static func costNote(for names: [String], seed: UInt64, check: GradientCheck = GradientCheck()) -> String? {
+        let cases = names.compactMap { SlopeGate.registry.named($0) }
+        let elements = cases.reduce(0) { $0 + $1.elementCount(seed: seed) }
         guard elements > largeExhaustiveCheck else { return nil }
+        var passes = 0
+        var seconds = 0.0
+        var compressed = 0
+        var tensors = 0
+        for item in cases {
+            guard let subject = try? item.subject(seed: seed) else { continue }
+            let estimate: CheckEstimate?
+            switch subject {
+            case .layer(let layer, let inputs): estimate = check.estimate(layer, inputs: inputs)
+            case .network(let network, let input, let target):
+                estimate = check.estimate(NetworkWithLoss(network, target: target), inputs: [input])
+            }
+            guard let estimate else { continue }
+            passes += estimate.forwardPasses
+            seconds += estimate.seconds
+            compressed += estimate.compressedTensors
+            tensors += estimate.tensors
+        }
+        let cost =
+            passes > 0
+            ? "about \(passes) forward passes, ≈ \(TerminalProgress.duration(seconds)) on one core (compression proposed for \(compressed) of \(tensors) tensors; one element at a time it would be \(2 * elements) passes)"
+            : "about \(2 * elements) forward passes"
         return
-            "note: an exhaustive check of \(elements) elements takes about \(2 * elements) forward passes; --mode fast checks every tensor in a few passes, --mode sampled --samples K checks K elements per tensor"
+            "note: an exhaustive check of \(elements) elements takes \(cost); --mode fast checks every tensor in a few passes, --mode sampled --samples K checks K elements per tensor"
     }
 
     /// Elements above which an exhaustive check is announced.

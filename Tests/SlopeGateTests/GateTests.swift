@@ -104,6 +104,14 @@ import Testing
     @Test func aLargeExhaustiveCheckIsAnnounced() {
         #expect(VerifyCommand.costNote(for: ["WideGELU"], seed: 0)?.contains("22500 elements") == true)
         #expect(VerifyCommand.costNote(for: ["GELU"], seed: 0) == nil)
+        // The estimate proposes footprints first: an elementwise layer compresses.
+        #expect(VerifyCommand.costNote(for: ["WideGELU"], seed: 0)?.contains("compression proposed for 1 of 1 tensors") == true)
+    }
+
+    @Test func theProgressLineSaysElementsAndTimeLeft() {
+        let progress = CheckProgress(target: "Affine", elementsDone: 12_345, elementCount: 150_656, seconds: 3)
+        #expect(TerminalProgress.text(progress) == "Affine: 12,345 of 150,656 elements (8%), about 34 s left")
+        #expect(TerminalProgress.duration(600) == "10 min")
     }
 
     @Test func fixturesOfAUserKindAreCompared() throws {

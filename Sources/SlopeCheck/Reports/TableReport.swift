@@ -63,6 +63,13 @@ public enum TableReport {
             lines.append("Coverage:")
             lines.append(contentsOf: coverage)
         }
+        let compression = run.reports.flatMap { r in
+            r.tensors.compactMap { t in t.compression.map { "  \(r.target) \(t.tensor): \($0.summary)" } }
+        }
+        if !compression.isEmpty {
+            lines.append("Compression (exhaustive elements perturbed together where their footprints were proven disjoint):")
+            lines.append(contentsOf: compression)
+        }
         let passed = run.reports.filter { $0.verdict == .pass }.count
         let inconclusive = run.reports.filter { $0.verdict == .inconclusive }.count
         lines.append("")

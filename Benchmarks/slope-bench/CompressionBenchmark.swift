@@ -1,0 +1,248 @@
+import Foundation
+import SlopeCheck
+import SlopeLayers
+
+/// Issue 15: exhaustive checks by colouring against the one-at-a-time exhaustive check and a
+/// naive numpy loop, in the same run. Neither baseline is run over every element (they take
+/// minutes to hours): one at a time is its counted passes per element × the elements × a timed
+/// forward pass; numpy is timed on a sample of elements and extrapolated. Each row says so.
+enum CompressionBenchmark {
+    struct Subject {
+        var name: String
+        /// The issue's target, in seconds.
+        var target: Double
+        var make: @Sendable () -> (any Layer, [Tensor])
+        /// The numpy forward of the layer (`x` and the parameters by name), or nil for none.
+        var numpy: String?
+    }
+
+    static func subjects(quick: Bool) -> [Subject] {
+        [
+            Subject(
+                name: "Conv2D x 8×3×32×32, 16 3×3, stride 1, padding 1", target: 1,
+                make: {
+                    var rng = SeededGenerator(seed: 21)
+                    let conv = Conv2D(inChannels: 3, outChannels: 16, kernel: (3, 3), padding: (1, 1), using: &rng)
+                    return (conv, [Tensor.uniform([8, 3, 32, 32], in: -2..<2, using: &rng)])
+                }, numpy: nil),
+            Subject(
+                name: "Affine x 64×784, W 784×128", target: 2,
+                make: {
+                    var rng = SeededGenerator(seed: 22)
+                    return (
+                        Affine(inFeatures: 784, outFeatures: 128, using: &rng),
+                        [Tensor.uniform([64, 784], in: -2..<2, using: &rng)]
+                    )
+                }, numpy: "y = x @ W + b"),
+            Subject(
+                name: "LayerNorm-like [64, 256]", target: 0.5,
+                make: {
+                    var rng = SeededGenerator(seed: 23)
+                    return (BenchLayerNorm(features: 256, using: &rng), [Tensor.uniform([64, 256], in: -2..<2, using: &rng)])
+                },
+                numpy:
+                    "m = x.mean(axis=1, keepdims=True); v = ((x - m) ** 2).mean(axis=1, keepdims=True); y = gamma * (x - m) / np.sqrt(v + 1e-5) + beta"
+            ),
+            Subject(
+                name: "Tanh 256×256", target: 0.1,
+                make: {
+                    var rng = SeededGenerator(seed: 24)
+                    return (Tanh(), [Tensor.uniform([256, 256], in: -2..<2, using: &rng)])
+                }, numpy: "y = np.tanh(x)"),
+            Subject(
+                name: "Tanh 1000×1000 (10⁶ elements)", target: 0.5,
+                make: {
+                    var rng = SeededGenerator(seed: 25)
+                    return (Tanh(), [Tensor.uniform([1000, 1000], in: -2..<2, using: &rng)])
+                }, numpy: "y = np.tanh(x)"),
+            Subject(
+                name: "BatchNorm [64, 256] (coupled across the batch)", target: .infinity,
+                make: {
+                    var rng = SeededGenerator(seed: 26)
+                    let norm = BatchNorm(features: 256)
+                    norm.gamma.value = Tensor.uniform([256], in: 0.5..<1.5, using: &rng)
+                    norm.beta.value = Tensor.uniform([256], in: -0.5..<0.5, using: &rng)
+                    return (norm, [Tensor.uniform([64, 256], in: -2..<2, using: &rng)])
+                },
+                numpy:
+                    "m = x.mean(axis=0); v = ((x - m) ** 2).mean(axis=0); y = gamma * (x - m) / np.sqrt(v + 1e-5) + beta"),
+        ]
+    }
+
+    static func rows(runs: Int, quick: Bool, report: (Row) -> Void) {
+        for subject in subjects(quick: quick) {
+            let (layer, inputs) = subject.make()
+            let elements = inputs.reduce(0) { $0 + $1.count } + layer.parameters.reduce(0) { $0 + $1.value.count }
+            let check = GradientCheck(checkInvariants: false)
+            var last: CheckReport?
+            let compressed = measure("compressed", warmup: 0, runs: quick ? 1 : min(runs, 3)) {
+                last = check.run(layer, inputs: inputs)
+            }
+            guard let result = last else { continue }
+            let passes = Double(result.forwardPasses) / Double(elements)
+            let used = result.tensors.filter { $0.compression?.isUsed == true }.map(\.tensor.name)
+            // One at a time: its passes per element, counted from a sampled check at k and 2k
+            // elements per tensor (the difference is free of the per-tensor setup), times every
+            // element, times the median of 10 timed forward passes (a timed sample of the whole
+            // check is at the mercy of a shared machine; a pass count is not).
+            let perTensor = quick ? 15 : 40
+            func sampled(_ k: Int) -> (elements: Int, passes: Int) {
+                var check = GradientCheck(mode: .sampled(perTensor: k), checkInvariants: false)
+                check.orderTest = false
+                let report = check.run(layer, inputs: inputs)
+                return (report.elementsChecked, report.forwardPasses)
+            }
+            let (small, large) = (sampled(perTensor), sampled(2 * perTensor))
+            let onePasses = Double(large.passes - small.passes) / Double(max(large.elements - small.elements, 1))
+            var rng = SeededGenerator(seed: 27)
+            let upstream = (try? layer.forward(inputs)).map { Tensor.uniform($0.shape, in: -1..<1, using: &rng) }
+            let pass = measure("forward pass", warmup: 1, runs: 10) {
+                _ = (try? layer.forward(inputs))?.dot(upstream ?? Tensor(scalar: 0))
+            }
+            let oneAtATime = Measurement(
+                name: "one at a time", samples: pass.samples.map { $0 * onePasses * Double(elements) })
+            let met =
+                subject.target.isFinite
+                ? (compressed.median <= subject.target
+                    ? "≤ \(formatSeconds(subject.target)): met"
+                    : "≤ \(formatSeconds(subject.target)): missed by \(String(format: "%.1f", compressed.median / subject.target))×")
+                : (compressed.median <= oneAtATime.median ? "no slower than one at a time: met" : "no slower: missed")
+            report(
+                Row(
+                    group: "exhaustive, \(subject.name): \(elements) elements", subject: compressed, baseline: oneAtATime,
+                    baselineName:
+                        "one at a time (\(String(format: "%.2f", onePasses)) passes/element × forward pass \(formatSeconds(pass.median)))",
+                    note: String(
+                        format: "%d passes = %.4f per element (%@ compressed; verdict %@) vs %.2f per element one at a time",
+                        result.forwardPasses, passes, used.isEmpty ? "no tensor" : used.joined(separator: ", "),
+                        result.verdict.rawValue, onePasses),
+                    aim: met))
+            if subject.name.hasPrefix("Affine") || subject.name.hasPrefix("Conv2D") {
+                // The colours split over worker copies (what `slope verify` does for one case).
+                let cores = ProcessInfo.processInfo.activeProcessorCount
+                let make = subject.make
+                let workers = measure("compressed, workers", warmup: 0, runs: quick ? 1 : min(runs, 3)) {
+                    _ = check.run(making: { make().0 }, inputs: inputs, workers: cores)
+                }
+                report(
+                    Row(
+                        group: "exhaustive, \(subject.name), \(cores) workers", subject: workers, baseline: compressed,
+                        baselineName: "compressed, one worker",
+                        note: "each worker with its own copy of the layer; OpenBLAS already threads these forward passes", aim: ""
+                    ))
+            }
+            if let forward = subject.numpy {
+                let numpy = runNumpy(layer: layer, inputs: inputs, forward: forward, elements: elements, sample: 2 * perTensor)
+                report(
+                    Row(
+                        group: "exhaustive, \(subject.name)", subject: compressed, baseline: numpy,
+                        baselineName: numpy == nil ? "numpy (not installed)" : "naive numpy, central differences (extrapolated)",
+                        note: "numpy: two forward passes per element, no judging", aim: ""))
+            }
+        }
+    }
+
+    /// Central differences one element at a time in numpy over `sample` elements of each
+    /// tensor, extrapolated to `elements`; nil without numpy.
+    static func runNumpy(layer: any Layer, inputs: [Tensor], forward: String, elements: Int, sample: Int) -> Measurement? {
+        // Random values of the same shapes (the timing does not depend on them).
+        func array(_ t: Tensor) -> String {
+            "rng.uniform(-1, 1, (\(t.shape.map(String.init).joined(separator: ", ")),))"
+        }
+        let parameters = layer.parameters.map { "\($0.name) = \(array($0.value))" }.joined(separator: "\n")
+        let names = ["x"] + layer.parameters.map(\.name)
+        let script = """
+            import time
+            import numpy as np
+            rng = np.random.default_rng(0)
+            x = \(array(inputs[0]))
+            \(parameters)
+            def f(\(names.joined(separator: ", "))):
+                \(forward)
+                return y
+            args = [\(names.joined(separator: ", "))]
+            u = rng.uniform(-1, 1, f(*args).shape)
+            start = time.perf_counter()
+            visited = 0
+            for k in range(len(args)):
+                t = args[k]
+                for i in rng.choice(t.size, min(\(sample), t.size), replace=False):
+                    flat = t.reshape(-1)
+                    x0 = flat[i]; h = 1e-5
+                    flat[i] = x0 + h; up = float(np.sum(u * f(*args)))
+                    flat[i] = x0 - h; down = float(np.sum(u * f(*args)))
+                    flat[i] = x0
+                    visited += 1
+            print((time.perf_counter() - start) / visited)
+            """
+        guard let output = runCommand("python3", ["-c", script]),
+            let perElement = Double(output.trimmingCharacters(in: .whitespacesAndNewlines))
+        else { return nil }
+        return Measurement(name: "numpy", samples: [perElement * Double(elements)])
+    }
+}
+
+/// Layer normalisation over the last axis of [N, F] (the soundness suite's user layer):
+/// x̂ = (x − μ)/√(σ² + ε), y = γ ⊙ x̂ + β. Backward: dx̂ = dy ⊙ γ;
+/// dx = (dx̂ − mean(dx̂) − x̂ ⊙ mean(dx̂ ⊙ x̂)) / √(σ² + ε); dγ = Σ_rows dy ⊙ x̂, dβ = Σ_rows dy.
+final class BenchLayerNorm: UnaryLayer {
+    let kindName = "LayerNorm"
+    let gamma: Parameter
+    let beta: Parameter
+    let epsilon = 1e-5
+    private var normalized: Tensor?
+    private var inverseDeviation: [Double] = []
+
+    init(features: Int, using generator: inout SeededGenerator) {
+        gamma = Parameter("gamma", Tensor.uniform([features], in: 0.5..<1.5, using: &generator))
+        beta = Parameter("beta", Tensor.uniform([features], in: -0.5..<0.5, using: &generator))
+    }
+
+    var parameters: [Parameter] { [gamma, beta] }
+
+    func forward(_ x: Tensor) throws(LayerError) -> Tensor {
+        let (n, f) = (x.shape[0], x.shape[1])
+        var xhat = Tensor.zeros(x.shape)
+        var y = Tensor.zeros(x.shape)
+        inverseDeviation = []
+        for r in 0..<n {
+            var mean = 0.0
+            for c in 0..<f { mean += x.data[r * f + c] }
+            mean /= Double(f)
+            var variance = 0.0
+            for c in 0..<f { variance += (x.data[r * f + c] - mean) * (x.data[r * f + c] - mean) }
+            variance /= Double(f)
+            let inverse = 1 / (variance + epsilon).squareRoot()
+            inverseDeviation.append(inverse)
+            for c in 0..<f {
+                xhat.data[r * f + c] = (x.data[r * f + c] - mean) * inverse
+                y.data[r * f + c] = gamma.value.data[c] * xhat.data[r * f + c] + beta.value.data[c]
+            }
+        }
+        normalized = xhat
+        return y
+    }
+
+    func backwardInput(_ dy: Tensor) throws(LayerError) -> Tensor {
+        guard let xhat = normalized else { throw .backwardBeforeForward(layer: kindName) }
+        let (n, f) = (xhat.shape[0], xhat.shape[1])
+        var dx = Tensor.zeros(xhat.shape)
+        for r in 0..<n {
+            var dxhat = [Double](repeating: 0, count: f)
+            for c in 0..<f {
+                let i = r * f + c
+                dxhat[c] = dy.data[i] * gamma.value.data[c]
+                gamma.gradient.data[c] += dy.data[i] * xhat.data[i]
+                beta.gradient.data[c] += dy.data[i]
+            }
+            let meanD = dxhat.reduce(0, +) / Double(f)
+            var meanDX = 0.0
+            for c in 0..<f { meanDX += dxhat[c] * xhat.data[r * f + c] }
+            meanDX /= Double(f)
+            for c in 0..<f {
+                dx.data[r * f + c] = (dxhat[c] - meanD - xhat.data[r * f + c] * meanDX) * inverseDeviation[r]
+            }
+        }
+        return dx
+    }
+}

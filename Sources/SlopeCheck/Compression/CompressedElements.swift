@@ -1,0 +1,284 @@
+import SlopeLayers
+
+/// The exhaustive element loop by colouring.
+///
+/// For a colour G (elements with disjoint footprints), x is moved to x ± Σ_{i∈G} hᵢeᵢ and
+/// element i's quotients are read off the outputs it owns:
+/// D(i) = Σ_{o∈F(i)} u_o (f_o(x⁺) − f_o(x⁻)) / (real move up + real move down),
+/// with the one-sided quotients from f(x) likewise. When F(i) holds every output i reaches and
+/// none that another element of G reaches, that is the one-at-a-time quotient
+/// (L(x + hᵢeᵢ) − L(x − hᵢeᵢ)) / (2hᵢ) up to the rounding of the terms outside F(i), which do
+/// not change; the restricted sum has less rounding, not more. It is judged by the same
+/// `judgeAtOnce`, against the same noise floor of L, as the one-at-a-time path.
+///
+/// Only clean passes are taken from the grouped passes. An element whose first look is not a
+/// pass (or is flat, or needs larger steps to resolve, or sat in a group where a decision
+/// flipped) is judged again one at a time by `checkElement`: every failure and every
+/// inconclusive verdict of a compressed check comes from the ordinary path.
+extension Engine {
+    /// The tensor's results by colouring, or nil with the reason it fell back.
+    mutating func compressedResults(tensor: Int, analytic: Tensor, using generator: inout SeededGenerator) throws -> (
+        [ElementResult]?, CompressionSummary
+    ) {
+        var summary = CompressionSummary()
+        let passesBefore = forwardPasses
+        func fallback(_ reason: String) -> ([ElementResult]?, CompressionSummary) {
+            summary.fallback = reason
+            summary.forwardPasses = forwardPasses - passesBefore
+            return (nil, summary)
+        }
+        guard adaptive, check.method.stencil == .central, let choice else {
+            return fallback("compression needs the central stencil with the adaptive step rule")
+        }
+        guard probe.producesOutputs else { return fallback("the target's outputs are not available") }
+        let saved = probe.value(of: tensor)
+        let count = saved.count
+        defer { probe.restore(tensor, to: saved) }
+        guard let y0 = baseOutput else { return fallback("the target's outputs are not available") }
+        guard y0.count > 1 else { return fallback("the target has a single output: every element reaches it") }
+        // Each element's step, as the one-at-a-time path takes it.
+        let steps = saved.data.map { max(choice.step, 64 * $0.ulp) }
+        let footprint: Footprint
+        if let links = probe.declaredFootprint?(probe.ids[tensor], saved.shape, y0.shape) {
+            // A declaration replaces the proposal, and is proven like one.
+            footprint = Footprint(inputShape: saved.shape, outputShape: y0.shape, links: links)
+            summary.declared = true
+            if let malformation = footprint.malformation {
+                return fallback("the declared footprint is malformed: \(malformation)")
+            }
+        } else {
+            do {
+                footprint = try proposeFootprint(
+                    tensor: tensor, base: y0, steps: steps, analytic: analytic, using: &generator)
+            } catch let refusal as FootprintRefusal {
+                return fallback(refusal.reason)
+            }
+        }
+        summary.footprint = footprint
+        summary.colours = footprint.colours
+        let spots = min(check.compression.spotChecks, count)
+        let planned = plannedPasses(of: footprint)
+        guard planned < count || !check.compression.onlyWhenCheaper else {
+            return fallback(
+                "the footprint found (\(footprint.description)) takes \(footprint.colours) colour\(footprint.colours == 1 ? "" : "s"); with its proof and spot checks, \(planned) passes, not under half the \(2 * count) of one element at a time"
+            )
+        }
+        do {
+            try verifyFootprint(footprint, tensor: tensor, base: y0, steps: steps, using: &generator)
+        } catch let refusal as FootprintRefusal {
+            return fallback(refusal.reason)
+        }
+
+        // The grouped passes, on this thread or split by colour over worker copies.
+        let colourOf = footprint.colourOfEveryElement()
+        var grouping = [[Int]](repeating: [], count: footprint.colours)
+        for element in 0..<count { grouping[colourOf[element]].append(element) }
+        let groups = grouping
+        var sums = GroupedSums(count: count)
+        let colours = (0..<footprint.colours).filter { !groups[$0].isEmpty }
+        if let copies, colours.count >= 2 * copies.workers {
+            let chunkSize = (colours.count + copies.workers - 1) / copies.workers
+            let chunks = stride(from: 0, to: colours.count, by: chunkSize).map {
+                Array(colours[$0..<min($0 + chunkSize, colours.count)])
+            }
+            let (check, upstream, inputs) = (self.check, self.upstream, probe.inputs)
+            let (base, decisions, tracker) = (baseValue, baseDecisions, progress)
+            let outcomes = Verification.parallelMap(chunks) { chunk -> Result<(GroupedSums, Int), CheckFailure> in
+                do {
+                    let layer = copies.make()
+                    var worker = Engine(
+                        check: check, probe: .checking(layer, inputs: inputs, upstream: upstream), upstream: upstream)
+                    worker.baseValue = base
+                    worker.baseDecisions = decisions
+                    worker.progress = tracker
+                    var part = GroupedSums(count: count)
+                    try worker.groupedPasses(
+                        tensor: tensor, colours: chunk, groups: groups, footprint: footprint, steps: steps, base: y0,
+                        into: &part)
+                    return .success((part, worker.forwardPasses))
+                } catch {
+                    return .failure(CheckFailure(message: "\(error)"))
+                }
+            }
+            for (chunk, outcome) in zip(chunks, outcomes) {
+                let (part, passes) = try outcome.get()
+                forwardPasses += passes
+                if sums.refutation == nil, let refutation = part.refutation { sums.refutation = refutation }
+                for colour in chunk { for e in groups[colour] { sums.take(e, from: part) } }
+            }
+        } else {
+            try groupedPasses(
+                tensor: tensor, colours: colours, groups: groups, footprint: footprint, steps: steps, base: y0, into: &sums)
+        }
+        if let refutation = sums.refutation { return fallback(refutation) }
+        let (central, up, down, movedUp, movedDown, alone) = (
+            sums.central, sums.up, sums.down, sums.movedUp, sums.movedDown, sums.alone
+        )
+        probe.restore(tensor, to: saved)
+        func level(_ e: Int) -> StencilLevel {
+            let scale = max(abs(baseValue), abs(baseValue + up[e]), abs(baseValue - down[e]))
+            return StencilLevel(
+                step: steps[e], numeric: central[e] / (movedUp[e] + movedDown[e]), forward: up[e] / movedUp[e],
+                backward: down[e] / movedDown[e], scale: scale, flipped: false)
+        }
+
+        // Spot checks: random elements moved alone by +h must give their grouped forward quotient
+        // (L(x + hᵢeᵢ) − L(x))/hᵢ, one pass each. The one-sided quotient sees everything another
+        // element of the group adds to i's footprint, even what would cancel in a central one.
+        for _ in 0..<spots {
+            // A random element not already bound for the one-at-a-time path.
+            var e = Int(generator.next() % UInt64(count))
+            for _ in 0..<8 where alone[e] { e = Int(generator.next() % UInt64(count)) }
+            guard !alone[e] else { continue }
+            let single = try oneAtATimeForward(tensor: tensor, element: e, step: steps[e])
+            guard !single.flipped else { continue }
+            let compressed = level(e)
+            let difference = abs(compressed.forward - single.forward)
+            guard difference <= noiseAllowance(single, oneSided: true) else {
+                let index = Footprint.index(ofFlat: e, in: saved.shape)
+                return fallback(
+                    "a spot check disagreed: at [\(index.map(String.init).joined(separator: ", "))] the grouped forward quotient is \(formatNumber(compressed.forward)), one at a time \(formatNumber(single.forward)) (footprint \(footprint.description))"
+                )
+            }
+            summary.spotChecks += 1
+        }
+
+        // Clean passes from the grouped numbers; everything else one at a time.
+        // (A leftover's place holds its grouped first look until the ordinary path replaces it.)
+        var results: [ElementResult] = []
+        results.reserveCapacity(count)
+        var leftovers: [Int] = []
+        for e in 0..<count {
+            let look = level(e)
+            let index = saved.index(ofFlat: e)
+            let a = analytic.data[e]
+            var result = judgeAtOnce(analytic: a, look, index: index, direction: nil)
+            let resolved = (result.resolution ?? .infinity) <= tolerance.resolution * gradientScale
+            if alone[e] || result.verdict != .pass || !resolved
+                || judgeFlat(analytic: a, look, index: index, direction: nil) != nil
+            {
+                leftovers.append(e)
+            }
+            result.value = saved.data[e]
+            results.append(result)
+        }
+        summary.judgedOneAtATime = leftovers.count
+        summary.forwardPasses = forwardPasses - passesBefore
+        // Their progress was counted with their colour.
+        let tracker = progress
+        progress = nil
+        let rejudged = try checkElements(tensor: tensor, leftovers, analytic: analytic)
+        progress = tracker
+        for (e, result) in zip(leftovers, rejudged) { results[e] = result }
+        return (results, summary)
+    }
+
+    /// The proof, the grouped passes and the spot checks of `footprint`.
+    func plannedPasses(of footprint: Footprint) -> Int {
+        let spots = min(check.compression.spotChecks, Tensor.count(of: footprint.inputShape))
+        return Self.verificationPasses(of: footprint) + 2 * footprint.colours + spots
+    }
+
+    /// The passes compression would take on `tensor` (the base output, the probes, the proof,
+    /// the grouped passes, the spot checks) from the footprint its probes propose, at the
+    /// unrefined step of the tensor's spread; nil when it would check one element at a time.
+    mutating func plannedCompression(tensor: Int, using generator: inout SeededGenerator) throws -> Int? {
+        guard check.compression.isEnabled, adaptive, check.method.stencil == .central, probe.producesOutputs else {
+            return nil
+        }
+        let saved = probe.value(of: tensor)
+        guard saved.count >= max(check.compression.minimumElements, 2) else { return nil }
+        let h = check.method.step * StepChoice.spread(of: saved)
+        let passesBefore = forwardPasses
+        let (y0, _) = try output()
+        guard y0.count > 1 else { return nil }
+        let steps = saved.data.map { max(h, 64 * $0.ulp) }
+        guard let footprint = try? proposeFootprint(tensor: tensor, base: y0, steps: steps, using: &generator) else {
+            return nil
+        }
+        let planned = plannedPasses(of: footprint)
+        guard planned < saved.count || !check.compression.onlyWhenCheaper else { return nil }
+        return planned + forwardPasses - passesBefore
+    }
+
+    /// The pair of passes of each colour in `colours`, each element's sums read off the outputs
+    /// it owns. Stops at the first output that moves outside every footprint (`refutation`).
+    mutating func groupedPasses(
+        tensor: Int, colours: [Int], groups: [[Int]], footprint: Footprint, steps: [Double], base y0: Tensor,
+        into sums: inout GroupedSums
+    ) throws {
+        let saved = probe.value(of: tensor)
+        defer { probe.restore(tensor, to: saved) }
+        let u = upstream.data
+        let coordinates = footprint.linkedOutputCoordinates()
+        for colour in colours {
+            let members = groups[colour]
+            // Element by element, and back to the saved bits: the tensor is copied once, not per pass.
+            for e in members { probe[tensor, e] = saved.data[e] + steps[e] }
+            for e in members { sums.movedUp[e] = probe[tensor, e] - saved.data[e] }
+            let (yPlus, flippedUp) = try output()
+            for e in members { probe[tensor, e] = saved.data[e] - steps[e] }
+            for e in members { sums.movedDown[e] = saved.data[e] - probe[tensor, e] }
+            let (yMinus, flippedDown) = try output()
+            for e in members { probe[tensor, e] = saved.data[e] }
+            let owners = footprint.owners(ofColour: colour, coordinates: coordinates)
+            for o in 0..<y0.count {
+                let owner = Int(owners[o])
+                guard owner >= 0 else {
+                    if yPlus.data[o].bitPattern != y0.data[o].bitPattern || yMinus.data[o].bitPattern != y0.data[o].bitPattern {
+                        let index = Footprint.index(ofFlat: o, in: y0.shape)
+                        sums.refutation =
+                            "a grouped pass moved output [\(index.map(String.init).joined(separator: ", "))], outside every perturbed footprint (\(footprint.description))"
+                        return
+                    }
+                    continue
+                }
+                sums.central[owner] += u[o] * (yPlus.data[o] - yMinus.data[o])
+                sums.up[owner] += u[o] * (yPlus.data[o] - y0.data[o])
+                sums.down[owner] += u[o] * (y0.data[o] - yMinus.data[o])
+            }
+            if flippedUp || flippedDown { for e in members { sums.alone[e] = true } }
+            progress?.advance(by: members.count)
+        }
+    }
+
+    /// One element moved alone by +h (as `judgeElement` moves it): the forward quotient in a
+    /// level of its own (numeric, backward and step are that of the forward point only).
+    mutating func oneAtATimeForward(tensor: Int, element: Int, step h: Double) throws -> StencilLevel {
+        let x0 = probe[tensor, element]
+        defer { probe[tensor, element] = x0 }
+        probe[tensor, element] = x0 + h
+        let moved = probe[tensor, element] - x0
+        let (value, flipped) = try evaluate()
+        let forward = (value - baseValue) / moved
+        return StencilLevel(
+            step: h, numeric: forward, forward: forward, backward: forward, scale: max(abs(baseValue), abs(value)),
+            flipped: flipped)
+    }
+}
+
+/// Each element's restricted sums and real moves from its colour's pair of passes.
+struct GroupedSums {
+    var central: [Double]
+    var up: [Double]
+    var down: [Double]
+    var movedUp: [Double]
+    var movedDown: [Double]
+    /// A decision flipped in the element's group: it is judged one at a time.
+    var alone: [Bool]
+    /// Why the footprint is wrong, when a grouped pass showed it.
+    var refutation: String?
+
+    init(count: Int) {
+        (central, up, down) = (
+            [Double](repeating: 0, count: count), [Double](repeating: 0, count: count), [Double](repeating: 0, count: count)
+        )
+        (movedUp, movedDown) = ([Double](repeating: 0, count: count), [Double](repeating: 0, count: count))
+        alone = [Bool](repeating: false, count: count)
+    }
+
+    mutating func take(_ e: Int, from other: GroupedSums) {
+        (central[e], up[e], down[e]) = (other.central[e], other.up[e], other.down[e])
+        (movedUp[e], movedDown[e], alone[e]) = (other.movedUp[e], other.movedDown[e], other.alone[e])
+    }
+}

@@ -1,0 +1,187 @@
+import SlopeLayers
+
+/// Why a footprint was not used.
+struct FootprintRefusal: Error {
+    let reason: String
+}
+
+/// Finding a tensor's footprint and proving it.
+///
+/// **Proposal.** Two elements are moved one at a time (by 2h); the outputs that changed
+/// bound each one's footprint from below. An output axis whose changed coordinates stay within
+/// r of the element's coordinate on an input axis of the same length becomes a link (a → b, r);
+/// every other output axis is left unrestricted. That is a guess, and it is not trusted.
+///
+/// **Proof.** The footprint claims: output o depends only on the elements j whose footprint
+/// holds o. For each link (a → b, r) (for an elementwise footprint, for the flat index), a family of passes perturbs (by random amounts between h
+/// and 2h) every element whose coordinate on axis a lies in a set P, and requires every output
+/// whose window [o_b − r, o_b + r] misses P to stay bit for bit. The family is built so that for
+/// every pair (t, c) with |c − t| > r some P holds c and misses the window of t: for r = 0 the
+/// sets {c : bit q of c's code is 1} over distinct codes of equal weight; for r > 0 the residue classes of moduli m > 2r + 1, chosen until
+/// every distance δ ∈ (r, d) has δ mod m outside [−r, r] for one of them (then no coordinate of
+/// the window shares c's residue). So for each output o and each element j outside its
+/// footprint, some pass moves j while holding o's whole footprint fixed, and o must not move.
+/// What this cannot see: a dependence too weak to change the last bit of o at a step of h,
+/// an exact cancellation among a pass's random perturbations, or one that appears only when
+/// o's own elements move too (an interaction): the spot checks against one-at-a-time numbers
+/// on every run are there for those.
+extension Engine {
+    /// The outputs, with whether a decision flipped relative to the base.
+    mutating func output() throws -> (Tensor, flipped: Bool) {
+        forwardPasses += 1
+        let y = try probe.output()
+        return (y, probe.tracksDecisions && probe.decisions() != baseDecisions)
+    }
+
+    /// Proposes a footprint for `tensor` from two single-element probes (up to six tries).
+    mutating func proposeFootprint(
+        tensor: Int, base y0: Tensor, steps: [Double], analytic: Tensor? = nil, using generator: inout SeededGenerator
+    ) throws -> Footprint {
+        let saved = probe.value(of: tensor)
+        let (inputShape, outputShape) = (saved.shape, y0.shape)
+        defer { probe.restore(tensor, to: saved) }
+        // Per observation: the element's index and, per output axis, the changed range.
+        var observations: [([Int], [ClosedRange<Int>])] = []
+        for _ in 0..<6 where observations.count < 2 {
+            // An element whose analytic derivative is not 0 is likely to move an output (a dead
+            // ReLU or a max-pool loser moves none); the choice is only a hint, the proof decides.
+            var element = Int(generator.next() % UInt64(saved.count))
+            for _ in 0..<16 where analytic.map({ $0.data[element] == 0 }) ?? false {
+                element = Int(generator.next() % UInt64(saved.count))
+            }
+            var moved = saved
+            moved.data[element] += 2 * steps[element]
+            probe.restore(tensor, to: moved)
+            let (y, _) = try output()
+            var ranges: [ClosedRange<Int>?] = Array(repeating: nil, count: outputShape.count)
+            let strides = Footprint.strides(of: outputShape)
+            for o in 0..<y.count where y.data[o].bitPattern != y0.data[o].bitPattern {
+                for axis in outputShape.indices {
+                    let c = (o / strides[axis]) % outputShape[axis]
+                    ranges[axis] = ranges[axis].map { min($0.lowerBound, c)...max($0.upperBound, c) } ?? c...c
+                }
+            }
+            guard ranges.allSatisfy({ $0 != nil }), !outputShape.isEmpty else { continue }
+            observations.append((Footprint.index(ofFlat: element, in: inputShape), ranges.map { $0! }))
+        }
+        guard !observations.isEmpty else {
+            throw FootprintRefusal(reason: "no probed element moved any output, so no footprint could be found")
+        }
+        var links: [AxisLink] = []
+        var usedInputs = Set<Int>()
+        for b in outputShape.indices {
+            let length = outputShape[b]
+            // Prefer the same axis, then any input axis of the same length.
+            let candidates = (b < inputShape.count ? [b] : []) + inputShape.indices.filter { $0 != b }
+            for a in candidates where a < inputShape.count && inputShape[a] == length && !usedInputs.contains(a) {
+                var radius = 0
+                let fits = observations.allSatisfy { index, ranges in
+                    let range = ranges[b]
+                    guard range.contains(index[a]) else { return false }
+                    radius = max(radius, index[a] - range.lowerBound, range.upperBound - index[a])
+                    return true
+                }
+                guard fits, 2 * radius + 1 < length else { continue }
+                links.append(AxisLink(input: a, output: b, radius: radius))
+                usedInputs.insert(a)
+                break
+            }
+        }
+        return Footprint(inputShape: inputShape, outputShape: outputShape, links: links)
+    }
+
+    /// The coordinate sets whose passes prove one link (see the type's comment).
+    static func coveringSets(length d: Int, radius r: Int) -> [[Bool]] {
+        guard d > 1 else { return [] }
+        if r == 0 {
+            // Distinct n-bit codes with ⌊n/2⌋ ones (n the smallest with C(n, ⌊n/2⌋) ≥ d): for
+            // c ≠ t some bit is 1 in c's code and 0 in t's, so P_q = {c : bit q of c's code is 1}
+            // separates every ordered pair with n passes (2·log₂ d for plain bits).
+            var n = 1
+            while binomial(n, n / 2) < d { n += 1 }
+            var codes: [Int] = []
+            var code = 0
+            while codes.count < d {
+                if code.nonzeroBitCount == n / 2 { codes.append(code) }
+                code += 1
+            }
+            return (0..<n).map { q in codes.map { $0 & (1 << q) != 0 } }
+        }
+        // Distances to separate: r < δ < d. Modulus m separates δ when δ mod m ∉ [−r, r].
+        var uncovered = Set((r + 1)..<d)
+        var moduli: [Int] = []
+        let candidates = Array((2 * r + 2)...max(2 * r + 2, d + r))
+        while !uncovered.isEmpty {
+            let best = candidates.max { m1, m2 in
+                let g1 = Double(uncovered.count { $0 % m1 > r && $0 % m1 < m1 - r }) / Double(m1)
+                let g2 = Double(uncovered.count { $0 % m2 > r && $0 % m2 < m2 - r }) / Double(m2)
+                return g1 < g2
+            }!
+            let covered = uncovered.filter { $0 % best > r && $0 % best < best - r }
+            if covered.isEmpty { break }  // cannot happen: m ≥ d + r covers every δ < d
+            uncovered.subtract(covered)
+            moduli.append(best)
+        }
+        return moduli.flatMap { m in (0..<min(m, d)).map { rho in (0..<d).map { $0 % m == rho } } }
+    }
+
+    static func binomial(_ n: Int, _ k: Int) -> Int {
+        var result = 1
+        for i in 0..<k { result = result * (n - i) / (i + 1) }
+        return result
+    }
+
+    /// The forward passes proving `footprint` would take.
+    static func verificationPasses(of footprint: Footprint) -> Int {
+        proofAxes(of: footprint).reduce(0) { $0 + coveringSets(length: $1.length, radius: $1.radius).count }
+    }
+
+    /// The coordinates the proof separates: one per link, or, for an elementwise footprint,
+    /// the flat index itself (one family over the whole tensor: n passes with C(n, n/2) ≥ the
+    /// element count, fewer than one family per axis).
+    static func proofAxes(of footprint: Footprint) -> [(length: Int, radius: Int, input: (Int) -> Int, output: (Int) -> Int)] {
+        if footprint.isElementwise {
+            return [(Tensor.count(of: footprint.inputShape), 0, { $0 }, { $0 })]
+        }
+        let inStrides = Footprint.strides(of: footprint.inputShape)
+        let outStrides = Footprint.strides(of: footprint.outputShape)
+        return footprint.links.map { link in
+            let d = footprint.inputShape[link.input]
+            let (inStride, outStride) = (inStrides[link.input], outStrides[link.output])
+            return (d, link.radius, { ($0 / inStride) % d }, { ($0 / outStride) % d })
+        }
+    }
+
+    /// Runs the proof of `footprint`; throws a refusal naming the output that moved.
+    mutating func verifyFootprint(
+        _ footprint: Footprint, tensor: Int, base y0: Tensor, steps: [Double], using generator: inout SeededGenerator
+    ) throws {
+        let saved = probe.value(of: tensor)
+        defer { probe.restore(tensor, to: saved) }
+        // Each element's move when its set is perturbed: ±(1 to 2)·h, random.
+        let moves = steps.map { h in (generator.next() & 1 == 0 ? 1 : -1) * h * (1 + generator.nextUnit()) }
+        for axis in Self.proofAxes(of: footprint) {
+            let (d, r) = (axis.length, axis.radius)
+            let inputCoordinate = (0..<saved.count).map { Int32(axis.input($0)) }
+            let outputCoordinate = (0..<y0.count).map { Int32(axis.output($0)) }
+            for set in Self.coveringSets(length: d, radius: r) {
+                var moved = saved
+                moved.data.withUnsafeMutableBufferPointer { data in
+                    for j in 0..<data.count where set[Int(inputCoordinate[j])] { data[j] += moves[j] }
+                }
+                probe.restore(tensor, to: moved)
+                let (y, _) = try output()
+                // Output coordinate t is checked when no coordinate of P lies within r of it.
+                let checked = (0..<d).map { t in !((max(t - r, 0))...min(t + r, d - 1)).contains { set[$0] } }
+                for o in 0..<y.count where y.data[o].bitPattern != y0.data[o].bitPattern {
+                    guard checked[Int(outputCoordinate[o])] else { continue }
+                    let index = Footprint.index(ofFlat: o, in: footprint.outputShape)
+                    throw FootprintRefusal(
+                        reason:
+                            "output [\(index.map(String.init).joined(separator: ", "))] moved when only elements outside its presumed footprint (\(footprint.description)) moved"
+                    )
+                }
+            }
+        }
+    }
+}
