@@ -102,7 +102,7 @@ struct Engine {
         }
         if adaptive { requireResolution(&results) }
         lastResults = results
-        kinks = Set(results.filter { $0.isKink && $0.direction == nil }.map { flat($0.index, value.shape) })
+        kinks = Set(results.filter { $0.isKink && $0.direction == nil }.map { Tensor.flatIndex($0.index, in: value.shape) })
         var report = summarize(tensor: tensor, shape: value.shape, results: results, analytic: analytic)
         report.stepChoice = choice
         report.compression = compression
@@ -544,7 +544,7 @@ struct Engine {
         if !failures.isEmpty {
             var upstreamValues: [Double]?
             if probe.ids[tensor].role == .input, upstream.shape == shape, results.allSatisfy({ $0.direction == nil }) {
-                upstreamValues = results.map { upstream.data[flat($0.index, shape)] }
+                upstreamValues = results.map { upstream.data[Tensor.flatIndex($0.index, in: shape)] }
             }
             let complete = results.count == Tensor.count(of: shape) && results.allSatisfy { $0.direction == nil }
             signature = BugSignature.read(
@@ -567,11 +567,6 @@ struct Engine {
             firstInconclusive: inconclusive.first)
     }
 
-    func flat(_ index: [Int], _ shape: [Int]) -> Int {
-        var flat = 0
-        for (axis, i) in index.enumerated() { flat = flat * shape[axis] + i }
-        return flat
-    }
 }
 
 /// Builds worker copies of a checked layer.

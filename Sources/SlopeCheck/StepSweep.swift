@@ -43,21 +43,25 @@ public struct StepSweep: Sendable, Codable {
         let analytic = try probe.analyticGradients()
         let scale = max(analytic.map(\.maxMagnitude).max() ?? 0, 1e-300)
         var points: [Point] = []
+        let baseValue = try probe.evaluate()
         for h in steps {
-            let method = FiniteDifference(stencil: stencil, step: h)
+            // The check's own stencil (Engine.stencil) at the fixed step h·max(1, |x|): the sweep
+            // shows the error of exactly the quotient a check computes.
+            var engine = Engine(
+                check: GradientCheck(method: FiniteDifference(stencil: stencil, step: h, stepRule: .relative)),
+                probe: probe, upstream: upstream)
+            engine.baseValue = baseValue
             var worst = 0.0
             for tensor in probe.ids.indices {
                 for element in 0..<probe.value(of: tensor).count {
                     let x0 = probe[tensor, element]
-                    let step = method.step(at: x0)
-                    var numeric = 0.0
-                    for (offset, weight) in method.points {
+                    let step = engine.check.method.step(at: x0)
+                    let level = try engine.stencil(step: step) { offset in
                         probe[tensor, element] = x0 + offset * step
-                        numeric += weight * (try probe.evaluate())
+                        return probe[tensor, element] - x0
                     }
                     probe[tensor, element] = x0
-                    numeric /= step
-                    worst = max(worst, abs(numeric - analytic[tensor].data[element]) / scale)
+                    worst = max(worst, abs(level.numeric - analytic[tensor].data[element]) / scale)
                 }
             }
             points.append(Point(step: h, error: max(worst, 1e-18)))

@@ -136,7 +136,10 @@ public struct Tensor: Sendable, Equatable, CustomStringConvertible {
         set { data[flatIndex(index)] = newValue }
     }
 
-    func flatIndex(_ index: [Int]) -> Int {
+    func flatIndex(_ index: [Int]) -> Int { Tensor.flatIndex(index, in: shape) }
+
+    /// The position of a multi-index in row-major storage of `shape` (the inverse of `index(ofFlat:)`).
+    public static func flatIndex(_ index: [Int], in shape: [Int]) -> Int {
         precondition(index.count == shape.count, "index \(index) for shape \(shape)")
         var flat = 0
         for (axis, i) in index.enumerated() { flat = flat * shape[axis] + i }
