@@ -3,20 +3,26 @@ import CKernels
 
 /// Matrix products: OpenBLAS `cblas_dgemm` for large operands, a plain loop for tiny ones.
 extension Tensor {
-    /// From this many multiply-adds (m·n·k) on, every product goes to OpenBLAS.
+    /// From this many multiply-adds (m·n·k) on, the dense layer leaves its own C kernel for
+    /// OpenBLAS (`Affine`).
     public static let blasThreshold = 32 * 32 * 32
 
-    /// Whether a product of these sizes goes to OpenBLAS rather than the plain loop
-    /// (`slope_gemm_small`, vectorised over n).
+    /// From this many multiply-adds on, `gemm` sends a product to OpenBLAS.
     ///
-    /// Measured on the 2-core build machine (`slope-bench --only switch`, table in the
-    /// README): the loop wins below ~500 multiply-adds (4× at 2×2, 1.3× at 6×6) and for
-    /// the thin products of the sine fit, where m, n or k is 1 (90×25·25×1: 2.7×;
-    /// 25×90·90×1: 4×; 1×90·90×25: a tie); OpenBLAS wins from 8×8 on (1.2×, 3× by
-    /// 16×16) when every side is at least 2. Above `blasThreshold` OpenBLAS always wins.
+    /// Measured with `slope-bench --only switch` on the 2-core build machine, in two runs on
+    /// 2026-12-02 with the flag-free manifest (the table is in the README): the plain loop
+    /// wins only at 2×2·2×2 (8 multiply-adds: 19 ns against 25–30 ns); OpenBLAS, whose small
+    /// products skip its threading, wins from 4×4·4×4 (64) on — 1.6× there, 3× at 6×6, 5–10×
+    /// from 12×12 — and 1.3–1.7× on the sine fit's thin products (90×25·25×1 and the like)
+    /// and at 4×5·5×3 (60). Any limit between 8 and 60 fits both; 32 sits between them. (A
+    /// build whose C had -O3 measured the loop ahead up to ~500 multiply-adds; that rule is
+    /// gone with the flags.)
+    public static let smallProductLimit = 32
+
+    /// Whether a product of these sizes goes to OpenBLAS rather than the plain loop
+    /// (`slope_gemm_small`; Aᵀ·Bᵀ always goes to OpenBLAS).
     public static func usesBLAS(m: Int, n: Int, k: Int) -> Bool {
-        let work = m * n * k
-        return work >= blasThreshold || (work >= 512 && m >= 2 && n >= 2 && k >= 2)
+        m * n * k >= smallProductLimit
     }
 
     /// C = op(A)·op(B), where op transposes when asked. A and B are 2-D.
