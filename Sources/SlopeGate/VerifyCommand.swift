@@ -21,7 +21,10 @@ public struct VerifyCommand: ParsableCommand {
     @Option(name: .customLong("layer"), help: "A registered check to run (repeatable). See --list.")
     var layers: [String] = []
 
-    @Option(help: "exhaustive (every element), sampled (--samples per tensor) or fast (--directions per tensor).")
+    @Option(
+        help:
+            "exhaustive (every element; compressed where outputs do not overlap), sampled (--samples per tensor) or fast (--directions per tensor)."
+    )
     var mode: ModeName = .exhaustive
 
     @Option(parsing: .unconditional, help: "Elements per tensor in sampled mode.")
@@ -70,6 +73,12 @@ public struct VerifyCommand: ParsableCommand {
 
     @Flag(help: "Count kinks (non-differentiable points) as failures.")
     var noKinks = false
+
+    @Flag(
+        help:
+            "Check one element at a time (by default an exhaustive check moves together the elements whose outputs do not overlap, proven on every run)."
+    )
+    var noCompression = false
 
     @Flag(help: "Also accept the deliberately broken example layers (Broken.*) for --layer.")
     var includeBroken = false
@@ -125,6 +134,7 @@ public struct VerifyCommand: ParsableCommand {
                 stencil: stencil, step: step ?? FiniteDifference.standard(stencil).step,
                 stepRule: stepRule),
             tolerance: Tolerance(rtol: rtol, atol: atol), seed: seed, allowKinks: !noKinks)
+        if noCompression { check.compression = .off }
         check.mode =
             switch mode {
             case .exhaustive: .exhaustive

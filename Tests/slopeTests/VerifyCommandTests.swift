@@ -101,6 +101,18 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: png))
     }
 
+    /// An exhaustive check says which tensors it compressed; --no-compression checks the same
+    /// elements one at a time, with the same verdict.
+    @Test func compressionIsReportedAndCanBeTurnedOff() throws {
+        let compressed = try SlopeBinary.run(["verify", "--layer", "Affine/BLAS"])
+        #expect(compressed.status == 0, "\(compressed.stderr)")
+        #expect(compressed.stdout.contains("Affine/BLAS param W: compressed (axis 1 → output axis 1)"), "\(compressed.stdout)")
+        let plain = try SlopeBinary.run(["verify", "--layer", "Affine/BLAS", "--no-compression"])
+        #expect(plain.status == 0, "\(plain.stderr)")
+        #expect(!plain.stdout.contains("compressed ("))
+        for result in [compressed, plain] { #expect(result.stdout.contains("1 checks, 2080 elements: 1 passed")) }
+    }
+
     /// The stencil has one spelling, the one reports and the Swift API use.
     @Test func theStencilHasOneSpelling() throws {
         let fourth = try SlopeBinary.run(["verify", "--layer", "Sigmoid", "--stencil", "fourthOrder"])
