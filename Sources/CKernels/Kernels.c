@@ -1,4 +1,5 @@
-// Element-wise transcendental kernels, kept in C so the compiler can vectorise exp.
+// Element-wise transcendental kernels in C: glibc's vector exp and tanh (libmvec) where the
+// CPU has them, a scalar loop otherwise, each path selectable so that all are checked.
 #include "CKernels.h"
 #include "Clones.h"
 #include <math.h>
@@ -34,28 +35,48 @@ static size_t sigmoid_avx2(const double *x, double *y, size_t n) {
     return i;
 }
 
+// glibc's vector tanh arrived in 2.35; older C libraries take the scalar loop.
+#if defined(__GLIBC_PREREQ) && __GLIBC_PREREQ(2, 35)
+#define SLOPE_VECTOR_TANH 1
+__attribute__((target("avx512f"))) __m512d _ZGVeN8v_tanh(__m512d);
+__attribute__((target("avx2"))) __m256d _ZGVdN4v_tanh(__m256d);
+
+__attribute__((target("avx512f")))
+static size_t tanh_avx512(const double *x, double *y, size_t n) {
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) _mm512_storeu_pd(y + i, _ZGVeN8v_tanh(_mm512_loadu_pd(x + i)));
+    return i;
+}
+
+__attribute__((target("avx2")))
+static size_t tanh_avx2(const double *x, double *y, size_t n) {
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4) _mm256_storeu_pd(y + i, _ZGVdN4v_tanh(_mm256_loadu_pd(x + i)));
+    return i;
+}
+#endif
 #endif
 
-int slope_sigmoid_paths(void) {
-    int paths = SLOPE_SIGMOID_SCALAR;
+int slope_vector_paths(void) {
+    int paths = SLOPE_PATH_SCALAR;
 #if defined(__x86_64__) && defined(__clang__) && defined(__GLIBC__)
-    if (__builtin_cpu_supports("avx2")) paths |= SLOPE_SIGMOID_AVX2;
-    if (__builtin_cpu_supports("avx512f")) paths |= SLOPE_SIGMOID_AVX512;
+    if (__builtin_cpu_supports("avx2")) paths |= SLOPE_PATH_AVX2;
+    if (__builtin_cpu_supports("avx512f")) paths |= SLOPE_PATH_AVX512;
 #endif
     return paths;
 }
 
 int slope_sigmoid_on(int path, const double *x, double *y, size_t n) {
-    const int usable = slope_sigmoid_paths() & (path == SLOPE_SIGMOID_BEST ? ~0 : path);
-    int taken = SLOPE_SIGMOID_SCALAR;
+    const int usable = slope_vector_paths() & (path == SLOPE_PATH_BEST ? ~0 : path);
+    int taken = SLOPE_PATH_SCALAR;
     size_t i = 0;
 #if defined(__x86_64__) && defined(__clang__) && defined(__GLIBC__)
-    if (usable & SLOPE_SIGMOID_AVX512) {
+    if (usable & SLOPE_PATH_AVX512) {
         i = sigmoid_avx512(x, y, n);
-        taken = SLOPE_SIGMOID_AVX512;
-    } else if (usable & SLOPE_SIGMOID_AVX2) {
+        taken = SLOPE_PATH_AVX512;
+    } else if (usable & SLOPE_PATH_AVX2) {
         i = sigmoid_avx2(x, y, n);
-        taken = SLOPE_SIGMOID_AVX2;
+        taken = SLOPE_PATH_AVX2;
     }
 #endif
     for (; i < n; i++) {
@@ -74,8 +95,29 @@ void slope_sigmoid_backward(const double *restrict dout, const double *restrict 
     }
 }
 
-void slope_tanh(const double *x, double *y, size_t n) {
-    for (size_t i = 0; i < n; i++) {
+int slope_tanh_paths(void) {
+#ifdef SLOPE_VECTOR_TANH
+    return slope_vector_paths();
+#else
+    return SLOPE_PATH_SCALAR;
+#endif
+}
+
+int slope_tanh_on(int path, const double *x, double *y, size_t n) {
+    const int usable = slope_tanh_paths() & (path == SLOPE_PATH_BEST ? ~0 : path);
+    int taken = SLOPE_PATH_SCALAR;
+    size_t i = 0;
+#ifdef SLOPE_VECTOR_TANH
+    if (usable & SLOPE_PATH_AVX512) {
+        i = tanh_avx512(x, y, n);
+        taken = SLOPE_PATH_AVX512;
+    } else if (usable & SLOPE_PATH_AVX2) {
+        i = tanh_avx2(x, y, n);
+        taken = SLOPE_PATH_AVX2;
+    }
+#endif
+    for (; i < n; i++) {
         y[i] = tanh(x[i]);
     }
+    return taken;
 }

@@ -7,7 +7,7 @@ import Testing
 /// run against the plain-Swift version, and one wrong path fails the check by name even when
 /// the path the layer would choose is right.
 @Suite struct FastPathTests {
-    @Test(arguments: ["Sigmoid", "Affine", "Affine/BLAS", "Affine/wide", "Conv2D", "Conv2D/uneven"])
+    @Test(arguments: ["Sigmoid", "Tanh", "Affine", "Affine/BLAS", "Affine/wide", "Conv2D", "Conv2D/uneven"])
     func builtInPathsMatchTheirReferences(name: String) throws {
         let report = CheckRegistry.builtIn.named(name)!.check(with: GradientCheck())
         let invariant = try #require(report.invariants.first { $0.name == .fastPathsMatchReference })
@@ -29,6 +29,7 @@ import Testing
         let conv = Conv2D(inChannels: 2, outChannels: 2, kernel: (2, 3), stride: (1, 2), padding: (1, 0), using: &rng)
         let cases: [(any Layer, Tensor)] = [
             (Sigmoid().readableReference(), .uniform([3, 4], in: -3..<3, using: &rng)),
+            (Tanh().readableReference(), .uniform([3, 4], in: -3..<3, using: &rng)),
             (affine.readableReference(), .uniform([2, 3], in: -2..<2, using: &rng)),
             (conv.readableReference(), .uniform([1, 2, 4, 5], in: -2..<2, using: &rng)),
         ]

@@ -2,13 +2,13 @@
 #define SLOPE_CKERNELS_H
 #include <stddef.h>
 
-/// The sigmoid's code paths: the scalar loop (the readable one, libm's exp), and glibc's
-/// vector exp four lanes at a time (AVX2) or eight (AVX-512). SLOPE_SIGMOID_BEST is the
-/// widest this CPU runs.
-enum { SLOPE_SIGMOID_BEST = 0, SLOPE_SIGMOID_SCALAR = 1, SLOPE_SIGMOID_AVX2 = 2, SLOPE_SIGMOID_AVX512 = 4 };
+/// The element-wise kernels' code paths: the scalar loop (the readable one, libm's exp and
+/// tanh), and glibc's vector functions four lanes at a time (AVX2) or eight (AVX-512).
+/// SLOPE_PATH_BEST is the widest this CPU (and C library) runs.
+enum { SLOPE_PATH_BEST = 0, SLOPE_PATH_SCALAR = 1, SLOPE_PATH_AVX2 = 2, SLOPE_PATH_AVX512 = 4 };
 
-/// The paths this CPU can run (SLOPE_SIGMOID_* bits; the scalar one always).
-int slope_sigmoid_paths(void);
+/// The paths this CPU can run (SLOPE_PATH_* bits; the scalar one always).
+int slope_vector_paths(void);
 
 /// y[i] = 1 / (1 + exp(-x[i])) for i < n, on `path` (or the scalar loop when the CPU lacks
 /// it); returns the path taken. x and y may be the same buffer. The tail after the last
@@ -19,8 +19,11 @@ int slope_sigmoid_on(int path, const double *x, double *y, size_t n);
 /// dx must not overlap dout or y.
 void slope_sigmoid_backward(const double *dout, const double *y, double *dx, size_t n);
 
-/// y[i] = tanh(x[i]) for i < n.
-void slope_tanh(const double *x, double *y, size_t n);
+/// The paths `slope_tanh_on` can take here: the vector ones need glibc 2.35 or later.
+int slope_tanh_paths(void);
+
+/// y[i] = tanh(x[i]) for i < n, on `path` (or the scalar loop); returns the path taken.
+int slope_tanh_on(int path, const double *x, double *y, size_t n);
 
 /// Row-major C[m×n] = op(A)·op(B), plus the old C when `accumulate`; op transposes when
 /// asked, lda/ldb are the stored row lengths. For small operands (no threads, no

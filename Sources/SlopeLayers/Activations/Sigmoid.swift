@@ -11,20 +11,8 @@ public final class Sigmoid: UnaryLayer, FastPathLayer {
     public let kindName = "Sigmoid"
 
     /// The forward's code paths (the backward is one C loop, the formula as written).
-    public enum Path: Int32, CaseIterable, CustomStringConvertible, Sendable {
-        case scalar = 1, avx2 = 2, avx512 = 4
-        public var description: String {
-            switch self {
-            case .scalar: "scalar"
-            case .avx2: "AVX2"
-            case .avx512: "AVX-512"
-            }
-        }
-    }
-    public var availablePaths: [Path] {
-        let supported = slope_sigmoid_paths()
-        return Path.allCases.filter { supported & $0.rawValue != 0 }
-    }
+    public typealias Path = VectorPath
+    public var availablePaths: [Path] { VectorPath.available(slope_vector_paths()) }
     public var forcedPath: Path?
     public func readableReference() -> any Layer { ReadableSigmoid() }
     private var y: Tensor?
@@ -60,17 +48,25 @@ public final class Sigmoid: UnaryLayer, FastPathLayer {
 /// Hyperbolic tangent.
 ///
 /// Forward: y = tanh x. Backward: ∂L/∂x = dout · (1 − y²). Any shape.
-public final class Tanh: UnaryLayer {
+///
+/// The forward runs in C (`slope_tanh_on`): glibc's vector tanh (2.35 and later), eight or
+/// four lanes at a time, or libm's scalar tanh; `ReadableTanh` is the same maths in plain Swift.
+public final class Tanh: UnaryLayer, FastPathLayer {
     public let kindName = "Tanh"
     private var y: Tensor?
 
     public init() {}
 
+    public typealias Path = VectorPath
+    public var availablePaths: [Path] { VectorPath.available(slope_tanh_paths()) }
+    public var forcedPath: Path?
+    public func readableReference() -> any Layer { ReadableTanh() }
+
     public func forward(_ x: Tensor) throws(LayerError) -> Tensor {
         var y = x
         x.data.withUnsafeBufferPointer { px in
             y.data.withUnsafeMutableBufferPointer { py in
-                slope_tanh(px.baseAddress, py.baseAddress, px.count)
+                _ = slope_tanh_on(forcedPath?.rawValue ?? 0, px.baseAddress, py.baseAddress, px.count)
             }
         }
         self.y = y
@@ -82,4 +78,21 @@ public final class Tanh: UnaryLayer {
         try requireUpstream(dout, matches: y.shape)
         return dout.zipMap(y) { d, t in d * (1 - t * t) }
     }
+}
+
+/// The code paths of the element-wise C kernels: a scalar loop, or glibc's vector functions
+/// four lanes at a time (AVX2) or eight (AVX-512).
+public enum VectorPath: Int32, CaseIterable, CustomStringConvertible, Sendable {
+    case scalar = 1, avx2 = 2, avx512 = 4
+
+    public var description: String {
+        switch self {
+        case .scalar: "scalar"
+        case .avx2: "AVX2"
+        case .avx512: "AVX-512"
+        }
+    }
+
+    /// The paths in a `SLOPE_PATH_*` bit set.
+    static func available(_ bits: Int32) -> [VectorPath] { allCases.filter { bits & $0.rawValue != 0 } }
 }
