@@ -69,10 +69,7 @@ public struct GradientCheck: Sendable {
         report.precision = precision == .double ? nil : precision
         let parameters = namedParameters(of: layer)
         let saved = parameters.map { $0.1.value }
-        defer {
-            for (parameter, value) in zip(parameters, saved) { parameter.1.value = value }
-            report.seconds = Date().timeIntervalSince(started)
-        }
+        defer { for (parameter, value) in zip(parameters, saved) { parameter.1.value = value } }
         do {
             let output = try CheckProblem.validated(
                 CheckProblem.running("forward") { try layer.forward(inputs) }, as: "the forward output")
@@ -130,6 +127,8 @@ public struct GradientCheck: Sendable {
         } catch {
             report.problem = .threw(stage: "the check", message: "\(error)")
         }
+        // Set here, not in a `defer`: a defer runs after the returned copy is made.
+        report.seconds = Date().timeIntervalSince(started)
         return report
     }
 
