@@ -55,6 +55,9 @@ public final class Tanh: UnaryLayer, FastPathLayer {
     public let kindName = "Tanh"
     private var y: Tensor?
 
+    /// y is written into a reused tensor (see `ReusableTensors`).
+    private var outputs = ReusableTensors()
+
     public init() {}
 
     public typealias Path = VectorPath
@@ -63,9 +66,8 @@ public final class Tanh: UnaryLayer, FastPathLayer {
     public func readableReference() -> any Layer { ReadableTanh() }
 
     public func forward(_ x: Tensor) throws(LayerError) -> Tensor {
-        var y = x
-        x.data.withUnsafeBufferPointer { px in
-            y.data.withUnsafeMutableBufferPointer { py in
+        let y = outputs.fill(shape: x.shape) { py in
+            x.data.withUnsafeBufferPointer { px in
                 _ = slope_tanh_on(forcedPath?.rawValue ?? 0, px.baseAddress, py.baseAddress, px.count)
             }
         }
