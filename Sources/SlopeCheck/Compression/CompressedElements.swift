@@ -135,7 +135,7 @@ extension Engine {
             let compressed = level(e)
             let difference = abs(compressed.forward - single.forward)
             guard difference <= noiseAllowance(single, oneSided: true) else {
-                let index = Footprint.index(ofFlat: e, in: saved.shape)
+                let index = Tensor.index(ofFlat: e, in: saved.shape)
                 return fallback(
                     "a spot check disagreed: at [\(index.map(String.init).joined(separator: ", "))] the grouped forward quotient is \(formatNumber(compressed.forward)), one at a time \(formatNumber(single.forward)) (footprint \(footprint.description))"
                 )
@@ -226,7 +226,7 @@ extension Engine {
                 let owner = Int(owners[o])
                 guard owner >= 0 else {
                     if yPlus.data[o].bitPattern != y0.data[o].bitPattern || yMinus.data[o].bitPattern != y0.data[o].bitPattern {
-                        let index = Footprint.index(ofFlat: o, in: y0.shape)
+                        let index = Tensor.index(ofFlat: o, in: y0.shape)
                         sums.refutation =
                             "a grouped pass moved output [\(index.map(String.init).joined(separator: ", "))], outside every perturbed footprint (\(footprint.description))"
                         return

@@ -106,7 +106,7 @@ public struct Footprint: Sendable, Codable, Equatable, CustomStringConvertible {
 
     /// Every output's coordinate on each link's output axis (computed once per tensor).
     func linkedOutputCoordinates() -> [[Int32]] {
-        let outStrides = Footprint.strides(of: outputShape)
+        let outStrides = Tensor.strides(of: outputShape)
         let count = Tensor.count(of: outputShape)
         return links.map { link in
             (0..<count).map { Int32(($0 / outStrides[link.output]) % outputShape[link.output]) }
@@ -117,7 +117,7 @@ public struct Footprint: Sendable, Codable, Equatable, CustomStringConvertible {
     /// `coordinates` is `linkedOutputCoordinates()`.
     func owners(ofColour colour: Int, coordinates: [[Int32]]? = nil) -> [Int32] {
         let linked = linkOfInput
-        let inStrides = Footprint.strides(of: inputShape)
+        let inStrides = Tensor.strides(of: inputShape)
         let coordinates = coordinates ?? linkedOutputCoordinates()
         // The colour's digit on each input axis.
         var digits = [Int](repeating: 0, count: inputShape.count)
@@ -153,31 +153,9 @@ public struct Footprint: Sendable, Codable, Equatable, CustomStringConvertible {
 
     /// Whether output `o` lies in the footprint of element `element` (for tests and spot checks).
     func contains(output o: Int, of element: Int) -> Bool {
-        let index = Footprint.index(ofFlat: element, in: inputShape)
-        let out = Footprint.index(ofFlat: o, in: outputShape)
+        let index = Tensor.index(ofFlat: element, in: inputShape)
+        let out = Tensor.index(ofFlat: o, in: outputShape)
         return links.allSatisfy { abs(out[$0.output] - index[$0.input]) <= $0.radius }
-    }
-
-    /// Row-major strides of a shape.
-    static func strides(of shape: [Int]) -> [Int] {
-        var strides = [Int](repeating: 1, count: shape.count)
-        var step = 1
-        for axis in shape.indices.reversed() {
-            strides[axis] = step
-            step *= shape[axis]
-        }
-        return strides
-    }
-
-    /// The multi-index of flat position `flat` in `shape`.
-    static func index(ofFlat flat: Int, in shape: [Int]) -> [Int] {
-        var rest = flat
-        var index = [Int](repeating: 0, count: shape.count)
-        for axis in shape.indices.reversed() where shape[axis] > 0 {
-            index[axis] = rest % shape[axis]
-            rest /= shape[axis]
-        }
-        return index
     }
 
     /// Every axis linked to itself with radius 0, between equal shapes: F(i) = {i}.

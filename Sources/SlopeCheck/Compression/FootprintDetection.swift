@@ -54,7 +54,7 @@ extension Engine {
             probe.restore(tensor, to: moved)
             let (y, _) = try output()
             var ranges: [ClosedRange<Int>?] = Array(repeating: nil, count: outputShape.count)
-            let strides = Footprint.strides(of: outputShape)
+            let strides = Tensor.strides(of: outputShape)
             for o in 0..<y.count where y.data[o].bitPattern != y0.data[o].bitPattern {
                 for axis in outputShape.indices {
                     let c = (o / strides[axis]) % outputShape[axis]
@@ -62,7 +62,7 @@ extension Engine {
                 }
             }
             guard ranges.allSatisfy({ $0 != nil }), !outputShape.isEmpty else { continue }
-            observations.append((Footprint.index(ofFlat: element, in: inputShape), ranges.map { $0! }))
+            observations.append((Tensor.index(ofFlat: element, in: inputShape), ranges.map { $0! }))
         }
         guard !observations.isEmpty else {
             throw FootprintRefusal(reason: "no probed element moved any output, so no footprint could be found")
@@ -143,8 +143,8 @@ extension Engine {
         if footprint.isElementwise {
             return [(Tensor.count(of: footprint.inputShape), 0, { $0 }, { $0 })]
         }
-        let inStrides = Footprint.strides(of: footprint.inputShape)
-        let outStrides = Footprint.strides(of: footprint.outputShape)
+        let inStrides = Tensor.strides(of: footprint.inputShape)
+        let outStrides = Tensor.strides(of: footprint.outputShape)
         return footprint.links.map { link in
             let d = footprint.inputShape[link.input]
             let (inStride, outStride) = (inStrides[link.input], outStrides[link.output])
@@ -175,7 +175,7 @@ extension Engine {
                 let checked = (0..<d).map { t in !((max(t - r, 0))...min(t + r, d - 1)).contains { set[$0] } }
                 for o in 0..<y.count where y.data[o].bitPattern != y0.data[o].bitPattern {
                     guard checked[Int(outputCoordinate[o])] else { continue }
-                    let index = Footprint.index(ofFlat: o, in: footprint.outputShape)
+                    let index = Tensor.index(ofFlat: o, in: footprint.outputShape)
                     throw FootprintRefusal(
                         reason:
                             "output [\(index.map(String.init).joined(separator: ", "))] moved when only elements outside its presumed footprint (\(footprint.description)) moved"

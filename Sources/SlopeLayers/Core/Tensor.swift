@@ -109,10 +109,13 @@ public struct Tensor: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// Row-major strides of the shape.
-    public var strides: [Int] {
+    public var strides: [Int] { Tensor.strides(of: shape) }
+
+    /// Row-major strides of `shape`: how far apart in storage neighbours along each axis are.
+    public static func strides(of shape: [Int]) -> [Int] {
         var strides = [Int](repeating: 1, count: shape.count)
         var step = 1
-        for axis in stride(from: shape.count - 1, through: 0, by: -1) {
+        for axis in shape.indices.reversed() {
             strides[axis] = step
             step *= shape[axis]
         }
@@ -120,10 +123,13 @@ public struct Tensor: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// The multi-index of the element at flat position `flat`.
-    public func index(ofFlat flat: Int) -> [Int] {
+    public func index(ofFlat flat: Int) -> [Int] { Tensor.index(ofFlat: flat, in: shape) }
+
+    /// The multi-index of flat position `flat` in row-major storage of `shape`.
+    public static func index(ofFlat flat: Int, in shape: [Int]) -> [Int] {
         var rest = flat
         var index = [Int](repeating: 0, count: shape.count)
-        for axis in stride(from: shape.count - 1, through: 0, by: -1) where shape[axis] > 0 {
+        for axis in shape.indices.reversed() where shape[axis] > 0 {
             index[axis] = rest % shape[axis]
             rest /= shape[axis]
         }
