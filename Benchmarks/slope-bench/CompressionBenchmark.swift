@@ -1,6 +1,7 @@
 import Foundation
 import SlopeCheck
 import SlopeLayers
+import SlopeZoo
 
 /// Issue 15: exhaustive checks by colouring against the one-at-a-time exhaustive check and a
 /// naive numpy loop, in the same run. Neither baseline is run over every element (they take
@@ -38,7 +39,7 @@ enum CompressionBenchmark {
                 name: "LayerNorm-like [64, 256]", target: 0.5,
                 make: {
                     var rng = SeededGenerator(seed: 23)
-                    return (BenchLayerNorm(features: 256, using: &rng), [Tensor.uniform([64, 256], in: -2..<2, using: &rng)])
+                    return (LayerNorm(features: 256, using: &rng), [Tensor.uniform([64, 256], in: -2..<2, using: &rng)])
                 },
                 numpy:
                     "m = x.mean(axis=1, keepdims=True); v = ((x - m) ** 2).mean(axis=1, keepdims=True); y = gamma * (x - m) / np.sqrt(v + 1e-5) + beta"
@@ -179,70 +180,5 @@ enum CompressionBenchmark {
             let perElement = Double(output.trimmingCharacters(in: .whitespacesAndNewlines))
         else { return nil }
         return Measurement(name: "numpy", samples: [perElement * Double(elements)])
-    }
-}
-
-/// Layer normalisation over the last axis of [N, F] (the soundness suite's user layer):
-/// x̂ = (x − μ)/√(σ² + ε), y = γ ⊙ x̂ + β. Backward: dx̂ = dy ⊙ γ;
-/// dx = (dx̂ − mean(dx̂) − x̂ ⊙ mean(dx̂ ⊙ x̂)) / √(σ² + ε); dγ = Σ_rows dy ⊙ x̂, dβ = Σ_rows dy.
-final class BenchLayerNorm: UnaryLayer {
-    let kindName = "LayerNorm"
-    let gamma: Parameter
-    let beta: Parameter
-    let epsilon = 1e-5
-    private var normalized: Tensor?
-    private var inverseDeviation: [Double] = []
-
-    init(features: Int, using generator: inout SeededGenerator) {
-        gamma = Parameter("gamma", Tensor.uniform([features], in: 0.5..<1.5, using: &generator))
-        beta = Parameter("beta", Tensor.uniform([features], in: -0.5..<0.5, using: &generator))
-    }
-
-    var parameters: [Parameter] { [gamma, beta] }
-
-    func forward(_ x: Tensor) throws(LayerError) -> Tensor {
-        let (n, f) = (x.shape[0], x.shape[1])
-        var xhat = Tensor.zeros(x.shape)
-        var y = Tensor.zeros(x.shape)
-        inverseDeviation = []
-        for r in 0..<n {
-            var mean = 0.0
-            for c in 0..<f { mean += x.data[r * f + c] }
-            mean /= Double(f)
-            var variance = 0.0
-            for c in 0..<f { variance += (x.data[r * f + c] - mean) * (x.data[r * f + c] - mean) }
-            variance /= Double(f)
-            let inverse = 1 / (variance + epsilon).squareRoot()
-            inverseDeviation.append(inverse)
-            for c in 0..<f {
-                xhat.data[r * f + c] = (x.data[r * f + c] - mean) * inverse
-                y.data[r * f + c] = gamma.value.data[c] * xhat.data[r * f + c] + beta.value.data[c]
-            }
-        }
-        normalized = xhat
-        return y
-    }
-
-    func backwardInput(_ dy: Tensor) throws(LayerError) -> Tensor {
-        guard let xhat = normalized else { throw .backwardBeforeForward(layer: kindName) }
-        let (n, f) = (xhat.shape[0], xhat.shape[1])
-        var dx = Tensor.zeros(xhat.shape)
-        for r in 0..<n {
-            var dxhat = [Double](repeating: 0, count: f)
-            for c in 0..<f {
-                let i = r * f + c
-                dxhat[c] = dy.data[i] * gamma.value.data[c]
-                gamma.gradient.data[c] += dy.data[i] * xhat.data[i]
-                beta.gradient.data[c] += dy.data[i]
-            }
-            let meanD = dxhat.reduce(0, +) / Double(f)
-            var meanDX = 0.0
-            for c in 0..<f { meanDX += dxhat[c] * xhat.data[r * f + c] }
-            meanDX /= Double(f)
-            for c in 0..<f {
-                dx.data[r * f + c] = (dxhat[c] - meanD - xhat.data[r * f + c] * meanDX) * inverseDeviation[r]
-            }
-        }
-        return dx
     }
 }

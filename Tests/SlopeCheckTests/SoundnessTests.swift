@@ -38,7 +38,7 @@ import Testing
             cases.append(
                 Case(name: "LayerNorm +\(formatNumber(offset))") { seed in
                     var g = SeededGenerator(seed: seed)
-                    return (TestLayerNorm(features: 6, using: &g), [uniform([4, 6], &g, offset: offset)])
+                    return (LayerNorm(features: 6, using: &g), [uniform([4, 6], &g, offset: offset)])
                 })
             cases.append(
                 Case(name: "BatchNorm +\(formatNumber(offset))") { seed in
@@ -63,7 +63,7 @@ import Testing
             cases.append(
                 Case(name: "LayerNorm of x·\(formatNumber(scale))") { seed in
                     var g = SeededGenerator(seed: seed &+ 400)
-                    return (TestLayerNorm(features: 5, using: &g), [uniform([3, 5], &g, scale: scale)])
+                    return (LayerNorm(features: 5, using: &g), [uniform([3, 5], &g, scale: scale)])
                 })
             cases.append(
                 Case(name: "Affine of x·\(formatNumber(scale))") { seed in
@@ -260,7 +260,7 @@ import Testing
     @Test func listedParametersAreNotReported() {
         var rng = SeededGenerator(seed: 4)
         #expect(StoredParameters.unlisted(in: Affine(inFeatures: 3, outFeatures: 2, using: &rng)).isEmpty)
-        #expect(StoredParameters.unlisted(in: TestLayerNorm(features: 3, using: &rng)).isEmpty)
+        #expect(StoredParameters.unlisted(in: LayerNorm(features: 3, using: &rng)).isEmpty)
         #expect(StoredParameters.unlisted(in: BatchNorm(features: 3)).isEmpty)
     }
 }
