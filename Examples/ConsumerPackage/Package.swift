@@ -34,7 +34,7 @@ let package = Package(
             name: "MyLayersTests",
             dependencies: [
                 "MyLayers",
-                .product(name: "SlopeLayers", package: "slope"),
+                .product(name: "SlopeLayers", package: "slope"), .product(name: "SlopeCheck", package: "slope"),
                 .product(name: "SlopeTesting", package: "slope"),
             ]),
     ],

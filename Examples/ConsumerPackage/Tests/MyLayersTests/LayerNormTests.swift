@@ -1,4 +1,5 @@
 import MyLayers
+import SlopeCheck
 import SlopeLayers
 import SlopeTesting
 import Testing
@@ -18,6 +19,16 @@ struct LayerNormTests {
         let report = expectGradientsCorrect(
             LayerNorm(features: features, gamma: gamma, beta: beta), inputs: [Self.input(shape)])
         #expect(report.tensors.count == 3)  // x, gamma, beta
+        // The layer's own identity ran with the check, and held.
+        #expect(report.invariants.contains { $0.name == LayerNorm.rowSumsVanish && $0.verdict == .pass })
+    }
+
+    /// The identity can fail: a ∂L/∂x whose second row does not sum to 0.
+    @Test func theRowSumIdentityCatchesAMissingMeanTerm() {
+        let dx = Tensor(rows: [[0.5, -0.25, -0.25], [0.5, 0.25, -0.25]])
+        let result = LayerNorm.rowSums(of: dx, features: 3)
+        #expect(result.verdict == .fail)
+        #expect(result.detail.contains("sums to 0.5"), "\(result.detail)")
     }
 
     @Test func inANetworkWithALoss() {
