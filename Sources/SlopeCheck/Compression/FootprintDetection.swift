@@ -1,3 +1,4 @@
+import Foundation
 import SlopeLayers
 
 /// Why a footprint was not used.
@@ -90,8 +91,13 @@ extension Engine {
         return Footprint(inputShape: inputShape, outputShape: outputShape, links: links)
     }
 
-    /// The coordinate sets whose passes prove one link (see the type's comment).
+    /// The coordinate sets whose passes prove one link (see the type's comment), computed once
+    /// per length and radius (the same axes come back for every tensor of a shape).
     static func coveringSets(length d: Int, radius r: Int) -> [[Bool]] {
+        CoveringSetCache.shared.sets(length: d, radius: r) { computeCoveringSets(length: d, radius: r) }
+    }
+
+    static func computeCoveringSets(length d: Int, radius r: Int) -> [[Bool]] {
         guard d > 1 else { return [] }
         if r == 0 {
             // Distinct n-bit codes with ⌊n/2⌋ ones (n the smallest with C(n, ⌊n/2⌋) ≥ d): for
@@ -183,5 +189,19 @@ extension Engine {
                 }
             }
         }
+    }
+}
+
+/// The covering sets already computed, shared by every check (and thread) of the process.
+final class CoveringSetCache: @unchecked Sendable {
+    static let shared = CoveringSetCache()
+    private let lock = NSLock()
+    private var stored: [[Int]: [[Bool]]] = [:]
+
+    func sets(length: Int, radius: Int, compute: () -> [[Bool]]) -> [[Bool]] {
+        if let found = lock.withLock({ stored[[length, radius]] }) { return found }
+        let sets = compute()
+        lock.withLock { stored[[length, radius]] = sets }
+        return sets
     }
 }
