@@ -57,8 +57,8 @@ for target in $targets; do
             swiftc $flags $includes Fuzz/FixtureFuzz.swift -L "$build" -lSlopeCheck -lSlopeLayers \
                 "$build"/CKernels/*.o -lopenblas -o "$build/fixture-fuzz" ;;
         checkpoint)
-            layers && module SlopeTrain "$build/libSlopeLayers.a"
-            swiftc $flags $includes Fuzz/CheckpointFuzz.swift -L "$build" -lSlopeTrain -lSlopeLayers \
+            layers && module SlopeFiles && module SlopeTrain "$build/libSlopeLayers.a" "$build/libSlopeFiles.a"
+            swiftc $flags $includes Fuzz/CheckpointFuzz.swift -L "$build" -lSlopeTrain -lSlopeFiles -lSlopeLayers \
                 "$build"/CKernels/*.o -lopenblas -o "$build/checkpoint-fuzz" ;;
         *) echo "fuzz: unknown target $target (known: csv fixture checkpoint)" >&2; exit 2 ;;
     esac 2>&1 | grep -v "ld.*warning: Cannot export local symbol" || true
