@@ -64,11 +64,6 @@ public final class NetworkWithLoss: UnaryLayer {
     }
 }
 
-/// A target's parameters by their readable names (`Layer.namedParameters`).
-func namedParameters(of layer: any Layer) -> [(String, Parameter)] {
-    layer.namedParameters.map { ($0.name, $0.parameter) }
-}
-
 /// Every decision layer inside a target: itself, or found through its `sublayers`.
 func decisionLayers(of layer: any Layer) -> [any DecisionLayer] {
     if let decision = layer as? any DecisionLayer { return [decision] }

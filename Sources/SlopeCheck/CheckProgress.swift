@@ -75,7 +75,7 @@ public struct CheckEstimate: Sendable, Equatable {
 extension GradientCheck {
     /// The cost of `run(layer, inputs:)` with these settings, or nil when the layer cannot run.
     public func estimate(_ layer: any Layer, inputs: [Tensor]) -> CheckEstimate? {
-        let parameters = namedParameters(of: layer)
+        let parameters = layer.namedParameters
         let saved = parameters.map { $0.1.value }
         defer { for (parameter, value) in zip(parameters, saved) { parameter.1.value = value } }
         guard let output = try? layer.forward(inputs) else { return nil }

@@ -67,7 +67,7 @@ public struct GradientCheck: Sendable {
             tensors: [], invariants: [], forwardPasses: 0, seconds: 0)
         report.allowKinks = allowKinks
         report.precision = precision == .double ? nil : precision
-        let parameters = namedParameters(of: layer)
+        let parameters = layer.namedParameters
         let saved = parameters.map { $0.1.value }
         defer { for (parameter, value) in zip(parameters, saved) { parameter.1.value = value } }
         do {

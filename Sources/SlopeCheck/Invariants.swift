@@ -24,7 +24,7 @@ struct Invariants {
         func record(_ name: InvariantName, _ body: () throws -> InvariantResult) {
             do { results.append(try body()) } catch { results.append(.fail(name, "threw: \(error)")) }
         }
-        let parameters = namedParameters(of: layer)
+        let parameters = layer.namedParameters
         let expectedGradients = inputs.count
 
         record(.noStateBetweenCalls) {
@@ -169,12 +169,12 @@ struct Invariants {
         return results
     }
 
-    func zeroGradients() { for (_, p) in namedParameters(of: layer) { p.zeroGradient() } }
+    func zeroGradients() { layer.zeroGradients() }
 
     /// Compares ⟨g, d⟩ with a central difference along one random direction d at `point`
     /// (the gradient is taken right after whatever call came before); nil when they agree.
     func directionalMismatch(at point: [Tensor], using generator: inout SeededGenerator) throws -> String? {
-        let parameters = namedParameters(of: layer)
+        let parameters = layer.namedParameters
         let g = try gradients(upstream, at: point)
         let shapes = point.map(\.shape) + parameters.map { $0.1.value.shape }
         guard g.map(\.shape) == shapes, g.allSatisfy({ Tensor.validCount(of: $0.shape) == $0.count }) else {
@@ -212,7 +212,7 @@ struct Invariants {
         zeroGradients()
         _ = try layer.forward(point ?? inputs)
         let inputGradients = try layer.backward(u.copied())
-        return inputGradients + namedParameters(of: layer).map { $0.1.gradient }
+        return inputGradients + layer.namedParameters.map { $0.1.gradient }
     }
 
     /// Where two lists of tensors differ beyond tolerance, or nil.
@@ -245,7 +245,7 @@ struct NetworkInvariants {
 
     func evaluate() -> [InvariantResult] {
         var results: [InvariantResult] = []
-        let parameters = namedParameters(of: network)
+        let parameters = network.namedParameters
         do {
             for (_, p) in parameters { p.zeroGradient() }
             _ = try network.forward(input)

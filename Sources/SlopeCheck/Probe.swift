@@ -36,7 +36,7 @@ final class Probe {
     private(set) var declaredFootprint: ((ProbedTensorID, [Int], [Int]) -> [AxisLink]?)?
 
     init(
-        inputNames: [String], inputs: [Tensor], parameters: [(String, Parameter)],
+        inputNames: [String], inputs: [Tensor], parameters: [(name: String, parameter: Parameter)],
         evaluate: @escaping ([Tensor]) throws -> Double,
         gradients: @escaping ([Tensor]) throws -> [Tensor],
         decisions: (() -> [Int])? = nil,
@@ -63,7 +63,7 @@ final class Probe {
             return try CheckProblem.validated(y, as: "the forward output")
         }
         let probe = Probe(
-            inputNames: inputNames(of: layer, count: inputs.count), inputs: inputs, parameters: namedParameters(of: layer),
+            inputNames: inputNames(of: layer, count: inputs.count), inputs: inputs, parameters: layer.namedParameters,
             evaluate: { x in try outputs(x).dot(upstream) },
             gradients: { x in
                 _ = try CheckProblem.running("forward") { try layer.forward(x) }

@@ -36,7 +36,7 @@ public struct StepSweep: Sendable, Codable {
         let output = try CheckProblem.validated(
             CheckProblem.running("forward") { try layer.forward(inputs) }, as: "the forward output")
         let upstream = Tensor.uniform(output.shape, in: -1..<1, using: &generator)
-        let parameters = namedParameters(of: layer)
+        let parameters = layer.namedParameters
         let saved = parameters.map { $0.1.value }
         defer { for (p, v) in zip(parameters, saved) { p.1.value = v } }
         let probe = Probe.checking(layer, inputs: inputs, upstream: upstream)

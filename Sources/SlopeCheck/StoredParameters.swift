@@ -17,9 +17,9 @@ enum StoredParameters {
         )
     }
 
-    /// Stored parameters missing from `namedParameters(of:)`, with the property path to each.
+    /// Stored parameters missing from `Layer.namedParameters`, with the property path to each.
     static func unlisted(in layer: any Layer) -> [(path: String, parameter: Parameter)] {
-        let listed = Set(namedParameters(of: layer).map { ObjectIdentifier($0.1) })
+        let listed = Set(layer.namedParameters.map { ObjectIdentifier($0.1) })
         var found: [(String, Parameter)] = []
         var visited = Set<ObjectIdentifier>()
         walk(layer, path: "", depth: 0, visited: &visited, found: &found)
