@@ -66,18 +66,34 @@ int slope_vector_paths(void) {
     return paths;
 }
 
-int slope_sigmoid_on(int path, const double *x, double *y, size_t n) {
-    const int usable = slope_vector_paths() & (path == SLOPE_PATH_BEST ? ~0 : path);
-    int taken = SLOPE_PATH_SCALAR;
-    size_t i = 0;
-#if defined(__x86_64__) && defined(__clang__) && defined(__GLIBC__)
-    if (usable & SLOPE_PATH_AVX512) {
-        i = sigmoid_avx512(x, y, n);
-        taken = SLOPE_PATH_AVX512;
-    } else if (usable & SLOPE_PATH_AVX2) {
-        i = sigmoid_avx2(x, y, n);
-        taken = SLOPE_PATH_AVX2;
+// A vector kernel: does elements [0, returned) of y = f(x), whole vectors only.
+typedef size_t (*vector_kernel)(const double *x, double *y, size_t n);
+
+// Runs the widest of the two vector kernels that `usable` (SLOPE_PATH_* bits) allows, or none;
+// sets *taken to the path and returns how many elements it did (the caller does the tail).
+static size_t run_widest(int usable, vector_kernel avx512, vector_kernel avx2, const double *x, double *y, size_t n,
+                         int *taken) {
+    *taken = SLOPE_PATH_SCALAR;
+    if (avx512 && (usable & SLOPE_PATH_AVX512)) {
+        *taken = SLOPE_PATH_AVX512;
+        return avx512(x, y, n);
     }
+    if (avx2 && (usable & SLOPE_PATH_AVX2)) {
+        *taken = SLOPE_PATH_AVX2;
+        return avx2(x, y, n);
+    }
+    return 0;
+}
+
+// The bits of `path` (SLOPE_PATH_BEST: all) that `available` has.
+static int usable_paths(int path, int available) { return available & (path == SLOPE_PATH_BEST ? ~0 : path); }
+
+int slope_sigmoid_on(int path, const double *x, double *y, size_t n) {
+    int taken;
+#if defined(__x86_64__) && defined(__clang__) && defined(__GLIBC__)
+    size_t i = run_widest(usable_paths(path, slope_vector_paths()), sigmoid_avx512, sigmoid_avx2, x, y, n, &taken);
+#else
+    size_t i = run_widest(SLOPE_PATH_SCALAR, NULL, NULL, x, y, n, &taken);
 #endif
     for (; i < n; i++) {
         y[i] = 1.0 / (1.0 + exp(-x[i]));
@@ -104,17 +120,11 @@ int slope_tanh_paths(void) {
 }
 
 int slope_tanh_on(int path, const double *x, double *y, size_t n) {
-    const int usable = slope_tanh_paths() & (path == SLOPE_PATH_BEST ? ~0 : path);
-    int taken = SLOPE_PATH_SCALAR;
-    size_t i = 0;
+    int taken;
 #ifdef SLOPE_VECTOR_TANH
-    if (usable & SLOPE_PATH_AVX512) {
-        i = tanh_avx512(x, y, n);
-        taken = SLOPE_PATH_AVX512;
-    } else if (usable & SLOPE_PATH_AVX2) {
-        i = tanh_avx2(x, y, n);
-        taken = SLOPE_PATH_AVX2;
-    }
+    size_t i = run_widest(usable_paths(path, slope_tanh_paths()), tanh_avx512, tanh_avx2, x, y, n, &taken);
+#else
+    size_t i = run_widest(SLOPE_PATH_SCALAR, NULL, NULL, x, y, n, &taken);
 #endif
     for (; i < n; i++) {
         y[i] = tanh(x[i]);
