@@ -18,7 +18,7 @@ enum FitOutput {
         try history.writeCSV(to: directory.file("history.csv").path)
         var lines: [String] = []
         let loss = Chart.lossCurve(
-            steps: history.epochLoss.indices.map { Double(history.epoch(at: $0)) },
+            steps: history.epochNumbers,
             series: [("last-batch MSE", history.epochLoss)], logY: true,
             title: "Sine fit: loss per epoch", xLabel: "epoch", yLabel: "MSE (log scale)")
         try write(loss, directory.file("loss.png"), &lines)
@@ -44,7 +44,7 @@ enum FitOutput {
         try history.writeCSV(to: directory.file("chain-history.csv").path)
         var lines: [String] = []
         let chart = Chart.lossCurve(
-            steps: history.epochLoss.indices.map { Double(history.epoch(at: $0)) }, series: [("½(y − t)²", history.epochLoss)],
+            steps: history.epochNumbers, series: [("½(y − t)²", history.epochLoss)],
             logY: false, title: "Chain network w3·w2·w1·x\(buggy ? " (the seed's buggy gradient)" : "")", xLabel: "epoch",
             yLabel: "loss")
         try write(chart, directory.file("chain-loss.png"), &lines)
@@ -70,7 +70,7 @@ enum FitOutput {
             title: "Spiral: decision regions (training accuracy \(String(format: "%.1f", result.accuracy * 100))%)")
         try write(chart, directory.file("regions.png"), &lines)
         let loss = Chart.lossCurve(
-            steps: history.epochLoss.indices.map { Double(history.epoch(at: $0)) },
+            steps: history.epochNumbers,
             series: [("cross-entropy", history.epochLoss)],
             logY: true, title: "Spiral: loss per epoch", xLabel: "epoch", yLabel: "loss (log scale)")
         try write(loss, directory.file("spiral-loss.png"), &lines)

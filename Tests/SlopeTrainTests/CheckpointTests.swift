@@ -41,6 +41,7 @@ private func bits(_ trainer: Trainer) -> [UInt64] {
 
         #expect(bits(second) == bits(unbroken))
         #expect(second.history.firstEpoch == 5)
+        #expect(second.history.epochNumbers == (5...10).map(Double.init), "a resumed chart's x axis starts where it left off")
         #expect(second.history.epochLoss == Array(unbroken.history.epochLoss[4...]))
     }
 

@@ -77,6 +77,9 @@ public struct History: Sendable, Equatable {
     /// The epoch number of row `index`.
     public func epoch(at index: Int) -> Int { firstEpoch + index }
 
+    /// The epoch number of every row, as a chart's x values.
+    public var epochNumbers: [Double] { epochLoss.indices.map { Double(epoch(at: $0)) } }
+
     /// CSV with a header: `epoch,loss,gradnorm.0.Affine.W,…`, numbers in full precision.
     public func csv() -> String {
         var text = (["epoch", "loss"] + gradientNormNames).joined(separator: ",") + "\n"
