@@ -28,6 +28,11 @@ struct FastPathComparison {
     }
 
     private func compare<L: FastPathLayer>(_ layer: L) throws -> InvariantResult {
+        guard !layer.availablePaths.isEmpty else {
+            return InvariantResult(
+                name: .fastPathsMatchReference, verdict: .inconclusive,
+                detail: "the layer lists no paths this machine can run: nothing was compared with its reference")
+        }
         let reference = try results(of: layer.readableReference())
         let chosen = layer.forcedPath
         defer {

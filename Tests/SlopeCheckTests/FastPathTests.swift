@@ -48,6 +48,14 @@ import Testing
         #expect(report.verdict == .fail)
     }
 
+    @Test func aLayerListingNoPathsIsInconclusiveNotAPass() throws {
+        let layer = TwoPathScale()
+        layer.listsNoPaths = true
+        let report = GradientCheck().run(layer, inputs: [Tensor(rows: [[1, -2, 0.5]])])
+        let invariant = try #require(report.invariants.first { $0.name == .fastPathsMatchReference })
+        #expect(invariant.verdict == .inconclusive, "\(invariant.detail)")
+    }
+
     @Test func aPathThatThrowsIsAFailedInvariantNotACrash() throws {
         let layer = TwoPathScale()
         layer.blockedThrows = true
@@ -64,7 +72,8 @@ private final class TwoPathScale: UnaryLayer, FastPathLayer {
         var description: String { self == .plain ? "plain" : "blocked" }
     }
     let kindName = "TwoPathScale"
-    var availablePaths: [Path] { [.plain, .blocked] }
+    var listsNoPaths = false
+    var availablePaths: [Path] { listsNoPaths ? [] : [.plain, .blocked] }
     var forcedPath: Path?
     var blockedThrows = false
     func readableReference() -> any Layer { ThreeX() }
