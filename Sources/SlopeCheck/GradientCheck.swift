@@ -61,12 +61,7 @@ public struct GradientCheck: Sendable {
     public func run(_ layer: any Layer, inputs: [Tensor], name: String? = nil) -> CheckReport {
         let started = Date()
         var generator = SeededGenerator(seed: GradientCheck.upstreamSeed(seed))
-        var report = CheckReport(
-            target: name ?? layer.kindName, method: method, methodDescription: method.description,
-            tolerance: tolerance, mode: mode, seed: seed, inputShapes: inputs.map(\.shape), checkedValue: .nan,
-            tensors: [], invariants: [], forwardPasses: 0, seconds: 0)
-        report.allowKinks = allowKinks
-        report.precision = precision == .double ? nil : precision
+        var report = emptyReport(target: name ?? layer.kindName, inputShapes: inputs.map(\.shape))
         let parameters = layer.namedParameters
         let saved = parameters.map { $0.1.value }
         defer { for (parameter, value) in zip(parameters, saved) { parameter.1.value = value } }
@@ -155,6 +150,19 @@ public struct GradientCheck: Sendable {
     /// How to build worker copies of the checked layer (set by `run(making:…)`).
     var copies: LayerCopies?
 
+    /// A report with this check's settings and nothing checked yet; `problem` says why nothing
+    /// will be.
+    func emptyReport(target: String, inputShapes: [[Int]], problem: CheckProblem? = nil) -> CheckReport {
+        var report = CheckReport(
+            target: target, method: method, methodDescription: method.description, tolerance: tolerance, mode: mode,
+            seed: seed, inputShapes: inputShapes, checkedValue: .nan, tensors: [], invariants: [], forwardPasses: 0,
+            seconds: 0)
+        report.allowKinks = allowKinks
+        report.precision = precision == .double ? nil : precision
+        report.problem = problem
+        return report
+    }
+
     /// The settings a report was made with, to rerun it exactly (`slope verify --replay`).
     public init(replaying report: CheckReport) {
         self.init(
@@ -171,12 +179,7 @@ public struct GradientCheck: Sendable {
     /// Checks a whole network: its loss at (x, target) against every parameter and the input.
     public func run(network: Sequential, input: Tensor, target: Tensor, name: String? = nil) -> CheckReport {
         guard network.lossLayer != nil else {
-            var report = CheckReport(
-                target: name ?? "network", method: method, methodDescription: method.description, tolerance: tolerance,
-                mode: mode, seed: seed, inputShapes: [input.shape], checkedValue: .nan, tensors: [], invariants: [],
-                forwardPasses: 0, seconds: 0)
-            report.problem = .networkWithoutLoss
-            return report
+            return emptyReport(target: name ?? "network", inputShapes: [input.shape], problem: .networkWithoutLoss)
         }
         let wrapped = NetworkWithLoss(network, target: target)
         var report = run(wrapped, inputs: [input], name: name ?? "network")

@@ -90,12 +90,8 @@ public struct CheckCase: Sendable {
         if let seed { seeded.seed = seed }
         let subject: CheckSubject
         do { subject = try self.subject(seed: seeded.seed) } catch {
-            var report = CheckReport(
-                target: name, method: check.method, methodDescription: check.method.description,
-                tolerance: check.tolerance, mode: check.mode, seed: seeded.seed, inputShapes: [], checkedValue: .nan,
-                tensors: [], invariants: [], forwardPasses: 0, seconds: 0)
-            report.problem = .caseNotBuilt(name: name, message: error.message)
-            return report
+            return seeded.emptyReport(
+                target: name, inputShapes: [], problem: .caseNotBuilt(name: name, message: error.message))
         }
         if workers > 1, case .layer(_, let inputs) = subject {
             // Worker copies rebuild the same layer from the same seed.
