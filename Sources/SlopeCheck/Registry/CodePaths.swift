@@ -126,8 +126,6 @@ enum CodePaths {
     /// that ignores one cannot pass by luck.
     private static func perturb(_ parameters: [Parameter], _ seed: UInt64) {
         var rng = SeededGenerator(seed: seed ^ 0xB1A5)
-        for parameter in parameters {
-            parameter.value = parameter.value + .uniform(parameter.value.shape, in: -0.5..<0.5, using: &rng)
-        }
+        for parameter in parameters { parameter.moveOffInitialValues(using: &rng) }
     }
 }

@@ -16,6 +16,12 @@ public final class Parameter {
     public func zeroGradient() {
         gradient.data.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
     }
+
+    /// Adds noise uniform in ±0.5 to every value: an example's biases and scales moved off
+    /// their initial 0 and 1, so a backward that ignores them cannot pass by luck.
+    public func moveOffInitialValues(using generator: inout SeededGenerator) {
+        value = value + .uniform(value.shape, in: -0.5..<0.5, using: &generator)
+    }
 }
 
 /// A differentiable operation from tensors to a tensor.

@@ -28,7 +28,7 @@ extension LayerKind {
                 preconditionFailure("the \(kind.rawValue) example's config is invalid: \(error)")
             }
             for parameter in built.parameters where ["b", "beta", "gamma"].contains(parameter.name) {
-                parameter.value = parameter.value + .uniform(parameter.value.shape, in: -0.5..<0.5, using: &rng)
+                parameter.moveOffInitialValues(using: &rng)
             }
             return built
         }
