@@ -23,6 +23,14 @@ public enum CheckProblem: Error, Sendable, Codable, Equatable, CustomStringConve
     case networkWithoutLoss
     /// A fixture or other reference that could not be used.
     case reference(message: String)
+    /// The check never returned: its worker process trapped, hung, ran out of memory or exited.
+    case unfinished(UnfinishedCheck)
+
+    /// Whether the check could not finish (JUnit's `<error>`) rather than found something wrong.
+    public var isUnfinished: Bool {
+        if case .unfinished = self { return true }
+        return false
+    }
 
     public var description: String {
         switch self {
@@ -40,11 +48,14 @@ public enum CheckProblem: Error, Sendable, Codable, Equatable, CustomStringConve
         case .caseNotBuilt(let name, let message): "the check \"\(name)\" could not be built: \(message)"
         case .networkWithoutLoss: "the network has no loss layer: build it with Sequential(layers, loss: …)"
         case .reference(let message): message
+        case .unfinished(let unfinished): "the check \(unfinished)"
         }
     }
 
     /// Runs user code, turning anything it throws into `.threw(stage:…)`.
     static func running<T>(_ stage: String, _ body: () throws -> T) throws(CheckProblem) -> T {
+        Breadcrumbs.call(stage)
+        defer { Breadcrumbs.call(nil) }
         do { return try body() } catch let problem as CheckProblem { throw problem } catch {
             throw .threw(stage: stage, message: "\(error)")
         }

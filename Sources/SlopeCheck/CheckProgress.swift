@@ -3,7 +3,7 @@ import SlopeLayers
 
 /// How far a running check is, for a progress display (the library never prints: the CLI
 /// draws this on its terminal).
-public struct CheckProgress: Sendable, Equatable {
+public struct CheckProgress: Sendable, Equatable, Codable {
     /// The target being checked.
     public var target: String
     /// Elements measured so far, over every tensor of the check.

@@ -249,7 +249,7 @@ public struct CheckReport: Sendable, Codable {
         if let problem {
             switch problem {
             case .threw: return "\(target): could not run: \(problem)"
-            case .caseNotBuilt, .networkWithoutLoss, .reference: return "\(target): \(problem)"
+            case .caseNotBuilt, .networkWithoutLoss, .reference, .unfinished: return "\(target): \(problem)"
             default: break
             }
             return "\(target): breaks the contract of \(contract ?? "Layer"): \(problem)"

@@ -95,6 +95,7 @@ struct Engine {
             results = try checkElements(tensor: tensor, sample(k, of: value.count, using: &generator), analytic: analytic)
         case .fast(let directions):
             for d in 0..<directions {
+                Breadcrumbs.direction(d)
                 var u = Tensor.zeros(value.shape)
                 for i in 0..<u.count { u.data[i] = generator.nextNormal() }
                 results.append(try checkDirection(tensor: tensor, direction: u, number: d, analytic: analytic))

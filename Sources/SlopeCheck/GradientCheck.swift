@@ -66,6 +66,7 @@ public struct GradientCheck: Sendable {
         let saved = parameters.map { $0.1.value }
         defer { for (parameter, value) in zip(parameters, saved) { parameter.1.value = value } }
         do {
+            Breadcrumbs.phase("running the first forward pass")
             let output = try CheckProblem.validated(
                 CheckProblem.running("forward") { try layer.forward(inputs) }, as: "the forward output")
             let upstream =
@@ -73,6 +74,7 @@ public struct GradientCheck: Sendable {
                 ? Tensor(shape: output.shape, repeating: 1) : Tensor.uniform(output.shape, in: -1..<1, using: &generator)
             let probe = Probe.checking(layer, inputs: inputs, upstream: upstream)
             // The contract first: gradients of the wrong number or shape cannot be compared.
+            Breadcrumbs.phase("computing the analytic gradients")
             let analytic = try probe.analyticGradients()
             report.invariants.append(StoredParameters.invariant(of: layer))
             if checkInvariants {
@@ -98,8 +100,10 @@ public struct GradientCheck: Sendable {
             report.checkedValue = try probe.evaluate()
             var orderGenerator = SeededGenerator(seed: seed ^ 0x7A9_1_0DE5)
             for tensor in probe.ids.indices {
+                Breadcrumbs.phase("taking the finite differences of \(probe.ids[tensor])")
                 var tensorReport = try engine.check(tensor: tensor, analytic: analytic[tensor], using: &generator)
                 if orderTest {
+                    Breadcrumbs.phase("running the Taylor test of \(probe.ids[tensor])")
                     let order = try ConvergenceOrder.measure(
                         probe: probe, tensor: tensor, analytic: analytic[tensor], baseValue: engine.baseValue,
                         baseDecisions: engine.baseDecisions, choice: tensorReport.stepChoice, excluded: engine.kinks,
@@ -152,7 +156,7 @@ public struct GradientCheck: Sendable {
 
     /// A report with this check's settings and nothing checked yet; `problem` says why nothing
     /// will be.
-    func emptyReport(target: String, inputShapes: [[Int]], problem: CheckProblem? = nil) -> CheckReport {
+    package func emptyReport(target: String, inputShapes: [[Int]], problem: CheckProblem? = nil) -> CheckReport {
         var report = CheckReport(
             target: target, method: method, methodDescription: method.description, tolerance: tolerance, mode: mode,
             seed: seed, inputShapes: inputShapes, checkedValue: .nan, tensors: [], invariants: [], forwardPasses: 0,

@@ -22,6 +22,7 @@ struct Invariants {
     func evaluate(using generator: inout SeededGenerator) -> [InvariantResult] {
         var results: [InvariantResult] = []
         func record(_ name: InvariantName, _ body: () throws -> InvariantResult) {
+            Breadcrumbs.phase("checking the invariant \"\(name)\"")
             do { results.append(try body()) } catch { results.append(.fail(name, "threw: \(error)")) }
         }
         let parameters = layer.namedParameters

@@ -86,6 +86,10 @@ final class Probe {
                 ? inputs[tensor].data[element] : parameters[tensor - inputs.count].value.data[element]
         }
         set {
+            if Breadcrumbs.isRecording {
+                markTensor(tensor)
+                Breadcrumbs.element(element)
+            }
             if tensor < inputs.count {
                 inputs[tensor].data[element] = newValue
             } else {
@@ -96,11 +100,21 @@ final class Probe {
 
     /// Adds `scale·direction` to a whole tensor (for directional checks).
     func add(_ direction: Tensor, scaledBy scale: Double, to tensor: Int) {
+        if Breadcrumbs.isRecording { markTensor(tensor) }
         if tensor < inputs.count {
             inputs[tensor].add(direction, scaledBy: scale)
         } else {
             parameters[tensor - inputs.count].value.add(direction, scaledBy: scale)
         }
+    }
+
+    /// The tensor last named in the breadcrumbs (a worker's record of where the check is).
+    private var markedTensor = -1
+
+    private func markTensor(_ tensor: Int) {
+        guard tensor != markedTensor else { return }
+        markedTensor = tensor
+        Breadcrumbs.tensor(ids[tensor].description, shape: value(of: tensor).shape)
     }
 
     func restore(_ tensor: Int, to saved: Tensor) {

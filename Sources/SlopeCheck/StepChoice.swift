@@ -62,6 +62,8 @@ extension Probe {
         for tensor: Int, method: FiniteDifference, tolerance: Tolerance, epsilon: Double = Double.ulpOfOne, base: Double,
         using generator: inout SeededGenerator
     ) throws -> StepChoice {
+        Breadcrumbs.phase("choosing the step of \(ids[tensor]) (moving it along a random direction)")
+        defer { Breadcrumbs.phase("taking the finite differences of \(ids[tensor])") }
         let saved = value(of: tensor)
         let spread = StepChoice.spread(of: saved)
         let h = method.step * spread

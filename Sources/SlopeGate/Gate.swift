@@ -37,6 +37,7 @@ public enum SlopeGate {
     /// Runs a root command: `ExitCode`s pass through, `--help` prints, anything else is one
     /// `error:` line and exit status 2 (no stack trace for a user mistake).
     public static func run<Root: ParsableCommand>(_ root: Root.Type, arguments: [String]? = nil) -> Never {
+        launch.set(arguments ?? Array(CommandLine.arguments.dropFirst()))
         do {
             var command = try root.parseAsRoot(arguments)
             try command.run()
@@ -57,6 +58,26 @@ public enum SlopeGate {
             Foundation.exit(2)
         }
     }
+}
+
+extension SlopeGate {
+    /// Whether this process was started as a gate (through `main` or `run`): only then can it
+    /// launch itself again as a worker. Tests that parse a command in their own process run
+    /// its checks in that process.
+    static var launchedAsGate: Bool { launch.arguments != nil }
+
+    /// The arguments the gate was started with (the worker is launched with the same).
+    static var arguments: [String] { launch.arguments ?? [] }
+
+    private static let launch = LaunchBox()
+}
+
+/// The arguments of the running gate, set once at start.
+final class LaunchBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: [String]?
+    var arguments: [String]? { lock.withLock { stored } }
+    func set(_ value: [String]) { lock.withLock { stored = value } }
 }
 
 /// The root of a user's gate: `verify` (the default) and `sweep`.

@@ -48,6 +48,16 @@ final class TerminalProgress: @unchecked Sendable {
         FileHandle.standardError.write(Data(("\r\u{1B}[K" + Self.text(progress)).utf8))
     }
 
+    /// "Conv2D: running for 12 s (limit 60 s)": a check in a worker that reports no elements
+    /// (a forward pass that takes long, or never ends).
+    func showRunning(_ name: String, seconds: Double, limit: Double) {
+        lock.lock()
+        defer { lock.unlock() }
+        drawn = true
+        let line = "\(name): running for \(Self.duration(seconds)) (limit \(Self.duration(limit)))"
+        FileHandle.standardError.write(Data(("\r\u{1B}[K" + line).utf8))
+    }
+
     /// Clears the line, if anything was drawn.
     func finish() {
         lock.lock()

@@ -97,7 +97,33 @@ public struct VerifyCommand: ParsableCommand {
     @Option(help: "Also draw the histogram of relative errors to this PNG.")
     var histogram: String?
 
-    enum ModeName: String, ExpressibleByArgument, CaseIterable { case exhaustive, sampled, fast }
+    @Option(
+        parsing: .unconditional,
+        help:
+            "Time limit of each check in seconds (default: 10× the check's estimated cost, at least 60 s). A check past it is killed and fails."
+    )
+    var timeout: Double?
+
+    @Option(help: "Memory limit of the worker process, e.g. 4GiB or 512MiB, or none (default: half of the machine's memory).")
+    var memoryLimit: MemorySize = .halfOfMachine
+
+    @Flag(
+        help:
+            "Run the checks in this process instead of a worker process (for a debugger; a trap or hang in a checked layer then ends the run)."
+    )
+    var noIsolation = false
+
+    enum ModeName: String, ExpressibleByArgument, CaseIterable {
+        case exhaustive, sampled, fast
+
+        func checkMode(_ command: VerifyCommand) -> CheckMode {
+            switch self {
+            case .exhaustive: .exhaustive
+            case .sampled: .sampled(perTensor: command.samples)
+            case .fast: .fast(directions: command.directions)
+            }
+        }
+    }
     enum ReportFormat: String, ExpressibleByArgument, CaseIterable { case table, json, junit }
 
     public func validate() throws {
@@ -110,6 +136,9 @@ public struct VerifyCommand: ParsableCommand {
         guard rtol >= 0, rtol.isFinite else { throw ValidationError("--rtol must be a non-negative number") }
         guard atol >= 0, atol.isFinite else { throw ValidationError("--atol must be a non-negative number") }
         if let step, !(step > 0 && step < 1) { throw ValidationError("--step must be in (0, 1), got \(step)") }
+        if let timeout, !(timeout > 0 && timeout.isFinite) {
+            throw ValidationError("--timeout must be a positive number of seconds, got \(timeout)")
+        }
         let registry = SlopeGate.registry
         for name in layers {
             guard let found = registry.named(name) else {
@@ -135,36 +164,34 @@ public struct VerifyCommand: ParsableCommand {
                 stepRule: stepRule),
             tolerance: Tolerance(rtol: rtol, atol: atol), seed: seed, allowKinks: !noKinks)
         if noCompression { check.compression = .off }
-        check.mode =
-            switch mode {
-            case .exhaustive: .exhaustive
-            case .sampled: .sampled(perTensor: samples)
-            case .fast: .fast(directions: directions)
-            }
-        var reports: [CheckReport]
+        check.mode = mode.checkMode(self)
         var methodText = check.method.description
+        let jobs: [IsolatedJob<CheckReport>]
+        let isolated = SlopeGate.launchedAsGate && !noIsolation
+        let workersPerJob = ProcessInfo.processInfo.activeProcessorCount
         if let replay {
-            reports = try replayFailures(URL(fileURLWithPath: replay))
+            jobs = try replayJobs(URL(fileURLWithPath: replay))
             methodText = "replay of the failing checks in \(replay)"
         } else if let fixtures {
-            reports = try runFixtures(URL(fileURLWithPath: fixtures))
+            jobs = try fixtureJobs(URL(fileURLWithPath: fixtures))
             methodText = "parity with reference fixtures in \(fixtures)"
         } else {
             let names = layers.isEmpty ? SlopeGate.registry.defaultCases.map(\.name) : layers
             let selected = shard.map { $0.select(names) } ?? names
             if `repeat` > 1 {
-                try runRepeated(selected, check: check)
+                try runRepeated(selected, check: check, isolated: isolated)
                 return
             }
-            if check.mode == .exhaustive { warnAboutCost(of: selected, check: check) }
-            let display = TerminalProgress.onTerminal()
-            if let display { check.progress = { display.show($0) } }
-            reports = try Self.check(selected, with: check)
-            display?.finish()
-            // A case that cannot even be built is bad input to the gate, not a failed check.
-            for report in reports {
-                if let problem = report.problem, case .caseNotBuilt = problem { throw ValidationError("\(problem)") }
-            }
+            if Worker.firstJob == nil, check.mode == .exhaustive { warnAboutCost(of: selected, check: check) }
+            jobs = try Self.jobs(selected, with: check, workersPerJob: isolated || selected.count == 1 ? workersPerJob : 1)
+        }
+        if let first = Worker.firstJob { Worker.serve(jobs, from: first) }
+        let display = TerminalProgress.onTerminal()
+        let (reports, interruptedBy) = try execute(jobs, isolated: isolated, display: display)
+        display?.finish()
+        // A case that cannot even be built is bad input to the gate, not a failed check.
+        for report in reports {
+            if let problem = report.problem, case .caseNotBuilt = problem { throw ValidationError("\(problem)") }
         }
         let run = VerifyRun(
             suite: SlopeGate.registry.suite, method: methodText, tolerance: check.tolerance, mode: check.mode, seed: seed,
@@ -184,7 +211,54 @@ public struct VerifyCommand: ParsableCommand {
         } else {
             FileHandle.standardOutput.write(data)
         }
+        if let interruptedBy {
+            let cutOff = reports.last.map { " while checking \($0.target)" } ?? ""
+            FileHandle.standardError.write(
+                Data(
+                    "slope verify: stopped by \(interruptedBy == SIGINT ? "SIGINT" : "SIGTERM")\(cutOff); the report holds the \(reports.count) check\(reports.count == 1 ? "" : "s") that ran\n"
+                        .utf8))
+            throw ExitCode(130)
+        }
         if run.exitStatus != 0 { throw ExitCode(run.exitStatus) }
+    }
+
+    /// The isolation settings of this command line.
+    var isolation: IsolationSettings {
+        IsolationSettings(arguments: SlopeGate.arguments, timeout: timeout, memoryLimit: memoryLimit.bytes)
+    }
+
+    /// Runs the jobs: in a worker process (isolated), or here, several side by side on the cores.
+    /// Returns the reports in order (a check that could not finish has an `.unfinished`
+    /// problem) and the signal that stopped the run, if one did.
+    func execute(_ jobs: [IsolatedJob<CheckReport>], isolated: Bool, display: TerminalProgress?) throws -> (
+        [CheckReport], Int32?
+    ) {
+        guard isolated else {
+            var shown: (@Sendable (CheckProgress) -> Void)?
+            if let display { shown = { display.show($0) } }
+            let progress = shown
+            return (Verification.parallelMap(jobs) { $0.run(progress) }, nil)
+        }
+        let results = try Isolation.run(jobs, settings: isolation, display: display)
+        let check = GradientCheck(tolerance: Tolerance(rtol: rtol, atol: atol), mode: mode.checkMode(self), seed: seed)
+        let reports = zip(jobs, results.outcomes).map { job, outcome in
+            switch outcome {
+            case .finished(let report): return report
+            case .unfinished(let unfinished, let seconds):
+                var report = check.emptyReport(target: job.name, inputShapes: [], problem: .unfinished(unfinished))
+                report.seconds = seconds
+                return report
+            }
+        }
+        return (reports, results.interruptedBy)
+    }
+
+    /// One job per registered case, checked with `check`.
+    static func jobs(_ names: [String], with check: GradientCheck, workersPerJob: Int) throws -> [IsolatedJob<CheckReport>] {
+        let registry = SlopeGate.registry
+        return try names.map { name throws(RegistryError) in
+            IsolatedJob.checking(try registry.lookup(name), with: check, workers: workersPerJob)
+        }
     }
 
     /// Checks registered cases in the order given: one case with its elements split over
@@ -195,20 +269,25 @@ public struct VerifyCommand: ParsableCommand {
     }
 
     /// `--repeat N`: the same checks over N seeds, with a pass rate per check.
-    func runRepeated(_ names: [String], check: GradientCheck) throws {
+    func runRepeated(_ names: [String], check: GradientCheck, isolated: Bool) throws {
         var counts: [String: (pass: Int, fail: Int, inconclusive: Int)] = [:]
+        var jobs: [IsolatedJob<CheckReport>] = []
         for offset in 0..<UInt64(`repeat`) {
             var seeded = check
             seeded.seed = seed &+ offset
-            for report in try Self.check(names, with: seeded) {
-                var c = counts[report.target] ?? (0, 0, 0)
-                switch report.verdict {
-                case .pass: c.pass += 1
-                case .fail: c.fail += 1
-                case .inconclusive: c.inconclusive += 1
-                }
-                counts[report.target] = c
+            jobs += try Self.jobs(names, with: seeded, workersPerJob: isolated ? ProcessInfo.processInfo.activeProcessorCount : 1)
+        }
+        if let first = Worker.firstJob { Worker.serve(jobs, from: first) }
+        let (reports, interruptedBy) = try execute(jobs, isolated: isolated, display: nil)
+        if interruptedBy != nil { throw ExitCode(130) }
+        for report in reports {
+            var c = counts[report.target] ?? (0, 0, 0)
+            switch report.verdict {
+            case .pass: c.pass += 1
+            case .fail: c.fail += 1
+            case .inconclusive: c.inconclusive += 1
             }
+            counts[report.target] = c
         }
         var text =
             "slope verify --repeat \(`repeat`) · seeds \(seed)…\(seed &+ UInt64(`repeat`) - 1) · \(check.method) · \(check.mode)\n"
@@ -235,26 +314,27 @@ public struct VerifyCommand: ParsableCommand {
 
     /// `--replay FILE`: re-runs every failing or inconclusive check of a JSON report with
     /// its recorded seed, step, stencil, tolerances and mode.
-    func replayFailures(_ file: URL) throws -> [CheckReport] {
+    func replayJobs(_ file: URL) throws -> [IsolatedJob<CheckReport>] {
         let data: Data
         do { data = try Data(contentsOf: file) } catch { throw ValidationError("cannot read the report \(file.path)") }
         let previous: VerifyRun
         do { previous = try JSONReport.read(data) } catch {
             throw ValidationError("\(file.path) is not a slope verify JSON report (make one with --format json)")
         }
-        var reports: [CheckReport] = []
+        var jobs: [IsolatedJob<CheckReport>] = []
         for old in previous.reports where old.verdict != .pass {
             guard SlopeGate.registry.named(old.target) != nil else {
                 throw ValidationError(
                     "\(file.path): check \"\(old.target)\" cannot be replayed: \(SlopeGate.registry.suite) registers no such check"
                 )
             }
-            reports += try Self.check([old.target], with: GradientCheck(replaying: old))
+            jobs += try Self.jobs(
+                [old.target], with: GradientCheck(replaying: old), workersPerJob: ProcessInfo.processInfo.activeProcessorCount)
         }
-        return reports
+        return jobs
     }
 
-    func runFixtures(_ directory: URL) throws -> [CheckReport] {
+    func fixtureJobs(_ directory: URL) throws -> [IsolatedJob<CheckReport>] {
         let kinds = SlopeGate.registry.fixtureKinds
         var loaded: [Fixture] = []
         for file in try Fixture.files(in: directory) {
@@ -262,7 +342,9 @@ public struct VerifyCommand: ParsableCommand {
             if layers.isEmpty || layers.contains(fixture.kind.name) { loaded.append(fixture) }
         }
         if let shard { loaded = shard.select(loaded) }
-        return loaded.map(FixtureParity.check)
+        return loaded.map { fixture in
+            IsolatedJob(name: fixture.kind.name, estimate: { nil }, run: { _ in FixtureParity.check(fixture) })
+        }
     }
 
     /// An exhaustive check costs about two forward passes per element: say so before a long
@@ -339,6 +421,41 @@ struct Shard: ExpressibleByArgument {
     }
 
     static var defaultCompletionKind: CompletionKind { .default }
+}
+
+/// A size in bytes written as `4GiB`, `512MiB`, `2G` or a plain number of bytes, or `none`.
+struct MemorySize: ExpressibleByArgument, Sendable {
+    /// nil: no limit.
+    let bytes: UInt64?
+
+    init(bytes: UInt64?) { self.bytes = bytes }
+
+    /// Half of the machine's physical memory: a layer that allocates without end fails its
+    /// check long before the system's out-of-memory killer picks a process.
+    static var halfOfMachine: MemorySize { MemorySize(bytes: ProcessInfo.processInfo.physicalMemory / 2) }
+
+    init?(argument: String) {
+        let text = argument.trimmingCharacters(in: .whitespaces)
+        if text.lowercased() == "none" {
+            bytes = nil
+            return
+        }
+        let units: [(String, UInt64)] = [
+            ("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10), ("G", 1 << 30), ("M", 1 << 20), ("K", 1 << 10), ("", 1),
+        ]
+        for (suffix, scale) in units where text.hasSuffix(suffix) {
+            guard let value = Double(text.dropLast(suffix.count)), value > 0, value.isFinite,
+                value * Double(scale) >= Double(16 << 20), value * Double(scale) < 1e19
+            else { return nil }
+            bytes = UInt64(value * Double(scale))
+            return
+        }
+        return nil
+    }
+
+    var defaultValueDescription: String {
+        bytes.map { "\(formatNumber(Double($0) / Double(1 << 30), significantDigits: 3))GiB (half of this machine)" } ?? "none"
+    }
 }
 
 /// A fraction written as `5%` or `0.05`.

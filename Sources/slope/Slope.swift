@@ -30,8 +30,9 @@ struct Slope: ParsableCommand {
 extension CheckRegistry {
     /// Slope's kinds followed by the deliberately broken examples (`--include-broken`).
     static var withZoo: CheckRegistry {
-        // Distinct by construction: LayerKind names never start with "Broken.".
-        try! CheckRegistry.builtIn.adding(BrokenLayer.registry)
+        // Distinct by construction: LayerKind names never start with "Broken.", and the zoo's two
+        // enums name different bugs.
+        try! CheckRegistry.builtIn.adding(BrokenLayer.registry).adding(CrashingLayer.registry)
     }
 }
 

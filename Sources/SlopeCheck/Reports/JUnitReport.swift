@@ -7,25 +7,29 @@ public enum JUnitReport {
     public static func render(_ run: VerifyRun) -> String {
         var xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
         let cases = run.reports.reduce(0) { $0 + max(1, $1.tensors.count + $1.invariants.count) }
+        let errors = run.reports.filter { $0.problem?.isUnfinished == true }.count
         let failures = run.reports.reduce(0) { total, r in
-            total + (r.error != nil ? 1 : r.tensors.filter { $0.verdict == .fail }.count + r.failedInvariants.count)
+            total + (r.problem?.isUnfinished == true ? 0 : failureCount(r))
         }
         let skipped = run.reports.reduce(0) { $0 + $1.tensors.filter { $0.verdict == .inconclusive }.count }
         xml +=
-            "<testsuites name=\"\(escape(run.suite)) verify\" tests=\"\(cases)\" failures=\"\(failures)\" errors=\"0\" skipped=\"\(skipped)\" time=\"\(seconds(run.seconds))\">\n"
+            "<testsuites name=\"\(escape(run.suite)) verify\" tests=\"\(cases)\" failures=\"\(failures)\" errors=\"\(errors)\" skipped=\"\(skipped)\" time=\"\(seconds(run.seconds))\">\n"
         for report in run.reports {
             let suiteCases = max(1, report.tensors.count + report.invariants.count)
-            let suiteFailures =
-                report.error != nil ? 1 : report.tensors.filter { $0.verdict == .fail }.count + report.failedInvariants.count
+            let unfinished = report.problem?.isUnfinished == true
+            let suiteFailures = unfinished ? 0 : failureCount(report)
             xml +=
-                "  <testsuite name=\"\(escape(report.target))\" tests=\"\(suiteCases)\" failures=\"\(suiteFailures)\" errors=\"0\" time=\"\(seconds(report.seconds))\">\n"
+                "  <testsuite name=\"\(escape(report.target))\" tests=\"\(suiteCases)\" failures=\"\(suiteFailures)\" errors=\"\(unfinished ? 1 : 0)\" time=\"\(seconds(report.seconds))\">\n"
             xml += "    <properties><property name=\"method\" value=\"\(escape(report.methodDescription))\"/>"
             xml += "<property name=\"tolerance\" value=\"\(escape(report.tolerance.description))\"/>"
             xml += "<property name=\"seed\" value=\"\(report.seed)\"/></properties>\n"
             let classname = "\(escape(run.suite)).verify.\(escape(report.target))"
-            if let error = report.error {
+            if let problem = report.problem {
+                // A check that could not finish (a trap, a time-out) is an error; one that found
+                // the checked code breaking its contract is a failure.
+                let element = problem.isUnfinished ? "error" : "failure"
                 xml +=
-                    "    <testcase classname=\"\(classname)\" name=\"runs\"><failure message=\"\(escape(error))\"/></testcase>\n"
+                    "    <testcase classname=\"\(classname)\" name=\"runs\"><\(element) message=\"\(escape(problem.description))\"/></testcase>\n"
             }
             for t in report.tensors {
                 xml += "    <testcase classname=\"\(classname)\" name=\"\(escape(t.tensor.description))\">"
@@ -55,6 +59,11 @@ public enum JUnitReport {
         }
         xml += "</testsuites>\n"
         return xml
+    }
+
+    /// The failures of a check that finished: its contract problem, or its failing tensors and invariants.
+    static func failureCount(_ report: CheckReport) -> Int {
+        report.error != nil ? 1 : report.tensors.filter { $0.verdict == .fail }.count + report.failedInvariants.count
     }
 
     static func seconds(_ s: Double) -> String { String(format: "%.3f", s) }

@@ -12,9 +12,9 @@ public enum TableReport {
         ]
         var rows: [[String]] = []
         for report in run.reports {
-            if report.problem != nil {
+            if let problem = report.problem {
                 rows.append([
-                    report.target, "—", "FAIL", "0", "—", "—", "—", "—", "—", "—", "—", "—", milliseconds(report.seconds),
+                    report.target, "—", Self.status(problem), "0", "—", "—", "—", "—", "—", "—", "—", "—", milliseconds(report.seconds),
                 ])
                 continue
             }
@@ -92,6 +92,19 @@ public enum TableReport {
             return "\(ErrorCensus.label(i)):\(bar)\(c)"
         }
         return "Relative-error census (elements per decade): " + cells.joined(separator: "  ")
+    }
+
+    /// FAIL for a check that found a problem; CRASH, TIMEOUT, OUT OF MEMORY, EXITED or
+    /// INTERRUPTED for one that could not finish.
+    static func status(_ problem: CheckProblem) -> String {
+        guard case .unfinished(let unfinished) = problem else { return "FAIL" }
+        return switch unfinished.ending {
+        case .crashed, .stackOverflow: "CRASH"
+        case .outOfMemory: "OUT OF MEMORY"
+        case .exited: "EXITED"
+        case .timedOut: "TIMEOUT"
+        case .interrupted: "INTERRUPTED"
+        }
     }
 
     static func status(_ verdict: Verdict) -> String {

@@ -1,0 +1,62 @@
+import Foundation
+import SlopeCheck
+
+/// One piece of work that runs a user's code, which a gate hands to a worker process.
+///
+/// Parent and worker build the same list of jobs from the same command line (the worker is
+/// the same executable, launched again with the same arguments), so a job travels as its
+/// index and only its result crosses the pipe.
+struct IsolatedJob<Result: Codable & Sendable>: Sendable {
+    /// The check's name, for the report and the progress line.
+    var name: String
+    /// Seconds the job should take, measured in the worker before it starts (nil: unknown).
+    /// The time limit follows from it.
+    var estimate: @Sendable () -> Double?
+    /// The work; `progress` (when given) receives element counts for the progress line.
+    var run: @Sendable (_ progress: (@Sendable (CheckProgress) -> Void)?) -> Result
+}
+
+/// What became of a job.
+enum JobOutcome<Result: Sendable>: Sendable {
+    case finished(Result)
+    /// The worker died, or was killed, while the job ran.
+    case unfinished(UnfinishedCheck, seconds: Double)
+}
+
+/// A line the worker writes to the parent (JSON, one per line, on its own pipe: the user's code
+/// may print to standard output or error, which the parent passes through).
+enum WorkerMessage<Result: Codable & Sendable>: Codable, Sendable {
+    case started(job: Int)
+    case estimate(job: Int, seconds: Double)
+    case progress(CheckProgress)
+    case finished(job: Int, result: Result)
+}
+
+extension IsolatedJob where Result == CheckReport {
+    /// A registered case checked with `check`, its elements spread over `workers` threads.
+    static func checking(_ item: CheckCase, with check: GradientCheck, workers: Int) -> IsolatedJob {
+        IsolatedJob(
+            name: item.name,
+            estimate: { item.estimatedSeconds(with: check) },
+            run: { progress in
+                var check = check
+                check.progress = progress
+                return item.check(with: check, workers: workers)
+            })
+    }
+}
+
+extension CheckCase {
+    /// Seconds a check of this case should take (forward passes it will make × the time of one),
+    /// or nil when it cannot even be built or run once.
+    func estimatedSeconds(with check: GradientCheck) -> Double? {
+        guard let subject = try? self.subject(seed: check.seed) else { return nil }
+        let estimate: CheckEstimate? =
+            switch subject {
+            case .layer(let layer, let inputs): check.estimate(layer, inputs: inputs)
+            case .network(let network, let input, let target):
+                check.estimate(NetworkWithLoss(network, target: target), inputs: [input])
+            }
+        return estimate?.seconds
+    }
+}

@@ -1,0 +1,94 @@
+import Foundation
+import SlopeCheck
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// The worker side of a gate: the same executable, launched by the parent with the same
+/// arguments and `SLOPE_GATE_WORKER=<first job>` in its environment. It runs the jobs from
+/// that one on, one at a time, writes each result to file descriptor 3, marks where it is in
+/// the page on descriptor 4 (``Breadcrumbs``), and never writes a report.
+enum Worker {
+    static let firstJobVariable = "SLOPE_GATE_WORKER"
+    static let memoryLimitVariable = "SLOPE_GATE_WORKER_MEMORY"
+    static let messageDescriptor: Int32 = 3
+    static let breadcrumbDescriptor: Int32 = 4
+
+    /// The job to start from, when this process is a worker.
+    static var firstJob: Int? {
+        ProcessInfo.processInfo.environment[firstJobVariable].flatMap { Int($0) }
+    }
+
+    /// Runs `jobs[first...]` and exits; each result goes to the parent as it is known.
+    static func serve<Result>(_ jobs: [IsolatedJob<Result>], from first: Int) -> Never {
+        prepare()
+        let channel = MessageChannel<Result>()
+        for index in first..<jobs.count {
+            let job = jobs[index]
+            Breadcrumbs.clear()
+            channel.send(.started(job: index))
+            Breadcrumbs.phase("estimating the check's cost (a few timed forward passes)")
+            if let seconds = job.estimate() { channel.send(.estimate(job: index, seconds: seconds)) }
+            Breadcrumbs.clear()
+            let result = job.run { channel.send(.progress($0)) }
+            channel.send(.finished(job: index, result: result))
+        }
+        exit(0)
+    }
+
+    /// The breadcrumb page, the memory limit, and a watch on the parent.
+    private static func prepare() {
+        signal(SIGPIPE, SIG_IGN)
+        if let page = mmap(nil, Breadcrumbs.size, PROT_READ | PROT_WRITE, MAP_SHARED, breadcrumbDescriptor, 0),
+            page != MAP_FAILED
+        {
+            Breadcrumbs.attach(to: page)
+        }
+        if let text = ProcessInfo.processInfo.environment[memoryLimitVariable], let bytes = UInt64(text), bytes > 0 {
+            var limit = rlimit(rlim_cur: rlim_t(bytes), rlim_max: rlim_t(bytes))
+            #if os(Linux)
+                setrlimit(Int32(RLIMIT_AS.rawValue), &limit)
+            #else
+                setrlimit(RLIMIT_AS, &limit)
+            #endif
+        }
+        // A worker whose parent is gone (killed, or crashed itself) has nobody to report to.
+        let parent = getppid()
+        Thread.detachNewThread {
+            while getppid() == parent { usleep(200_000) }
+            _exit(70)
+        }
+    }
+}
+
+/// The worker's half of the message pipe: JSON lines, written whole under a lock (progress
+/// arrives from any thread).
+final class MessageChannel<Result: Codable & Sendable>: @unchecked Sendable {
+    private let lock = NSLock()
+    private let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(
+            positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return encoder
+    }()
+
+    func send(_ message: WorkerMessage<Result>) {
+        lock.lock()
+        defer { lock.unlock() }
+        guard var line = try? encoder.encode(message) else { return }
+        line.append(0x0A)
+        let written = line.withUnsafeBytes { bytes -> Bool in
+            var offset = 0
+            while offset < bytes.count {
+                let n = write(Worker.messageDescriptor, bytes.baseAddress! + offset, bytes.count - offset)
+                if n < 0 && errno == EINTR { continue }
+                if n <= 0 { return false }
+                offset += n
+            }
+            return true
+        }
+        // The parent stopped listening: nothing this worker does can be reported any more.
+        if !written { _exit(71) }
+    }
+}
