@@ -54,7 +54,7 @@ struct Invariants {
 
         record(.gradientShapes) {
             zeroGradients()
-            _ = try layer.forward(inputs)
+            try forward(inputs, for: upstream)
             let gradients = try layer.backward(upstream.copied())
             guard gradients.count == expectedGradients else {
                 return .fail(.gradientShapes, "backward returned \(gradients.count) gradients for \(expectedGradients) inputs")
@@ -74,7 +74,7 @@ struct Invariants {
             let given = inputs.map { $0.copied() }
             let givenUpstream = upstream.copied()
             zeroGradients()
-            _ = try layer.forward(given)
+            try forward(given, for: givenUpstream)
             _ = try layer.backward(givenUpstream)
             for (i, (x, original)) in zip(given, inputs).enumerated() where !sameBits(x, original) {
                 return .fail(.argumentsUntouched, "input \(i) was modified (at \(firstDifference(x, original)))")
@@ -105,7 +105,7 @@ struct Invariants {
 
         record(.backwardRepeatable) {
             zeroGradients()
-            _ = try layer.forward(inputs)
+            try forward(inputs, for: upstream)
             let first = try layer.backward(upstream.copied())
             let second = try layer.backward(upstream.copied())
             if let where_ = mismatch(first, second) {
@@ -131,7 +131,7 @@ struct Invariants {
                 // The training shortcut (a network's first layer skips ∂L/∂x) must add exactly
                 // what the full backward adds.
                 zeroGradients()
-                _ = try layer.forward(inputs)
+                try forward(inputs, for: upstream)
                 try unary.backwardParameters(upstream.copied())
                 let shortcut = parameters.map { $0.1.gradient }
                 if let where_ = mismatch(shortcut, Array(reference[inputs.count...])) {
@@ -208,10 +208,18 @@ struct Invariants {
         return "directional derivative \(formatNumber(expected)) vs finite difference \(formatNumber(numeric))"
     }
 
+    /// A forward pass before a backward: an output of another shape than the upstream about to
+    /// be handed to backward is the layer's broken contract, reported before backward could
+    /// trap on it.
+    func forward(_ x: [Tensor], for upstream: Tensor) throws {
+        let y = try layer.forward(x)
+        guard y.shape == upstream.shape else { throw CheckProblem.outputShapeChanged(from: upstream.shape, to: y.shape) }
+    }
+
     /// Input gradients then parameter gradients of a fresh forward/backward.
     func gradients(_ u: Tensor, at point: [Tensor]? = nil) throws -> [Tensor] {
         zeroGradients()
-        _ = try layer.forward(point ?? inputs)
+        try forward(point ?? inputs, for: u)
         let inputGradients = try layer.backward(u.copied())
         return inputGradients + layer.namedParameters.map { $0.1.gradient }
     }

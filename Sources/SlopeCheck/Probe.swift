@@ -66,7 +66,10 @@ final class Probe {
             inputNames: inputNames(of: layer, count: inputs.count), inputs: inputs, parameters: layer.namedParameters,
             evaluate: { x in try outputs(x).dot(upstream) },
             gradients: { x in
-                _ = try CheckProblem.running("forward") { try layer.forward(x) }
+                // The output's shape first: a backward handed an upstream of another shape than
+                // its forward's output may trap inside the user's code (Tensor's element-wise
+                // operations require equal shapes).
+                _ = try outputs(x)
                 return try CheckProblem.running("backward") { try layer.backward(upstream.copied()) }
             },
             decisions: decisionSources.isEmpty ? nil : { decisionSources.flatMap(\.decisions) }, outputs: outputs)

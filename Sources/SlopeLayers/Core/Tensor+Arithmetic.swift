@@ -23,6 +23,23 @@ extension Tensor {
         return result
     }
 
+    /// `zipMap` for a layer's own code, where the shapes come from its caller: shapes that
+    /// differ are a thrown `LayerError.shapeMismatch` naming `layer`, not a trap — so a checker
+    /// reports "shapes [3, 4] and [2, 4]" instead of losing the process.
+    ///
+    /// ```swift
+    /// func backwardInput(_ upstream: Tensor) throws(LayerError) -> Tensor {
+    ///     try upstream.zipMap(y, layer: kindName) { u, y in u * (1 - y * y) }
+    /// }
+    /// ```
+    @inlinable
+    public func zipMap(_ other: Tensor, layer: String, _ combine: (Double, Double) -> Double) throws(LayerError) -> Tensor {
+        guard shape == other.shape else {
+            throw .shapeMismatch(layer: layer, expected: "equal shapes", actual: [shape, other.shape])
+        }
+        return zipMap(other, combine)
+    }
+
     /// a + b and a − b element by element (shapes must match), with one exception: the scalar
     /// 0 (`Tensor(scalar: 0)`) is the additive identity of every shape, so a zero whose shape
     /// nobody knows yet (automatic differentiation's `TangentVector.zero`) adds and subtracts.
