@@ -44,6 +44,7 @@ consumer: setup
 
 bench: setup
 	$(SWIFT) build -c release --product slope-bench
+	$(SWIFT) build -c release --product slope
 	$$($(SWIFT) build -c release --show-bin-path)/slope-bench --out $(OUT)
 
 # Line coverage of the layers and C kernels reached by `slope verify` alone (llvm-cov from

@@ -90,7 +90,8 @@ let package = Package(
         .testTarget(
             name: "SlopeAutodiffTests", dependencies: ["SlopeAutodiff", "SlopeTesting", "SlopeCheck", "SlopeLayers"]),
         .testTarget(
-            name: "slopeTests", dependencies: ["slope", "SlopeTrain", "SlopeLayers", "SlopeCheck", "SlopeZoo"], exclude: ["BadInputs"]),
+            name: "slopeTests", dependencies: ["slope", "SlopeTrain", "SlopeLayers", "SlopeCheck", "SlopeZoo"],
+            exclude: ["BadInputs"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -174,6 +174,30 @@ enum Bench {
                     baseline: oneCore, baselineName: "same, one worker",
                     note: "\(cores) workers, each with its own copy of the layer (compression off)",
                     aim: ""))
+            // Isolation: the whole `slope verify` process, its checks in a worker process (the
+            // default) against the same checks in its own process (--no-isolation).
+            let slope = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("slope")
+            if FileManager.default.isExecutableFile(atPath: slope.path) {
+                func verify(_ extra: [String]) throws {
+                    let process = Process()
+                    process.executableURL = slope
+                    process.arguments = ["verify"] + extra
+                    process.standardOutput = FileHandle.nullDevice
+                    process.standardError = FileHandle.nullDevice
+                    try process.run()
+                    process.waitUntilExit()
+                }
+                let isolated = try measure("slope verify (worker process)", runs: runs) { try verify([]) }
+                let inProcess = try measure("slope verify --no-isolation", runs: runs) { try verify(["--no-isolation"]) }
+                report(
+                    Row(
+                        group: "isolation: `slope verify`, whole process, \(gate)", subject: isolated, baseline: inProcess,
+                        baselineName: "--no-isolation (checks in the gate's own process)",
+                        note: "one worker process, one check at a time, each over all cores",
+                        aim: isolated.median <= 1.5 * inProcess.median + 0.1 ? "≤ 1.5× + 0.1 s: met" : "≤ 1.5× + 0.1 s: missed"))
+            } else {
+                print("isolation: \(slope.path) not built (make bench builds it); row skipped")
+            }
             let fast = measure("verify fast", runs: runs) {
                 _ = Verification.run(CheckRegistry.builtIn.cases, check: GradientCheck(mode: .fast(directions: 2)))
             }

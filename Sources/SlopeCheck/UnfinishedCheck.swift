@@ -59,7 +59,8 @@ public struct UnfinishedCheck: Sendable, Codable, Equatable, CustomStringConvert
         var text: String
         switch ending {
         case .crashed: text = "crashed (\(signal.map(Self.signalName) ?? "killed"))"
-        case .stackOverflow: text = "overflowed the stack (\(signal.map(Self.signalName) ?? "killed"): endless or too deep recursion)"
+        case .stackOverflow:
+            text = "overflowed the stack (\(signal.map(Self.signalName) ?? "killed"): endless or too deep recursion)"
         case .outOfMemory:
             text = "ran out of memory" + (limit.map { " (the worker's limit is \(Self.bytes($0)))" } ?? "")
         case .exited: text = "ended its process with exit(\(status ?? 0)) before the check finished"

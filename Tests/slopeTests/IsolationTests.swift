@@ -19,13 +19,18 @@ struct IsolationTests {
     /// hoarding layer a 1 GiB memory limit.
     static let limits = ["--timeout", "4", "--memory-limit", "1GiB"]
 
-    @Test("a layer that traps, hangs, hoards, recurses or exits fails its own check; the others pass", arguments: CrashingLayer.allCases)
+    @Test(
+        "a layer that traps, hangs, hoards, recurses or exits fails its own check; the others pass",
+        arguments: CrashingLayer.allCases)
     func crashingLayerFailsItsCheck(_ layer: CrashingLayer) throws {
         let directory = try SlopeBinary.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let json = directory.appendingPathComponent("report.json")
         let result = try SlopeBinary.run(
-            ["verify", "--include-broken", "--layer", "Tanh", "--layer", layer.rawValue, "--layer", "Affine", "--format", "json", "-o", json.path]
+            [
+                "verify", "--include-broken", "--layer", "Tanh", "--layer", layer.rawValue, "--layer", "Affine", "--format",
+                "json", "-o", json.path,
+            ]
                 + Self.limits, timeout: 120)
         #expect(result.status == 1, "\(result.stderr)")
         let run = try JSONReport.read(Data(contentsOf: json))
@@ -56,9 +61,10 @@ struct IsolationTests {
         #expect(result.status == 1)
         let document = try XMLDocument(contentsOf: xml)
         let suites = try document.nodes(forXPath: "//testsuite").compactMap { $0 as? XMLElement }
-        #expect(suites.compactMap { $0.attribute(forName: "name")?.stringValue } == [
-            "Broken.IndexOutOfRange", "Broken.TanhSignFlipped", "Tanh",
-        ])
+        #expect(
+            suites.compactMap { $0.attribute(forName: "name")?.stringValue } == [
+                "Broken.IndexOutOfRange", "Broken.TanhSignFlipped", "Tanh",
+            ])
         let errors = try document.nodes(forXPath: "//testsuite[@name='Broken.IndexOutOfRange']//error")
         #expect(errors.count == 1)
         #expect(try document.nodes(forXPath: "//testsuite[@name='Broken.IndexOutOfRange']//failure").isEmpty)
@@ -86,9 +92,13 @@ struct IsolationTests {
         try ChildProcess.wait(for: process, timeout: 30)
         #expect(process.terminationStatus == 130)
         let document = try XMLDocument(contentsOf: xml)
-        let names = try document.nodes(forXPath: "//testsuite").compactMap { ($0 as? XMLElement)?.attribute(forName: "name")?.stringValue }
+        let names = try document.nodes(forXPath: "//testsuite").compactMap {
+            ($0 as? XMLElement)?.attribute(forName: "name")?.stringValue
+        }
         #expect(names == ["Tanh", "Broken.EndlessLoop"])
-        let message = try document.nodes(forXPath: "//error").first.flatMap { ($0 as? XMLElement)?.attribute(forName: "message")?.stringValue }
+        let message = try document.nodes(forXPath: "//error").first.flatMap {
+            ($0 as? XMLElement)?.attribute(forName: "message")?.stringValue
+        }
         #expect(message?.contains("interrupted (SIGTERM)") == true)
         usleep(300_000)
         for pid in workers { #expect(kill(pid, 0) != 0, "worker \(pid) is still running") }

@@ -14,7 +14,8 @@ public enum TableReport {
         for report in run.reports {
             if let problem = report.problem {
                 rows.append([
-                    report.target, "—", Self.status(problem), "0", "—", "—", "—", "—", "—", "—", "—", "—", milliseconds(report.seconds),
+                    report.target, "—", Self.status(problem), "0", "—", "—", "—", "—", "—", "—", "—", "—",
+                    milliseconds(report.seconds),
                 ])
                 continue
             }

@@ -225,13 +225,17 @@ struct WorkerSession<Result: Codable & Sendable> {
             result.ending = .timedOut
             result.signal = nil
             result.limit = limit
-            result.hint = settings.timeout == nil ? "the limit is \(Int(IsolationSettings.factor))× the check's estimated cost, at least \(Int(IsolationSettings.floor)) s; --timeout SECONDS sets it" : "--timeout SECONDS raises it"
+            result.hint =
+                settings.timeout == nil
+                ? "the limit is \(Int(IsolationSettings.factor))× the check's estimated cost, at least \(Int(IsolationSettings.floor)) s; --timeout SECONDS sets it"
+                : "--timeout SECONDS raises it"
         } else if crash.outOfMemory || (ending.signal == SIGKILL && settings.memoryLimit == nil) {
             result.ending = .outOfMemory
             result.limit = crash.outOfMemory ? settings.memoryLimit.map { Double($0) } : nil
             result.hint =
                 crash.outOfMemory
-                ? "--memory-limit sets the worker's limit" : "killed by SIGKILL from outside: most likely the system's out-of-memory killer"
+                ? "--memory-limit sets the worker's limit"
+                : "killed by SIGKILL from outside: most likely the system's out-of-memory killer"
         } else if crash.stackOverflow {
             result.ending = .stackOverflow
         } else if let status = ending.status {
