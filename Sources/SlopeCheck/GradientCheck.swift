@@ -38,6 +38,10 @@ public struct GradientCheck: Sendable {
     /// Called (at most four times a second, from any thread) with the elements done so far in
     /// exhaustive and sampled modes, for a progress display.
     public var progress: (@Sendable (CheckProgress) -> Void)?
+    /// Seconds after which a check that runs where it can be stopped — inside a Swift Testing
+    /// exit test (SlopeTesting) — is ended and reported as unfinished, saying where it was.
+    /// nil: the test's `.timeLimit`, or 10 minutes. (A gate's limit is its `--timeout` rule.)
+    public var timeLimit: Double?
 
     public init(
         method: FiniteDifference = .default, tolerance: Tolerance = .default, mode: CheckMode = .exhaustive,

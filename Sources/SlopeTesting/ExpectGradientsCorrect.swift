@@ -21,7 +21,7 @@ public func expectGradientsCorrect(
     _ layer: any Layer, inputs: [Tensor], check: GradientCheck = GradientCheck(), name: String? = nil,
     sourceLocation: SourceLocation = #_sourceLocation
 ) -> CheckReport {
-    record(check.run(layer, inputs: inputs, name: name), at: sourceLocation)
+    guarded(name ?? layer.kindName, limit: check.timeLimit, at: sourceLocation) { check.run(layer, inputs: inputs, name: name) }
 }
 
 /// Checks a loss's gradient with respect to `prediction`; records an issue unless the check passes.
@@ -30,7 +30,9 @@ public func expectGradientsCorrect(
     loss: any LossLayer, prediction: Tensor, target: Tensor, check: GradientCheck = GradientCheck(),
     name: String? = nil, sourceLocation: SourceLocation = #_sourceLocation
 ) -> CheckReport {
-    record(check.run(loss: loss, prediction: prediction, target: target, name: name), at: sourceLocation)
+    guarded(name ?? loss.kindName, limit: check.timeLimit, at: sourceLocation) {
+        check.run(loss: loss, prediction: prediction, target: target, name: name)
+    }
 }
 
 /// Checks a whole network (its loss at `input`, `target`) against every parameter and the
@@ -40,7 +42,9 @@ public func expectGradientsCorrect(
     network: Sequential, input: Tensor, target: Tensor, check: GradientCheck = GradientCheck(),
     name: String? = nil, sourceLocation: SourceLocation = #_sourceLocation
 ) -> CheckReport {
-    record(check.run(network: network, input: input, target: target, name: name), at: sourceLocation)
+    guarded(name ?? "network", limit: check.timeLimit, at: sourceLocation) {
+        check.run(network: network, input: input, target: target, name: name)
+    }
 }
 
 /// Checks the layer that `makeLayer` builds, spreading the element-by-element differences
@@ -51,7 +55,9 @@ public func expectGradientsCorrect(
     inputs: [Tensor], check: GradientCheck = GradientCheck(), name: String? = nil, workers: Int = 1,
     sourceLocation: SourceLocation = #_sourceLocation, making makeLayer: @escaping @Sendable () -> any Layer
 ) -> CheckReport {
-    record(check.run(making: makeLayer, inputs: inputs, name: name, workers: workers), at: sourceLocation)
+    guarded(name ?? "layer", limit: check.timeLimit, at: sourceLocation) {
+        check.run(making: makeLayer, inputs: inputs, name: name, workers: workers)
+    }
 }
 
 /// Checks a function and its vector–Jacobian product at `inputs` (see
@@ -62,7 +68,7 @@ public func expectGradientsCorrect(
     at inputs: [Tensor], check: GradientCheck = GradientCheck(), name: String = "function",
     sourceLocation: SourceLocation = #_sourceLocation
 ) -> CheckReport {
-    record(check.run(function: function, vjp: vjp, at: inputs, name: name), at: sourceLocation)
+    guarded(name, limit: check.timeLimit, at: sourceLocation) { check.run(function: function, vjp: vjp, at: inputs, name: name) }
 }
 
 /// Checks a function computed in Float, with the Float-aware step and tolerance (see
@@ -73,7 +79,7 @@ public func expectGradientsCorrect(
     at inputs: [Tensor], check: GradientCheck = GradientCheck(), name: String = "function",
     sourceLocation: SourceLocation = #_sourceLocation
 ) -> CheckReport {
-    record(check.run(float: forward, vjp: vjp, at: inputs, name: name), at: sourceLocation)
+    guarded(name, limit: check.timeLimit, at: sourceLocation) { check.run(float: forward, vjp: vjp, at: inputs, name: name) }
 }
 
 /// Checks a function computed in Float against its Double twin (see
@@ -85,8 +91,9 @@ public func expectGradientsCorrect(
     at inputs: [Tensor], check: GradientCheck = GradientCheck(), name: String = "function",
     sourceLocation: SourceLocation = #_sourceLocation
 ) -> CheckReport {
-    record(
-        check.run(float: forward, vjp: vjp, twin: twin, twinVJP: twinVJP, at: inputs, name: name), at: sourceLocation)
+    guarded(name, limit: check.timeLimit, at: sourceLocation) {
+        check.run(float: forward, vjp: vjp, twin: twin, twinVJP: twinVJP, at: inputs, name: name)
+    }
 }
 
 /// Records an issue unless `report` (a check already run, e.g. SlopeAutodiff's
@@ -96,6 +103,13 @@ public func expectGradientsCorrect(_ report: CheckReport, sourceLocation: Source
     -> CheckReport
 {
     record(report, at: sourceLocation)
+}
+
+/// Runs a check (guarded inside an exit test: see ``ExitTestGuard``) and records its report.
+private func guarded(
+    _ target: String, limit: Double? = nil, at sourceLocation: SourceLocation, _ run: () -> CheckReport
+) -> CheckReport {
+    record(ExitTestGuard.watching(target, limit: limit, at: sourceLocation, run), at: sourceLocation)
 }
 
 /// Records `report` as an issue (with its JSON attached) unless its verdict is `.pass`.

@@ -5,23 +5,75 @@ import SlopeTesting
 import Testing
 
 /// The README's pattern for a layer that may trap: the check runs in an exit test's child
-/// process, so a trap fails that one test (at the `#expect(processExitsWith:)` line) and the
-/// rest of the run goes on.
+/// process, so a trap fails that one test and the rest of the run goes on; inside the child,
+/// `expectGradientsCorrect` says how and where the check ended before the child goes.
+///
+/// The children below are expected to fail; what they print on standard error (their issues
+/// included) is what a user's failing test would show, and these tests read it.
 @Suite("exit tests")
 struct ExitTestTests {
-    @Test("a layer that traps in backward ends only the child: the expectation sees the signal and the runtime's message")
+    // Each child below is meant to fail, and records an issue about its own check at its line,
+    // as a user's failing test would show it; here that issue is known (`withKnownIssue`), and
+    // the test reads what the child printed.
+
+    @Test("a trap in backward ends only the child, which says where the check was and what the runtime said")
     func trappingLayerEndsOnlyTheChild() async throws {
-        let result = try await #require(processExitsWith: .failure, observing: [\.standardErrorContent]) {
-            expectGradientsCorrect(OffByOne(), inputs: [Tensor.uniform([2, 3], seed: 1)])
+        let child = Child()
+        await withKnownIssue("the child reports its own check") {
+            child.result = try await #require(processExitsWith: .signal(SIGILL), observing: [\.standardErrorContent]) {
+                var rng = SeededGenerator(seed: 1)
+                expectGradientsCorrect(OffByOne(), inputs: [.uniform([2, 3], in: -1..<1, using: &rng)])
+            }
         }
-        #expect(result.exitStatus == .signal(SIGILL) || result.exitStatus == .signal(SIGTRAP))
-        #expect(String(decoding: result.standardErrorContent, as: UTF8.self).contains("Index out of range"))
+        let stderr = try child.standardError()
+        for words in ["OffByOne: the check crashed (SIGILL", "backward pass", "Index out of range"] {
+            #expect(stderr.contains(words), "«\(words)» missing from: \(stderr)")
+        }
     }
 
-    @Test("a correct layer passes inside an exit test")
-    func correctLayerPassesInTheChild() async {
+    @Test("exit(0) in backward is not a pass: the child records it and exits 70")
+    func exitInBackwardFails() async throws {
+        let child = Child()
+        await withKnownIssue("the child reports its own check") {
+            child.result = try await #require(processExitsWith: .exitCode(70), observing: [\.standardErrorContent]) {
+                var rng = SeededGenerator(seed: 1)
+                expectGradientsCorrect(ExitsInBackward(), inputs: [.uniform([2, 3], in: -1..<1, using: &rng)])
+            }
+        }
+        let stderr = try child.standardError()
+        #expect(stderr.contains("ExitsInBackward: the check ended its process with exit"), "\(stderr)")
+    }
+
+    @Test("a hang meets its time limit in the child: it says where, exits 124, and leaves no process")
+    func hangEndsTheChild() async throws {
+        let started = Date()
+        let child = Child()
+        await withKnownIssue("the child reports its own check") {
+            child.result = try await #require(processExitsWith: .exitCode(124), observing: [\.standardErrorContent]) {
+                var rng = SeededGenerator(seed: 1)
+                var check = GradientCheck()
+                check.timeLimit = 2
+                expectGradientsCorrect(Spins(), inputs: [.uniform([2, 3], in: -1..<1, using: &rng)], check: check)
+            }
+        }
+        let stderr = try child.standardError()
+        #expect(stderr.contains("Spins: the check did not finish in 2 s; it was in the backward pass"), "\(stderr)")
+        #expect(Date().timeIntervalSince(started) < 30)
+    }
+
+    /// The result of an exit test run inside `withKnownIssue`.
+    final class Child: @unchecked Sendable {
+        var result: ExitTest.Result?
+        func standardError() throws -> String {
+            String(decoding: try #require(result).standardErrorContent, as: UTF8.self)
+        }
+    }
+
+    // The README's snippet, verbatim: a correct layer passes inside an exit test.
+    @Test func tanhBackwardInAChildProcess() async {
         await #expect(processExitsWith: .success) {
-            expectGradientsCorrect(Tanh(), inputs: [Tensor.uniform([2, 3], seed: 2)])
+            var rng = SeededGenerator(seed: 3)
+            expectGradientsCorrect(Tanh(), inputs: [.uniform([4, 5], in: -2..<2, using: &rng)])
         }
     }
 }
@@ -37,9 +89,20 @@ final class OffByOne: UnaryLayer {
     }
 }
 
-extension Tensor {
-    fileprivate static func uniform(_ shape: [Int], seed: UInt64) -> Tensor {
-        var rng = SeededGenerator(seed: seed)
-        return .uniform(shape, in: -1..<1, using: &rng)
+/// y = x, whose backward calls exit(0).
+final class ExitsInBackward: UnaryLayer {
+    let kindName = "ExitsInBackward"
+    func forward(_ x: Tensor) throws(LayerError) -> Tensor { x }
+    func backwardInput(_ upstream: Tensor) throws(LayerError) -> Tensor { exit(0) }
+}
+
+/// y = x, whose backward never returns.
+final class Spins: UnaryLayer {
+    let kindName = "Spins"
+    func forward(_ x: Tensor) throws(LayerError) -> Tensor { x }
+    func backwardInput(_ upstream: Tensor) throws(LayerError) -> Tensor {
+        var i = 0
+        while i >= 0 { i = (i &+ 1) % 7 }
+        return upstream
     }
 }

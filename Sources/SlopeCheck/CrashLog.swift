@@ -1,22 +1,21 @@
 import Foundation
-import SlopeCheck
 
 /// What a dead worker printed, read for the report: the runtime's message ("Fatal error: Index
 /// out of range", with its file and line), and from the Swift backtracer's JSON crash report
 /// (`SWIFT_BACKTRACE=…,format=json`, set for every worker) the first frame of the crashed
 /// thread that lies in the checked code, and whether the stack overflowed.
-struct CrashLog: Equatable {
-    var message: String?
-    var frame: String?
+package struct CrashLog: Equatable {
+    package var message: String?
+    package var frame: String?
     /// The frame has no file and line (the binary carries no debug information for it).
-    var frameWithoutLine = false
-    var stackOverflow = false
-    var outOfMemory = false
+    package var frameWithoutLine = false
+    package var stackOverflow = false
+    package var outOfMemory = false
     /// The backtracer's JSON line, which the parent does not pass through to the terminal.
-    static let reportMarker = "\"kind\": \"crashReport\""
+    package static let reportMarker = "\"kind\": \"crashReport\""
 
     /// The backtracer's settings for a worker: the crashed thread only, as one JSON line.
-    static let backtraceSettings =
+    package static let backtraceSettings =
         "enable=yes,interactive=no,color=no,threads=crashed,images=none,sanitize=no,format=json,output-to=stderr"
 
     /// Modules whose frames are the checker's or the language's, never the checked code.
@@ -26,12 +25,12 @@ struct CrashLog: Equatable {
         "Synchronization", "Glibc", "Darwin",
     ]
 
-    init(message: String? = nil, frame: String? = nil) {
+    package init(message: String? = nil, frame: String? = nil) {
         self.message = message
         self.frame = frame
     }
 
-    init(output: String) {
+    package init(output: String) {
         for line in output.split(separator: "\n", omittingEmptySubsequences: true) {
             if line.contains(Self.reportMarker) {
                 read(report: String(line))
@@ -102,7 +101,7 @@ struct CrashLog: Equatable {
 
     /// The module of a mangled Swift symbol: `$s3exp6MyConvV…` → "exp"; the standard library's
     /// own (`$ss…`, `$sS…`) and C symbols → nil.
-    static func module(ofMangled symbol: String) -> String? {
+    package static func module(ofMangled symbol: String) -> String? {
         guard symbol.hasPrefix("$s") else { return nil }
         var rest = symbol.dropFirst(2)
         let digits = rest.prefix { $0.isASCII && $0.isNumber }
@@ -112,7 +111,7 @@ struct CrashLog: Equatable {
         return String(rest.prefix(length))
     }
 
-    static func address(_ text: String) -> UInt64? {
+    package static func address(_ text: String) -> UInt64? {
         UInt64(text.hasPrefix("0x") ? String(text.dropFirst(2)) : text, radix: 16)
     }
 }
