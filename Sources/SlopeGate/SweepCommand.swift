@@ -45,11 +45,55 @@ public struct SweepCommand: ParsableCommand {
         }
     }
 
+    @Option(parsing: .unconditional, help: "Time limit of the sweep in seconds (default 60, or 10× its estimate).")
+    var timeout: Double?
+
+    @Flag(help: "Sweep in this process instead of a worker process (a trap in the layer then ends the run).")
+    var noIsolation = false
+
+    /// What a sweep in a worker sends back: the sweep, or the contract the layer broke.
+    struct Outcome: Codable, Sendable {
+        var sweep: StepSweep?
+        var problem: CheckProblem?
+    }
+
     public func run() throws {
-        let sweep: StepSweep
-        do { sweep = try SweepRunner.sweep(layer, stencil: stencil, seed: seed) } catch let problem as CheckProblem {
-            // The layer broke the contract of Layer: a failed check (exit 1, as `verify`), not bad input.
-            FileHandle.standardError.write(Data("\(layer): \(problem)\n".utf8))
+        let (layer, stencil, seed) = (self.layer, self.stencil, self.seed)
+        if case .network? = try? SlopeGate.registry.named(layer)?.subject(seed: seed) {
+            throw ValidationError("\(layer) is a network example; sweeps take a single layer")
+        }
+        let job = IsolatedJob<Outcome>(
+            name: layer,
+            estimate: { SlopeGate.registry.named(layer)?.estimatedSeconds(with: GradientCheck(seed: seed)).map { 3 * $0 } },
+            run: { _ in
+                do { return Outcome(sweep: try SweepRunner.sweep(layer, stencil: stencil, seed: seed)) } catch let problem
+                    as CheckProblem
+                {
+                    return Outcome(problem: problem)
+                } catch { return Outcome(problem: .threw(stage: "the sweep", message: "\(error)")) }
+            })
+        if let first = Worker.firstJob { Worker.serve([job], from: first) }
+        let outcome: Outcome
+        if SlopeGate.launchedAsGate && !noIsolation {
+            let results = try Isolation.run(
+                [job], settings: IsolationSettings(arguments: SlopeGate.arguments, timeout: timeout, memoryLimit: nil),
+                display: TerminalProgress.onTerminal())
+            if let interrupted = results.interruptedBy {
+                FileHandle.standardError.write(Data("\(layer): sweep stopped by signal \(interrupted)\n".utf8))
+                throw ExitCode(130)
+            }
+            switch results.outcomes.first {
+            case .finished(let finished)?: outcome = finished
+            case .unfinished(let unfinished, _)?: outcome = Outcome(problem: .unfinished(unfinished))
+            case nil: outcome = Outcome(problem: .threw(stage: "the sweep", message: "no result"))
+            }
+        } else {
+            outcome = job.run(nil)
+        }
+        guard let sweep = outcome.sweep else {
+            // The layer broke the contract of Layer, or ended its worker: a failed check (exit 1,
+            // as `verify`), not bad input.
+            FileHandle.standardError.write(Data("\(layer): \(outcome.problem.map { "\($0)" } ?? "no sweep")\n".utf8))
             throw ExitCode(1)
         }
         let rendered = try SweepRunner.chart(sweep).writePNG(to: URL(fileURLWithPath: output))

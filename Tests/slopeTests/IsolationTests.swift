@@ -111,6 +111,19 @@ struct IsolationTests {
         #expect(result.stdout.contains("breaks the contract of Layer"), "\(result.stdout)")
     }
 
+    @Test("slope sweep of a trapping layer: exit 1 with the diagnosis, no PNG written")
+    func sweepOfATrappingLayer() throws {
+        let directory = try SlopeBinary.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let png = directory.appendingPathComponent("sweep.png")
+        let result = try SlopeBinary.run([
+            "sweep", "--include-broken", "--layer", "Broken.IndexOutOfRange", "-o", png.path,
+        ])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("Broken.IndexOutOfRange: the check crashed (SIGILL"), "\(result.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: png.path))
+    }
+
     /// The processes whose parent is `pid` (from /proc).
     static func children(of pid: Int32) -> [Int32] {
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
