@@ -85,7 +85,9 @@ let package = Package(
             name: "SlopeCheckTests", dependencies: ["SlopeCheck", "SlopeLayers", "SlopeZoo"],
             resources: []),
         .testTarget(name: "SlopePlotTests", dependencies: ["SlopePlot"]),
-        .testTarget(name: "SlopeGateTests", dependencies: ["SlopeGate", "SlopeCheck", "SlopeLayers"], exclude: ["Fixtures"]),
+        .testTarget(
+            name: "SlopeGateTests", dependencies: ["SlopeGate", "SlopeCheck", "SlopeLayers", "SlopePlot", "SlopeZoo"],
+            exclude: ["Fixtures"]),
         .testTarget(name: "SlopeTestingTests", dependencies: ["SlopeTesting", "SlopeCheck", "SlopeLayers"]),
         .testTarget(
             name: "SlopeAutodiffTests", dependencies: ["SlopeAutodiff", "SlopeTesting", "SlopeCheck", "SlopeLayers"]),

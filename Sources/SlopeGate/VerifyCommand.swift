@@ -97,6 +97,12 @@ public struct VerifyCommand: ParsableCommand {
     @Option(help: "Also draw the histogram of relative errors to this PNG.")
     var histogram: String?
 
+    @Option(
+        help:
+            "Which tensors keep every element's analytic and numeric value in the report, for error maps: failing, all (tensors up to 2^20 elements) or none."
+    )
+    var keepElements: ElementRetention = .failing
+
     enum ModeName: String, ExpressibleByArgument, CaseIterable { case exhaustive, sampled, fast }
     enum ReportFormat: String, ExpressibleByArgument, CaseIterable { case table, json, junit }
 
@@ -135,6 +141,7 @@ public struct VerifyCommand: ParsableCommand {
                 stepRule: stepRule),
             tolerance: Tolerance(rtol: rtol, atol: atol), seed: seed, allowKinks: !noKinks)
         if noCompression { check.compression = .off }
+        check.keptElements = keepElements
         check.mode =
             switch mode {
             case .exhaustive: .exhaustive

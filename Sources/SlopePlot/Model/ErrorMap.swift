@@ -1,4 +1,5 @@
 import Foundation
+import SlopeFiles
 
 /// Where a gradient is wrong: three panels side by side, the analytic gradient, the numeric
 /// one and their difference, laid out by the tensor's axes.
@@ -75,5 +76,16 @@ public struct ErrorMap: Sendable, Hashable {
         let canvas = try GDCanvas(width: frame.width, height: frame.height, font: font)
         try renderer.draw(on: canvas)
         return try canvas.pngData()
+    }
+
+    /// Draws the map and writes the PNG to `url` atomically (a temporary file, then a rename).
+    /// - Throws: `PlotError.missingDirectory`, `PlotError.cannotWrite` (both name the path), or
+    ///   any drawing error.
+    public func writePNG(to url: URL) throws(PlotError) {
+        let png = try pngData()
+        do { try AtomicFile.write(png, to: url) } catch {
+            if case .missingDirectory = error.reason { throw PlotError.missingDirectory(path: url.path) }
+            throw PlotError.cannotWrite(path: url.path, reason: error.reason.description)
+        }
     }
 }

@@ -67,7 +67,9 @@ struct ErrorMapRenderer {
         let differenceX = max(valueBar.maxX + Self.barLabels + 24, numeric.minX + slotWidth + 24)
         let difference = CanvasRect(x: differenceX, y: top, width: w, height: h)
         let differenceBar = CanvasRect(x: difference.maxX + 10, y: top, width: Self.barWidth, height: slotHeight)
-        let right = max(differenceBar.maxX + Self.barLabels, difference.minX + slotWidth) + 10
+        // Wide enough for the text above the panels (estimated at 0.6 em a character).
+        let text = lines.map { left - 60 + 0.6 * $0.2 * Double($0.0.count) }.max() ?? 0
+        let right = max(differenceBar.maxX + Self.barLabels, difference.minX + slotWidth, text) + 10
         let legendY = top + slotHeight + 46
         return Frame(
             width: Int(right), height: Int(legendY + 22), mosaic: mosaic, rowAxis: rowAxis, columnAxis: columnAxis,
