@@ -29,13 +29,16 @@ public enum ErrorMaps {
         public var check: String
         public var tensor: ProbedTensorID
         public var map: ErrorMap
-        /// `<check>.<tensor>.errors.png`, characters unsafe in a file name replaced by `_`.
-        public var fileName: String {
-            let safe = "\(check).\(tensor.description)".map {
-                $0.isLetter || $0.isNumber || $0 == "." || $0 == "-" ? $0 : "_"
-            }
-            return String(safe) + ".errors.png"
+        /// `<check>.<tensor>.errors.png` (see ``ErrorMaps/fileName(check:tensor:)``).
+        public var fileName: String { ErrorMaps.fileName(check: check, tensor: tensor) }
+    }
+
+    /// `<check>.<tensor>.errors.png`, characters unsafe in a file name replaced by `_`.
+    public static func fileName(check: String, tensor: ProbedTensorID) -> String {
+        let safe = "\(check).\(tensor.description)".map {
+            $0.isLetter || $0.isNumber || $0 == "." || $0 == "-" ? $0 : "_"
         }
+        return String(safe) + ".errors.png"
     }
 
     /// Every map `run` can draw, in report order; `checks` (when not empty) keeps only those checks.
