@@ -47,7 +47,8 @@ public struct ElementValues: Sendable, Codable, Equatable {
 public enum ElementRetention: String, Sendable, Codable, CaseIterable {
     /// None: the report holds the worst elements only.
     case none
-    /// Tensors that fail (the default): enough to draw where a gradient is wrong.
+    /// Tensors that did not pass (the default): those that fail, and those left inconclusive
+    /// (whose maps show which elements could not be judged).
     case failing
     /// Every tensor: a report that maps a passing run too (larger JSON).
     case all
@@ -60,7 +61,7 @@ public enum ElementRetention: String, Sendable, Codable, CaseIterable {
         guard elementCount <= Self.elementLimit else { return false }
         switch self {
         case .none: return false
-        case .failing: return verdict == .fail
+        case .failing: return verdict != .pass
         case .all: return true
         }
     }

@@ -180,7 +180,7 @@ public enum HTMLReport {
         if tensor.elementCount > ElementRetention.elementLimit {
             return "the tensor has more than \(ElementRetention.elementLimit) elements, whose values are not kept."
         }
-        return "its element values were not kept (verify --keep-elements failing or all keeps them)."
+        return "the report kept no element values for it (fixture comparisons keep none, nor does --keep-elements none)."
     }
 
     /// The Taylor test: relative error of the directional difference against h, with the

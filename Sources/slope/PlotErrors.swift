@@ -11,7 +11,7 @@ extension Slope.Plot {
         static let configuration = CommandConfiguration(
             abstract: "Draw error maps (analytic | numeric | difference) from a slope verify JSON report.",
             discussion: """
-                A report keeps every element's values for the tensors that fail (slope verify \
+                A report keeps every element's values for the tensors that did not pass (slope verify \
                 --keep-elements all keeps them for every tensor). One PNG per tensor: \
                 <check>.<tensor>.errors.png in --out.
                 Example: slope verify --format json -o report.json; slope plot errors report.json --out output
@@ -49,7 +49,7 @@ extension Slope.Plot {
             let entries = ErrorMaps.entries(of: run, checks: checks)
             guard !entries.isEmpty else {
                 throw ValidationError(
-                    "\(report) kept no element values (they are kept for failing tensors; "
+                    "\(report) kept no element values (they are kept for tensors that did not pass; "
                         + "re-run slope verify with --keep-elements all to map passing ones)")
             }
             for entry in entries {

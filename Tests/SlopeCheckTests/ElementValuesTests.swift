@@ -78,5 +78,7 @@ import Testing
         #expect(!ElementRetention.all.keeps(.fail, elementCount: ElementRetention.elementLimit + 1))
         #expect(!ElementRetention.failing.keeps(.pass, elementCount: 10))
         #expect(ElementRetention.failing.keeps(.fail, elementCount: 10))
+        #expect(ElementRetention.failing.keeps(.inconclusive, elementCount: 10))
+        #expect(!ElementRetention.none.keeps(.fail, elementCount: 10))
     }
 }

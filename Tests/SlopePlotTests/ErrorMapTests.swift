@@ -167,7 +167,7 @@ import Testing
         let recording = RecordingCanvas(width: map.size.width, height: map.size.height)
         try map.draw(on: recording)
         #expect(recording.texts.contains { $0.contains("W[i, j]") })
-        #expect(recording.texts.contains("row i") && recording.texts.contains("column j"))
+        #expect(recording.texts.contains("row i of W[i, j]") && recording.texts.contains("column j of W[i, j]"))
         #expect(recording.texts.contains("analytic ∂L/∂W"))
     }
 

@@ -301,13 +301,15 @@ struct ErrorMapRenderer {
         return stride(from: 0, to: axis.tiles, by: step).compactMap { t in axis.centre(ofTile: t).map { ($0, "\(t)") } }
     }
 
+    /// The axis titles: the tensor's name and the index that runs along each axis.
     func axisTitles(_ mosaic: ErrorMapMosaic) -> (x: String, y: String?) {
+        let name = map.name
         switch map.shape.count {
-        case 0: ("", nil)
-        case 1: ("i", nil)
-        case 2: ("column j", "row i")
-        case 3: ("slice k (across, then down); j within", "i within a slice")
-        default: ("tile column b; j within", "tile row a; i within")
+        case 0: return ("", nil)
+        case 1: return ("i of \(name)[i]", nil)
+        case 2: return ("column j of \(name)[i, j]", "row i of \(name)[i, j]")
+        case 3: return ("k of \(name)[k, i, j] (across, then down); j within", "i within a slice")
+        default: return ("tile column b of \(name)[a, b, i, j]; j within", "tile row a; i within")
         }
     }
 
