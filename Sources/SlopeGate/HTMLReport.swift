@@ -321,6 +321,6 @@ public enum HTMLReport {
         img{max-width:100%;height:auto;border:1px solid var(--line)}footer{margin-top:2em;color:var(--muted);font-size:.8em}
         ul.invariants{font-size:.85em}
         @media (max-width:700px){body{font-size:14px}main{padding:8px}img.map{max-width:none}}
-        @media print{pre.command{background:#fff;color:#000;border-color:#999}.scroll{overflow:visible}table{white-space:normal}article,img,tr{break-inside:avoid}th{position:static}}
+        @media print{pre.command{background:#fff;color:#000;border-color:#999}.scroll{overflow:visible}table{white-space:normal}article,img,tr{break-inside:avoid}h2,h3,h4{break-after:avoid}th{position:static}}
         """
 }
