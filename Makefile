@@ -3,7 +3,7 @@ SWIFT ?= swift
 APT_PACKAGES := libgd-dev libopenblas-dev fonts-dejavu-core
 OUT ?= output
 
-.PHONY: setup build release run test consumer bench coverage mutants fuzz sanitize clean lint docs
+.PHONY: setup build release run test consumer bench coverage mutants fuzz sanitize clean lint docs report-check
 
 # Installs the C libraries and the font only when something is missing: each package must
 # be installed according to dpkg (a removed package's leftover config does not count) and
@@ -72,6 +72,16 @@ sanitize: setup
 
 clean:
 	rm -rf .build .build-asan .build-tsan .build-fuzz .build-coverage .build-docs .build-mutants fuzz-artifacts
+
+# The HTML report in a real browser: installs Debian's chromium when missing, then runs the
+# browser tests (required here, skipped by `make test` without chromium) and keeps the pages,
+# screenshots (1280 px and phone width) and the printed PDF in $(OUT)/report-check to look at.
+report-check: setup
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
+	  $$SUDO apt-get update && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y --no-install-recommends chromium; }
+	SLOPE_REQUIRE_BROWSER=1 SLOPE_REPORT_CHECK_DIR="$(abspath $(OUT))/report-check" $(SWIFT) test --filter HTMLReport
+	@echo "report-check: pages and screenshots in $(OUT)/report-check"
 
 # Style: `swift format` ships with the toolchain; the rules are in .swift-format.
 lint:

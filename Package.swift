@@ -48,7 +48,9 @@ let package = Package(
         // The broken-layer zoo: demo and test material, not part of any product.
         .target(name: "SlopeZoo", dependencies: ["SlopeCheck", "SlopeLayers"]),
         // `expectGradientsCorrect(layer, inputs:)`: a gradient check as a Swift Testing issue.
-        .target(name: "SlopeTesting", dependencies: ["SlopeCheck", "SlopeLayers"]),
+        // It attaches a failing tensor's error map next to the JSON: SlopePlot draws it, and
+        // SlopeGate's ErrorMap(tensor, in: report) is the one glue from a report to a map.
+        .target(name: "SlopeTesting", dependencies: ["SlopeCheck", "SlopeLayers", "SlopePlot", "SlopeGate"]),
         // Swift's own autodiff (`import _Differentiation`) checked: `Tensor` made `Differentiable`,
         // `run(differentiable:at:)` for a pullback, custom `@derivative(of:)`s included. A module
         // of its own, so that nobody else imports `_Differentiation`.
@@ -85,8 +87,11 @@ let package = Package(
             name: "SlopeCheckTests", dependencies: ["SlopeCheck", "SlopeLayers", "SlopeZoo"],
             resources: []),
         .testTarget(name: "SlopePlotTests", dependencies: ["SlopePlot"]),
-        .testTarget(name: "SlopeGateTests", dependencies: ["SlopeGate", "SlopeCheck", "SlopeLayers"], exclude: ["Fixtures"]),
-        .testTarget(name: "SlopeTestingTests", dependencies: ["SlopeTesting", "SlopeCheck", "SlopeLayers"]),
+        .testTarget(
+            name: "SlopeGateTests", dependencies: ["SlopeGate", "SlopeCheck", "SlopeLayers", "SlopePlot", "SlopeZoo"],
+            exclude: ["Fixtures"]),
+        .testTarget(
+            name: "SlopeTestingTests", dependencies: ["SlopeTesting", "SlopeCheck", "SlopeLayers", "SlopePlot", "SlopeGate"]),
         .testTarget(
             name: "SlopeAutodiffTests", dependencies: ["SlopeAutodiff", "SlopeTesting", "SlopeCheck", "SlopeLayers"]),
         .testTarget(

@@ -76,6 +76,8 @@ grep -q '<testsuites name="MyLayers verify"' "$tmp/report.xml" || fail "the JUni
 grep -q 'classname="MyLayers.verify.BuggyGELU"' "$tmp/report.xml" || fail "the JUnit report has no BuggyGELU case"
 grep -q 'the backward of layer 1 (BuggyGELU) is wrong' "$tmp/gate.out" || fail "the network check did not name BuggyGELU"
 expect 1 verify --format json -o "$tmp/report.json"
+expect 1 verify --format html -o "$tmp/report.html"
+grep -q 'alt="error map of BuggyGELU input x"' "$tmp/report.html" || fail "the HTML report has no error map of BuggyGELU"
 expect 1 verify --replay "$tmp/report.json" --format json -o "$tmp/replay.json"
 grep -q '"target" : "BuggyGELU"' "$tmp/replay.json" || fail "--replay did not re-run BuggyGELU"
 ! grep -q '"target" : "LayerNorm"' "$tmp/replay.json" || fail "--replay re-ran a check that had passed"
@@ -83,7 +85,7 @@ expect 0 verify --fixtures "$tmp/consumer/Fixtures" --layer LayerNorm
 grep -q "LayerNorm/rows" "$tmp/gate.out" || fail "the PyTorch fixtures of LayerNorm were not compared"
 expect 2 verify --layer Nope
 grep -q 'unknown layer kind "Nope"' "$tmp/gate.err" || fail "an unknown check was not named"
-echo "check-consumer: MyLayersGate: JUnit named MyLayers, exit 1 on BuggyGELU, replay, PyTorch fixtures, exit 2 on bad usage"
+echo "check-consumer: MyLayersGate: JUnit named MyLayers, exit 1 on BuggyGELU, HTML with its error map, replay, PyTorch fixtures, exit 2 on bad usage"
 
 # 4. `from:` took the tag, not a branch or a revision.
 grep -q "\"version\" : \"$version\"" "$tmp/consumer/Package.resolved" ||

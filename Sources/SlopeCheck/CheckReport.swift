@@ -85,6 +85,9 @@ public struct TensorReport: Sendable, Codable {
     /// Whether the elements were checked by compression, and if not why (exhaustive mode on
     /// tensors large enough to try; nil otherwise).
     public var compression: CompressionSummary?
+    /// Every checked element's values, for error maps (see ``ElementRetention``; nil in
+    /// reports written before they were kept, and for tensors not retained).
+    public var elements: ElementValues?
 }
 
 extension TensorReport {

@@ -565,7 +565,10 @@ struct Engine {
             verdict: verdict, census: census,
             coverage: Coverage.statement(mode: check.mode, checked: results.count, elementCount: Tensor.count(of: shape)),
             order: nil, resolution: results.compactMap(\.resolution).max(),
-            firstInconclusive: inconclusive.first)
+            firstInconclusive: inconclusive.first,
+            // Kept when the tensor may yet fail (the Taylor test comes later); the check drops them after.
+            elements: check.keptElements.keeps(.fail, elementCount: Tensor.count(of: shape))
+                ? ElementValues(results, shape: shape) : nil)
     }
 
 }

@@ -35,6 +35,8 @@ public struct GradientCheck: Sendable {
     /// Exhaustive mode perturbs elements with disjoint output footprints together, proven on
     /// every run (see ``Compression``); `.off` checks one element at a time.
     public var compression = Compression.automatic
+    /// Which tensors keep every checked element's values in the report (for error maps).
+    public var keptElements = ElementRetention.failing
     /// Called (at most four times a second, from any thread) with the elements done so far in
     /// exhaustive and sampled modes, for a progress display.
     public var progress: (@Sendable (CheckProgress) -> Void)?
@@ -121,6 +123,9 @@ public struct GradientCheck: Sendable {
                         // The relative rule: only a clear failure counts.
                         tensorReport.verdict = .fail
                     }
+                }
+                if !keptElements.keeps(tensorReport.verdict, elementCount: tensorReport.elementCount) {
+                    tensorReport.elements = nil
                 }
                 report.tensors.append(tensorReport)
             }

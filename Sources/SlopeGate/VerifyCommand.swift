@@ -36,7 +36,7 @@ public struct VerifyCommand: ParsableCommand {
     @Option(help: "A directory of slope-fixture/1 files to compare against.")
     var fixtures: String?
 
-    @Option(help: "table, json or junit.")
+    @Option(help: "table, json, junit or html (one self-contained page: summary, table, error maps, charts).")
     var format: ReportFormat = .table
 
     @Option(name: .shortAndLong, help: "Write the report to FILE (atomically) instead of standard output.")
@@ -113,6 +113,12 @@ public struct VerifyCommand: ParsableCommand {
     )
     var noIsolation = false
 
+    @Option(
+        help:
+            "Which tensors keep every element's analytic and numeric value in the report, for error maps: failing, all (tensors up to 2^20 elements) or none."
+    )
+    var keepElements: ElementRetention = .failing
+
     enum ModeName: String, ExpressibleByArgument, CaseIterable {
         case exhaustive, sampled, fast
 
@@ -124,7 +130,7 @@ public struct VerifyCommand: ParsableCommand {
             }
         }
     }
-    enum ReportFormat: String, ExpressibleByArgument, CaseIterable { case table, json, junit }
+    enum ReportFormat: String, ExpressibleByArgument, CaseIterable { case table, json, junit, html }
 
     public func validate() throws {
         guard samples > 0 else { throw ValidationError("--samples must be positive, got \(samples)") }
@@ -164,6 +170,7 @@ public struct VerifyCommand: ParsableCommand {
                 stepRule: stepRule),
             tolerance: Tolerance(rtol: rtol, atol: atol), seed: seed, allowKinks: !noKinks)
         if noCompression { check.compression = .off }
+        check.keptElements = keepElements
         check.mode = mode.checkMode(self)
         var methodText = check.method.description
         let jobs: [IsolatedJob<CheckReport>]
@@ -201,6 +208,7 @@ public struct VerifyCommand: ParsableCommand {
             case .table: Data(TableReport.render(run).utf8)
             case .json: try JSONReport.render(run)
             case .junit: Data(JUnitReport.render(run).utf8)
+            case .html: Data(HTMLReport.render(run, invocation: CommandLine.arguments).utf8)
             }
         if let histogram {
             try CensusChart.make(run).writePNG(to: URL(fileURLWithPath: histogram))

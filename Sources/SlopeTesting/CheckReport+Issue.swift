@@ -1,6 +1,8 @@
 import Foundation
 import SlopeCheck
+import SlopeGate
 import SlopeLayers
+import SlopePlot
 
 extension CheckReport {
     /// The text of the issue a failed or inconclusive check records: a headline with the
@@ -47,5 +49,15 @@ extension CheckReport {
     var attachmentName: String {
         let safe = target.map { $0.isLetter || $0.isNumber || $0 == "." || $0 == "-" || $0 == "_" ? $0 : "_" }
         return String(safe) + ".gradient-check.json"
+    }
+
+    /// The error maps attached next to the JSON: one PNG per tensor whose element values the
+    /// report kept (the failing ones, by default), named `<target>.<tensor>.errors.png`. A map
+    /// that cannot be drawn is left out (the JSON still holds its numbers).
+    var errorMapAttachments: [(name: String, png: Data)] {
+        tensors.compactMap { tensor in
+            guard let map = ErrorMap(tensor, in: self), let png = try? map.pngData() else { return nil }
+            return (ErrorMaps.fileName(check: target, tensor: tensor.tensor), png)
+        }
     }
 }

@@ -112,7 +112,8 @@ private func guarded(
     record(ExitTestGuard.watching(target, limit: limit, at: sourceLocation, run), at: sourceLocation)
 }
 
-/// Records `report` as an issue (with its JSON attached) unless its verdict is `.pass`.
+/// Records `report` as an issue unless its verdict is `.pass`, with its JSON attached and,
+/// next to it, the error map (PNG) of each tensor that kept its element values.
 private func record(_ report: CheckReport, at sourceLocation: SourceLocation) -> CheckReport {
     guard report.verdict != .pass else { return report }
     Issue.record(Comment(rawValue: report.issueDescription), sourceLocation: sourceLocation)
@@ -120,6 +121,9 @@ private func record(_ report: CheckReport, at sourceLocation: SourceLocation) ->
         Attachment.record([UInt8](try report.json()), named: report.attachmentName, sourceLocation: sourceLocation)
     } catch {
         Issue.record(error, "the report of \(report.target) could not be encoded as JSON", sourceLocation: sourceLocation)
+    }
+    for map in report.errorMapAttachments {
+        Attachment.record([UInt8](map.png), named: map.name, sourceLocation: sourceLocation)
     }
     return report
 }

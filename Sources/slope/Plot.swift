@@ -6,8 +6,8 @@ extension Slope {
     /// `slope plot loss|xy`: charts from CSV files.
     struct Plot: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Draw a PNG chart from a CSV file.",
-            subcommands: [Loss.self, XY.self])
+            abstract: "Draw a PNG chart from a CSV file, or error maps from a verify report.",
+            subcommands: [Loss.self, XY.self, Errors.self])
     }
 }
 

@@ -53,6 +53,16 @@ import Testing
         #expect(again.reports[0].verdict == .fail)
     }
 
+    @Test func aUsersGateWritesTheHTMLReportWithTheBuggyLayersMap() throws {
+        let file = try temporaryFile("report.html")
+        #expect(try verify(["--layer", "GELU", "--layer", "BuggyGELU", "--format", "html", "-o", file.path]) == 1)
+        let html = try String(contentsOf: file, encoding: .utf8)
+        #expect(html.contains("<title>MyLayers verify: FAIL</title>"))
+        #expect(html.contains("alt=\"error map of BuggyGELU input x\""))
+        #expect(html.contains("--layer BuggyGELU") && !html.contains("--layer GELU "))
+        #expect(!html.contains("id=\"check-GELU\""))
+    }
+
     @Test func aNetworkNamesTheUsersLayer() throws {
         let report = try #require(try VerifyCommand.check(["GELUNet"], with: GradientCheck()).first)
         #expect(report.verdict == .fail)

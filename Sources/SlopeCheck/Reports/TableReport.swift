@@ -81,7 +81,7 @@ public enum TableReport {
     }
 
     /// "relative errors: 1e-12 ▏3  1e-11 ▏40 …" over the decades that hold any element.
-    static func censusLine(_ run: VerifyRun) -> String {
+    package static func censusLine(_ run: VerifyRun) -> String {
         let census = run.census
         let used = census.counts.indices.filter { census.counts[$0] > 0 }
         guard let first = used.first, let last = used.last else { return "Relative-error census: no elements" }
@@ -116,7 +116,7 @@ public enum TableReport {
         }
     }
 
-    static func milliseconds(_ seconds: Double) -> String {
+    package static func milliseconds(_ seconds: Double) -> String {
         seconds < 1 ? "\(Int((seconds * 1000).rounded())) ms" : formatNumber(seconds, significantDigits: 3) + " s"
     }
 

@@ -67,6 +67,22 @@ public final class GDCanvas: Canvas {
         fillOpaque(0, 0, Int32(width - 1), Int32(height - 1), Self.gdColor(background))
     }
 
+    /// A canvas holding a decoded PNG (for tests that read a picture another program drew,
+    /// such as a browser's screenshot). Text drawn on it uses the built-in bitmap font.
+    /// - Throws: `PlotError.invalidPNG` when libgd cannot decode `png`.
+    public init(png: Data) throws(PlotError) {
+        let decoded = png.withUnsafeBytes { bytes -> gdImagePtr? in
+            guard let base = bytes.baseAddress, bytes.count <= Int(Int32.max) else { return nil }
+            return gdImageCreateFromPngPtr(Int32(bytes.count), UnsafeMutableRawPointer(mutating: base))
+        }
+        guard let decoded else { throw PlotError.invalidPNG }
+        if decoded.pointee.trueColor == 0 { gdImagePaletteToTrueColor(decoded) }
+        image = decoded
+        width = Int(decoded.pointee.sx)
+        height = Int(decoded.pointee.sy)
+        fontPath = nil
+    }
+
     deinit {
         gdImageDestroy(image)
     }

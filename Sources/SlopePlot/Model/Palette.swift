@@ -32,4 +32,20 @@ public enum Palette {
         return viridisStops[lower].blended(
             with: viridisStops[lower + 1], amount: position - Double(lower))
     }
+
+    /// ColorBrewer's *RdBu* map reversed (colour-blind safe): blue for −1, near-white for 0,
+    /// red for +1.
+    static let divergingStops: [RGB] = [
+        RGB(hex: 0x2166AC), RGB(hex: 0x67A9CF), RGB(hex: 0xD1E5F0), RGB(hex: 0xF7F7F7),
+        RGB(hex: 0xFDDBC7), RGB(hex: 0xEF8A62), RGB(hex: 0xB2182B),
+    ]
+
+    /// The diverging colour at `t` in −1…1 (clamped; NaN gives the centre), linearly
+    /// interpolated between seven stops.
+    public static func diverging(_ t: Double) -> RGB {
+        let clamped = t.isNaN ? 0 : min(max(t, -1), 1)
+        let position = (clamped + 1) / 2 * Double(divergingStops.count - 1)
+        let lower = min(Int(position), divergingStops.count - 2)
+        return divergingStops[lower].blended(with: divergingStops[lower + 1], amount: position - Double(lower))
+    }
 }

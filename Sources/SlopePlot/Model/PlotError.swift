@@ -27,6 +27,10 @@ public enum PlotError: Error, Sendable, Equatable, CustomStringConvertible {
     case cannotWrite(path: String, reason: String)
     /// libgd failed to encode the image.
     case encodingFailed
+    /// Bytes that libgd cannot decode as a PNG.
+    case invalidPNG
+    /// An error map whose columns do not fit its shape.
+    case invalidErrorMap(name: String, reason: String)
 
     public var description: String {
         switch self {
@@ -59,6 +63,10 @@ public enum PlotError: Error, Sendable, Equatable, CustomStringConvertible {
             return "cannot write \(path): \(reason)"
         case .encodingFailed:
             return "libgd could not encode the chart as PNG"
+        case .invalidPNG:
+            return "the data is not a PNG that libgd can decode"
+        case .invalidErrorMap(let name, let reason):
+            return "the error map of \(name) cannot be drawn: \(reason)"
         }
     }
 }
