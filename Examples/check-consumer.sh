@@ -83,9 +83,18 @@ grep -q '"target" : "BuggyGELU"' "$tmp/replay.json" || fail "--replay did not re
 ! grep -q '"target" : "LayerNorm"' "$tmp/replay.json" || fail "--replay re-ran a check that had passed"
 expect 0 verify --fixtures "$tmp/consumer/Fixtures" --layer LayerNorm
 grep -q "LayerNorm/rows" "$tmp/gate.out" || fail "the PyTorch fixtures of LayerNorm were not compared"
+# A layer whose backward traps: its own check fails with the runtime's message and the user's
+# frame (file and line), next to a valid report of the others.
+expect 1 verify --include-broken --layer LayerNorm --layer OffByOneConv --layer BuggyGELU --format junit -o "$tmp/crash.xml"
+grep -q '<testsuite name="LayerNorm" tests="[0-9]*" failures="0" errors="0"' "$tmp/crash.xml" || fail "LayerNorm was lost with the trap"
+grep -q '<testsuite name="BuggyGELU"' "$tmp/crash.xml" || fail "BuggyGELU was not checked after the trap"
+grep -q '<error message="the check crashed (SIGILL, a Swift runtime trap); it was in the backward pass' "$tmp/crash.xml" ||
+    fail "the trap was not an <error> naming the backward pass: $(grep -o '<error[^>]*>' "$tmp/crash.xml")"
+grep -q 'Index out of range.*OffByOneConv.backwardInput(_:) at .*OffByOneConv.swift:[0-9]*' "$tmp/crash.xml" ||
+    fail "the trap's message or the user's frame and line are missing: $(grep -o '<error[^>]*>' "$tmp/crash.xml")"
 expect 2 verify --layer Nope
 grep -q 'unknown layer kind "Nope"' "$tmp/gate.err" || fail "an unknown check was not named"
-echo "check-consumer: MyLayersGate: JUnit named MyLayers, exit 1 on BuggyGELU, HTML with its error map, replay, PyTorch fixtures, exit 2 on bad usage"
+echo "check-consumer: MyLayersGate: JUnit named MyLayers, exit 1 on BuggyGELU, HTML with its error map, replay, PyTorch fixtures, a trapping layer as one <error> beside the others, exit 2 on bad usage"
 
 # 4. `from:` took the tag, not a branch or a revision.
 grep -q "\"version\" : \"$version\"" "$tmp/consumer/Package.resolved" ||

@@ -34,5 +34,10 @@ public enum MyLayersChecks {
                 ], loss: MSE())
             return (network, input([4, 3], seed: seed &+ 7), input([4, 2], seed: seed &+ 8))
         },
+        // Run only with --include-broken: its backward traps (an index off by one).
+        CheckCase(name: "OffByOneConv", summary: "1-D convolution whose backward reads past the end", isDeliberatelyBroken: true)
+        {
+            seed in .layer(OffByOneConv(weights: [0.5, -1, 0.25]), inputs: [input([2, 6], seed: seed)])
+        },
     ]
 }
