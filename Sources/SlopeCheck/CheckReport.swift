@@ -226,6 +226,11 @@ public struct CheckReport: Sendable, Codable {
     public var floatTwin: FloatTwinComparison?
     /// What the checked code promised, when it is not a `Layer` (a function and its vjp).
     public var contract: String?
+    /// How the checked code rounds, measured before judging (nil in reports written before it
+    /// was measured, and for checks told their precision).
+    public var rounding: RoundingLevel?
+    /// The inputs held constant (ids, masks, targets): passed exactly, never perturbed or checked.
+    public var constantInputs: [String]?
 
     /// The contract of a function checked with its vector–Jacobian product.
     static let functionContract = "a function and its vjp (backward is the vjp)"
@@ -300,6 +305,9 @@ public struct CheckReport: Sendable, Codable {
         }
         for invariant in failedInvariants {
             lines.append("\(target) invariant \"\(invariant.name)\" broken: \(invariant.detail)")
+        }
+        if let rounding, rounding.precision == .float, !lines.isEmpty {
+            lines.append("\(target) was judged at the precision it was measured to compute at: \(rounding)")
         }
         return lines.joined(separator: "\n")
     }

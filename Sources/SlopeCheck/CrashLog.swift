@@ -32,7 +32,9 @@ package struct CrashLog: Equatable {
 
     package init(output: String) {
         for line in output.split(separator: "\n", omittingEmptySubsequences: true) {
-            if line.contains(Self.reportMarker) {
+            if line.hasPrefix("slope-worker: stack overflow") {
+                stackOverflow = true
+            } else if line.contains(Self.reportMarker) {
                 read(report: String(line))
             } else if message == nil, let range = Self.runtimeMessage(in: line) {
                 message = String(line[range.lowerBound...]).trimmingCharacters(in: .whitespaces)

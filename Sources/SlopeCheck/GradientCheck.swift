@@ -32,6 +32,10 @@ public struct GradientCheck: Sendable {
     /// The precision the checked code computes in: Float code carries more rounding, and the
     /// rounding floor, the Taylor test and the invariants allow for it. `run(float:…)` sets it.
     public var precision: Precision = .double
+    /// Measure how the checked code rounds before judging it (``RoundingLevel``): code with
+    /// Double edges that computes in Float inside is then judged at Float precision, and the
+    /// report says so. Only checks that start at `.double` measure.
+    public var measuresPrecision = true
     /// Exhaustive mode perturbs elements with disjoint output footprints together, proven on
     /// every run (see ``Compression``); `.off` checks one element at a time.
     public var compression = Compression.automatic
@@ -83,13 +87,35 @@ public struct GradientCheck: Sendable {
             Breadcrumbs.phase("computing the analytic gradients")
             let analytic = try probe.analyticGradients()
             report.invariants.append(StoredParameters.invariant(of: layer))
+            if let held = layer as? WithConstantInputs { report.constantInputs = held.constantNames }
+            // The precision the code computes at, measured: everything below is judged at it.
+            var check = self
+            if measuresPrecision, precision == .double {
+                Breadcrumbs.phase("measuring how the checked code rounds")
+                var own = SeededGenerator(seed: seed ^ 0x9EC1_5100)
+                if let rounding = try? RoundingLevel.measure(
+                    layer, probe: probe, upstream: upstream, analytic: analytic, using: &own)
+                {
+                    report.rounding = rounding
+                    if rounding.precision == .float {
+                        // Float's step and tolerance, unless the user chose their own.
+                        let defaults = method == .default && tolerance == .default
+                        check = defaults ? check.forFloat : check
+                        check.precision = .float
+                        report.method = check.method
+                        report.methodDescription = check.method.description
+                        report.tolerance = check.tolerance
+                        report.precision = .float
+                    }
+                }
+            }
             if checkInvariants {
                 report.invariants += Invariants(
-                    layer: layer, inputs: inputs, upstream: upstream, tolerance: tolerance, precision: precision
+                    layer: layer, inputs: inputs, upstream: upstream, tolerance: tolerance, precision: check.precision
                 ).evaluate(using: &generator)
                 for (parameter, value) in zip(parameters, saved) { parameter.1.value = value }
             }
-            var engine = Engine(check: self, probe: probe, upstream: upstream)
+            var engine = Engine(check: check, probe: probe, upstream: upstream)
             engine.copies = copies
             if let progress {
                 let counts = probe.ids.indices.map { probe.value(of: $0).count }
@@ -113,7 +139,7 @@ public struct GradientCheck: Sendable {
                     let order = try ConvergenceOrder.measure(
                         probe: probe, tensor: tensor, analytic: analytic[tensor], baseValue: engine.baseValue,
                         baseDecisions: engine.baseDecisions, choice: tensorReport.stepChoice, excluded: engine.kinks,
-                        absoluteFloor: tolerance.atol, precision: precision, using: &orderGenerator)
+                        absoluteFloor: tolerance.atol, precision: check.precision, using: &orderGenerator)
                     tensorReport.order = order
                     engine.forwardPasses += 2 * order.steps.count
                     if method.stepRule == .adaptive {

@@ -232,11 +232,24 @@ struct Invariants {
             let size = max(x.maxMagnitude, y.maxMagnitude)
             for i in 0..<x.count
             where abs(x.data[i] - y.data[i]) > precision.invariantTolerance * size + 1e-12 || x.data[i].isNaN != y.data[i].isNaN {
-                return "tensor \(t) at \(x.index(ofFlat: i)): \(formatNumber(x.data[i])) vs \(formatNumber(y.data[i]))"
+                let (a, b) = distinguishable(x.data[i], y.data[i])
+                let share = abs(x.data[i] - y.data[i]) / max(size, .leastNonzeroMagnitude)
+                return
+                    "tensor \(t) at \(x.index(ofFlat: i)): \(a) vs \(b) (apart by \(formatNumber(share, significantDigits: 2)) of the gradient's size; allowed \(formatNumber(precision.invariantTolerance, significantDigits: 2)))"
             }
         }
         return nil
     }
+}
+
+/// Two different numbers printed with as many digits as it takes to tell them apart (never
+/// "0.165892 vs 0.165892").
+func distinguishable(_ a: Double, _ b: Double) -> (String, String) {
+    for digits in 6...17 {
+        let pair = (formatNumber(a, significantDigits: digits), formatNumber(b, significantDigits: digits))
+        if pair.0 != pair.1 || a == b { return pair }
+    }
+    return (formatNumber(a, significantDigits: 17), formatNumber(b, significantDigits: 17))
 }
 
 /// Network-level invariants.

@@ -28,3 +28,85 @@ public enum Precision: String, Sendable, Codable, CaseIterable {
     var directionalStep: Double { self == .double ? 1e-6 : 1e-2 }
     var directionalTolerance: Double { self == .double ? 1e-4 : 1e-2 }
 }
+
+/// How the checked code rounds, measured at the checked point — the precision it actually
+/// computes at, whatever its inputs' and outputs' type.
+///
+/// Code with Double tensors on its edges may compute in Float inside (a GELU written with
+/// Float maths, a dense layer in the user's own `[Float]` types). Judged as Double, such a
+/// correct layer fails the invariants that compare two gradients to 1e-9. So every check
+/// measures, before anything is judged:
+///
+/// - **the backward**: the gradients for the upstream u and for s·u (s = 1 + 3/4096). Exact
+///   linear code gives s·∇ to a few Double ulps; code that rounds to Float inside is off by
+///   about 6e-8 of the gradients' size. `backward` is the largest such share over the tensors.
+/// - **the forward**: L at eight points 1e-9·spread apart along a random direction; the
+///   rounding noise read off their high differences (``StepChoice/noise(of:)``) as a share of
+///   |L| is `forward`.
+///
+/// A backward level between ``floatBand`` bounds is rounding of Float code: the check then
+/// judges at Float precision (and says so). Above the band a backward that is not linear in its upstream
+/// is not rounding but a bug — the invariant reports it as before; below it, Double.
+public struct RoundingLevel: Sendable, Codable, Equatable, CustomStringConvertible {
+    /// |∇(s·u) − s·∇(u)| / |∇(u)|, the largest over the checked tensors.
+    public var backward: Double
+    /// The noise of L near the checked point, as a share of |L|.
+    public var forward: Double
+
+    /// Levels in this band are Float-like rounding: above 1e-9 (Float code rounds the upstream
+    /// itself to 6e-8 of each element, so its level is 1e-8 or more; Double code stays below
+    /// 1e-11 even where its backward cancels, as BatchNorm's does) and at most 1e-5 (a
+    /// backward that ignores or squares its upstream is off by 7e-4, s − 1).
+    public static let floatBand: ClosedRange<Double> = 1e-9...1e-5
+
+    /// The precision to judge at: `.float` when the code rounds like Float, else `.double`.
+    ///
+    /// Only the backward decides: it is linear in its upstream whatever the inputs, so its
+    /// rounding is the code's own. L's rounding also grows with cancellation in Double code
+    /// (a LayerNorm at inputs offset by 1e6 rounds L at 1e-10 of |L|), so it is reported, and
+    /// the step choice allows for it, but it does not make Double code Float.
+    public var precision: Precision {
+        Self.floatBand.contains(backward) ? .float : .double
+    }
+
+    /// "computes in Float precision: backward linear in the upstream to 6.1e-8, L's rounding 2.3e-8 of |L|".
+    public var description: String {
+        "computes in \(precision == .float ? "Float" : "Double") precision: backward linear in the upstream to \(formatNumber(backward, significantDigits: 2)), L's rounding \(formatNumber(forward, significantDigits: 2)) of |L|"
+    }
+
+    /// Measures the rounding of `layer` at `inputs` (see the type's description).
+    static func measure(
+        _ layer: any Layer, probe: Probe, upstream: Tensor, analytic: [Tensor], using generator: inout SeededGenerator
+    ) throws -> RoundingLevel {
+        let s = 1 + 3.0 / 4096
+        let parameters = layer.namedParameters
+        for (_, parameter) in parameters { parameter.zeroGradient() }
+        _ = try layer.forward(probe.inputs)
+        let scaled = try layer.backward(upstream * s) + parameters.map { $0.1.gradient }
+        var backward = 0.0
+        for (g, gs) in zip(analytic, scaled) where g.shape == gs.shape {
+            let size = g.maxMagnitude * s
+            guard size > 0, size.isFinite else { continue }
+            for i in 0..<g.count {
+                backward = max(backward, abs(gs.data[i] - s * g.data[i]) / size)
+            }
+        }
+        // The forward: along a random direction through the largest tensor.
+        let tensor = probe.ids.indices.max { probe.value(of: $0).count < probe.value(of: $1).count } ?? 0
+        let saved = probe.value(of: tensor)
+        defer { probe.restore(tensor, to: saved) }
+        var direction = Tensor.zeros(saved.shape)
+        for i in 0..<direction.count { direction.data[i] = generator.nextNormal() }
+        direction = direction * (1 / max(direction.maxMagnitude, 1e-300))
+        let spacing = 1e-9 * StepChoice.spread(of: saved)
+        var values: [Double] = []
+        for k in 0..<8 {
+            probe.restore(tensor, to: saved)
+            probe.add(direction, scaledBy: Double(k) * spacing, to: tensor)
+            values.append(try probe.evaluate())
+        }
+        let magnitude = values.map(abs).max() ?? 0
+        let forward = magnitude > 0 ? StepChoice.noise(of: values) / magnitude : 0
+        return RoundingLevel(backward: backward, forward: forward)
+    }
+}

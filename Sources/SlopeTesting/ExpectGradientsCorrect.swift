@@ -18,10 +18,12 @@ import Testing
 /// Checks `layer`'s backward pass at `inputs`; records an issue unless the check passes.
 @discardableResult
 public func expectGradientsCorrect(
-    _ layer: any Layer, inputs: [Tensor], check: GradientCheck = GradientCheck(), name: String? = nil,
-    sourceLocation: SourceLocation = #_sourceLocation
+    _ layer: any Layer, inputs: [Tensor], constantInputs: Set<Int> = [], check: GradientCheck = GradientCheck(),
+    name: String? = nil, sourceLocation: SourceLocation = #_sourceLocation
 ) -> CheckReport {
-    guarded(name ?? layer.kindName, limit: check.timeLimit, at: sourceLocation) { check.run(layer, inputs: inputs, name: name) }
+    guarded(name ?? layer.kindName, limit: check.timeLimit, at: sourceLocation) {
+        check.run(layer, inputs: inputs, constantInputs: constantInputs, name: name)
+    }
 }
 
 /// Checks a loss's gradient with respect to `prediction`; records an issue unless the check passes.

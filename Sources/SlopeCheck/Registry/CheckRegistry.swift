@@ -34,13 +34,17 @@ public struct CheckCase: Sendable {
     }
 
     /// A layer and its inputs, built from a seed (the same seed must build the same layer).
+    ///
+    /// `constantInputs` are the indices of inputs that are data, not variables (token ids,
+    /// masks, targets): passed exactly, never perturbed, never checked, named in the reports.
     public static func layer(
-        _ name: String, summary: String = "", fixture: FixtureKind? = nil,
+        _ name: String, summary: String = "", fixture: FixtureKind? = nil, constantInputs: Set<Int> = [],
         make: @escaping @Sendable (UInt64) throws -> (any Layer, [Tensor])
     ) -> CheckCase {
         CheckCase(name: name, summary: summary, fixtureKind: fixture) { seed in
             let (layer, inputs) = try make(seed)
-            return .layer(layer, inputs: inputs)
+            let (held, variables) = WithConstantInputs.holding(constantInputs, of: layer, inputs: inputs)
+            return .layer(held, inputs: variables)
         }
     }
 

@@ -50,6 +50,10 @@ public enum JUnitReport {
                 }
                 xml += "</testcase>\n"
             }
+            for name in report.constantInputs ?? [] {
+                xml +=
+                    "    <testcase classname=\"\(classname)\" name=\"input \(escape(name)) (constant)\"><skipped message=\"constant input: passed exactly, not differentiated, not checked\"/></testcase>\n"
+            }
             for invariant in report.invariants {
                 xml += "    <testcase classname=\"\(classname).invariants\" name=\"\(escape(invariant.name.text))\">"
                 if invariant.verdict == .fail { xml += "<failure message=\"\(escape(invariant.detail))\"/>" }

@@ -34,6 +34,9 @@ public enum TableReport {
                     i == 0 ? milliseconds(report.seconds) : "",
                 ])
             }
+            for name in report.constantInputs ?? [] {
+                rows.append(["", "input \(name)", "constant", "—", "", "", "", "", "", "", "", "", ""])
+            }
             if !report.invariants.isEmpty {
                 let held = report.invariants.filter { $0.verdict == .pass }.count
                 rows.append([

@@ -53,6 +53,7 @@ enum Worker {
                 setrlimit(RLIMIT_AS, &limit)
             #endif
         }
+        StackOverflowMark.install()
         // A worker whose parent is gone (killed, or crashed itself) has nobody to report to.
         let parent = getppid()
         Thread.detachNewThread {
@@ -90,5 +91,57 @@ final class MessageChannel<Result: Codable & Sendable>: @unchecked Sendable {
         }
         // The parent stopped listening: nothing this worker does can be reported any more.
         if !written { _exit(71) }
+    }
+}
+
+/// Marks a stack overflow on the main thread (where the worker runs its checks) before the
+/// Swift backtracer reports the crash: a SIGSEGV whose fault address lies at the bottom of the
+/// main thread's stack writes ``line`` to standard error, then the previous handler runs. The
+/// backtracer's own report can come too late or not at all on a loaded machine; this line is
+/// written before it starts.
+enum StackOverflowMark {
+    static let line = "slope-worker: stack overflow on the main thread"
+    nonisolated(unsafe) private static var stackLow: UInt = 0
+    nonisolated(unsafe) private static var previous = sigaction()
+
+    /// A /proc file's text (its size reads as 0, so it is read to its end, not by its size).
+    static func readProcFile(_ path: String) -> String? {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
+        defer { try? handle.close() }
+        return (try? handle.readToEnd()).map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    static func install() {
+        #if os(Linux)
+            // The main thread's stack: its mapping's top (/proc/self/maps) minus the stack limit.
+            guard let maps = readProcFile("/proc/self/maps"),
+                let stackLine = maps.split(separator: "\n").first(where: { $0.hasSuffix("[stack]") }),
+                let range = stackLine.split(separator: " ").first?.split(separator: "-"), range.count == 2,
+                let high = UInt(range[1], radix: 16)
+            else { return }
+            var limit = rlimit()
+            getrlimit(Int32(RLIMIT_STACK.rawValue), &limit)
+            guard limit.rlim_cur != rlim_t.max, limit.rlim_cur < UInt(high) else { return }
+            stackLow = high - UInt(limit.rlim_cur)
+            let alternateSize = 1 << 16
+            var alternate = stack_t(
+                ss_sp: UnsafeMutableRawPointer.allocate(byteCount: alternateSize, alignment: 16), ss_flags: 0,
+                ss_size: alternateSize)
+            sigaltstack(&alternate, nil)
+            var action = sigaction()
+            action.__sigaction_handler.sa_sigaction = { _, info, _ in
+                let fault = UInt(bitPattern: info?.pointee._sifields._sigfault.si_addr)
+                let low = StackOverflowMark.stackLow
+                if fault &+ (2 << 20) >= low, fault < low &+ (1 << 20) {
+                    let text = StackOverflowMark.line + "\n"
+                    _ = text.withCString { write(2, $0, strlen($0)) }
+                }
+                // The previous handler (the backtracer's) takes the fault when it happens again.
+                sigaction(SIGSEGV, &StackOverflowMark.previous, nil)
+            }
+            sigemptyset(&action.sa_mask)
+            action.sa_flags = Int32(SA_SIGINFO | SA_ONSTACK)
+            sigaction(SIGSEGV, &action, &previous)
+        #endif
     }
 }
