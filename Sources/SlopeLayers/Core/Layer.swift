@@ -30,6 +30,36 @@ public final class Parameter {
 /// input (same shapes as the inputs) given dout = ∂L/∂output, and **adds**
 /// ∂L/∂θ into each parameter's gradient. Neither may modify its arguments or the
 /// cached input.
+///
+/// ## Capabilities a layer may adopt
+///
+/// Beyond these requirements a layer may adopt any of eight optional protocols. Each one
+/// answers a question that Slope's checker, networks, trainer or checkpoints ask of *every*
+/// layer, built-in or yours, so adopting it is all a layer of yours needs to be treated
+/// exactly as the built-ins are (the article "Capabilities a layer may adopt" in this
+/// module's documentation shows each with a compiled example):
+///
+/// - `UnaryLayer` (SlopeLayers): one input; implement `forward(_:)` and `backwardInput(_:)`
+///   on single tensors, and optionally `backwardParameters(_:)`, the training shortcut for a
+///   network's first layer (checked against `backwardInput` by the invariant
+///   "backwardParameters matches backwardInput").
+/// - `DecisionLayer` (SlopeLayers): exposes the discrete decisions of its last forward pass
+///   (a ReLU mask, an argmax), so a check recognises a finite difference that straddles a kink.
+/// - `ModalLayer` (SlopeLayers): behaves differently while training (BatchNorm, Dropout);
+///   `Sequential.setTraining(_:)` switches every one inside a network.
+/// - `ResamplingLayer` (SlopeLayers): draws randomness once and keeps it until `resample()`,
+///   which the trainer calls once per step, so a check's repeated passes see one function.
+/// - `ConfigurableLayer` (SlopeLayers): states the config that defines it, so a checkpoint
+///   records the architecture without knowing the concrete type.
+/// - `FastPathLayer` (SlopeLayers): has more than one implementation (a C kernel, BLAS,
+///   intrinsics), can be forced down each, and keeps a readable plain-Swift reference that
+///   the check compares every path with.
+/// - `DeclaresFootprints` (SlopeCheck): says which outputs each element of a tensor can
+///   move, a hint for exhaustive checks by compression (proven before it is used).
+/// - `GradientIdentities` (SlopeCheck; `LossIdentities` for a `LossLayer`): exact identities
+///   of the gradient, checked beside the finite differences and reported by name.
+///
+/// A layer that adopts none of them is checked, trained and registered all the same.
 public protocol Layer: AnyObject {
     /// The layer's kind name (the CLI and fixture vocabulary), e.g. `"Affine"`.
     var kindName: String { get }
