@@ -115,7 +115,7 @@ public enum HTMLReport {
                 ? escape(report.target) : "<a href=\"#\(anchor(report.target))\">\(escape(report.target))</a>"
             if report.problem != nil || report.tensors.isEmpty {
                 page.raw(
-                    "<tr class=\"\(report.verdict.rawValue)\"><td>\(status(report.verdict))</td><td>\(link)</td><td>—</td>"
+                    "<tr class=\"\(report.verdict.rawValue)\"><td>\(status(of: report))</td><td>\(link)</td><td>—</td>"
                         + "<td colspan=\"8\">\(escape(report.problem?.description ?? "nothing checked"))</td>"
                         + "<td>\(escape(TableReport.milliseconds(report.seconds)))</td></tr>")
                 continue
@@ -146,7 +146,7 @@ public enum HTMLReport {
         for report in shown {
             page.raw(
                 "<article id=\"\(anchor(report.target))\" class=\"\(report.verdict.rawValue)\"><h3>\(escape(report.target)) "
-                    + "\(status(report.verdict))</h3>")
+                    + "\(status(of: report))</h3>")
             page.raw(
                 "<p class=\"meta\">\(escape(report.methodDescription)) · \(escape(report.tolerance.description)) · "
                     + "seed \(report.seed) · inputs \(escape(report.inputShapes.map { "\($0)" }.joined(separator: ", ")))</p>")
@@ -253,6 +253,13 @@ public enum HTMLReport {
     }
 
     // MARK: Pieces
+
+    /// A check's status: its verdict, or for one that could not finish what ended it (CRASH,
+    /// TIMEOUT, OUT OF MEMORY, EXITED, INTERRUPTED), as the table says.
+    static func status(of report: CheckReport) -> String {
+        guard let problem = report.problem, problem.isUnfinished else { return status(report.verdict) }
+        return "<span class=\"status \(report.verdict.rawValue)\">\(escape(TableReport.status(problem)))</span>"
+    }
 
     static func status(_ verdict: Verdict) -> String {
         "<span class=\"status \(verdict.rawValue)\">\(verdict.rawValue.uppercased())</span>"

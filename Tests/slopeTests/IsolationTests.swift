@@ -111,6 +111,22 @@ struct IsolationTests {
         #expect(result.stdout.contains("breaks the contract of Layer"), "\(result.stdout)")
     }
 
+    @Test("HTML: a trapped check reads CRASH, with its diagnosis, beside the checks that passed")
+    func htmlSaysCrash() throws {
+        let directory = try SlopeBinary.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let html = directory.appendingPathComponent("report.html")
+        let result = try SlopeBinary.run([
+            "verify", "--include-broken", "--layer", "Tanh", "--layer", "Broken.IndexOutOfRange", "--format", "html", "-o",
+            html.path,
+        ])
+        #expect(result.status == 1)
+        let page = try String(contentsOf: html, encoding: .utf8)
+        #expect(page.contains(">CRASH</span>"))
+        #expect(page.contains("the check crashed (SIGILL, a Swift runtime trap)"))
+        #expect(page.contains(">PASS</span>"))
+    }
+
     @Test("slope sweep of a trapping layer: exit 1 with the diagnosis, no PNG written")
     func sweepOfATrappingLayer() throws {
         let directory = try SlopeBinary.temporaryDirectory()

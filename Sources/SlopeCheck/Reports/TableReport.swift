@@ -100,7 +100,7 @@ public enum TableReport {
 
     /// FAIL for a check that found a problem; CRASH, TIMEOUT, OUT OF MEMORY, EXITED or
     /// INTERRUPTED for one that could not finish.
-    static func status(_ problem: CheckProblem) -> String {
+    package static func status(_ problem: CheckProblem) -> String {
         guard case .unfinished(let unfinished) = problem else { return "FAIL" }
         return switch unfinished.ending {
         case .crashed, .stackOverflow: "CRASH"
