@@ -231,6 +231,11 @@ public struct CheckReport: Sendable, Codable {
     public var rounding: RoundingLevel?
     /// The inputs held constant (ids, masks, targets): passed exactly, never perturbed or checked.
     public var constantInputs: [String]?
+    /// The outputs of a layer or function of several outputs, in order.
+    public var outputs: [String]?
+    /// For a failing check of several outputs: those whose upstream alone makes the check fail —
+    /// the outputs through which the wrong gradient flows.
+    public var outputsCarryingError: [String]?
 
     /// The contract of a function checked with its vector–Jacobian product.
     static let functionContract = "a function and its vjp (backward is the vjp)"
@@ -305,6 +310,12 @@ public struct CheckReport: Sendable, Codable {
         }
         for invariant in failedInvariants {
             lines.append("\(target) invariant \"\(invariant.name)\" broken: \(invariant.detail)")
+        }
+        if let carrying = outputsCarryingError, let outputs, !carrying.isEmpty {
+            let fine = outputs.filter { !carrying.contains($0) }
+            lines.append(
+                "\(target): the wrong gradient flows through output\(carrying.count == 1 ? "" : "s") \(carrying.joined(separator: ", ")): its upstream alone fails"
+                    + (fine.isEmpty ? "" : " (\(fine.joined(separator: ", ")) alone passes)"))
         }
         if let rounding, rounding.precision == .float, !lines.isEmpty {
             lines.append("\(target) was judged at the precision it was measured to compute at: \(rounding)")

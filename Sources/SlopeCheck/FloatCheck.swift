@@ -48,10 +48,10 @@ extension GradientCheck {
     /// ```
     public func run(
         float forward: @escaping ([[Float]]) throws -> [Float], vjp: @escaping ([[Float]], [Float]) throws -> [[Float]],
-        at inputs: [Tensor], name: String = "function"
+        at inputs: [Tensor], inputNames: [String] = [], name: String = "function"
     ) -> CheckReport {
         let function = FloatFunction(forward: forward, vjp: vjp)
-        return forFloat.run(function: function.forward, vjp: function.vjp, at: inputs, name: name)
+        return forFloat.run(function: function.forward, vjp: function.vjp, at: inputs, inputNames: inputNames, name: name)
     }
 
     /// Checks a function computed in Float against its Double twin, two ways: the twin against
@@ -62,15 +62,17 @@ extension GradientCheck {
     public func run(
         float forward: @escaping ([[Float]]) throws -> [Float], vjp: @escaping ([[Float]], [Float]) throws -> [[Float]],
         twin: @escaping ([Tensor]) throws -> Tensor, twinVJP: @escaping ([Tensor], Tensor) throws -> [Tensor],
-        at inputs: [Tensor], limit: Double = FloatTwinComparison.defaultLimit, name: String = "function"
+        at inputs: [Tensor], inputNames: [String] = [], limit: Double = FloatTwinComparison.defaultLimit,
+        name: String = "function"
     ) -> CheckReport {
         let rounded = inputs.map { $0.map { Double(Float($0)) } }
-        var report = run(function: twin, vjp: twinVJP, at: rounded, name: name)
+        let names = inputNames.count == inputs.count ? inputNames : standardInputNames(count: inputs.count)
+        var report = run(function: twin, vjp: twinVJP, at: rounded, inputNames: names, name: name)
         guard report.problem == nil else { return report }
         do {
             let comparison = try FloatTwinComparison.measure(
                 float: FloatFunction(forward: forward, vjp: vjp), twin: twin, twinVJP: twinVJP, at: rounded,
-                names: standardInputNames(count: inputs.count), seed: seed, limit: limit)
+                names: names, seed: seed, limit: limit)
             report.floatTwin = comparison
             report.invariants += comparison.invariants
         } catch let problem as CheckProblem {

@@ -10,16 +10,19 @@ import SlopeLayers
 final class FunctionLayer: Layer {
     let kindName: String
     let arity: Int
+    /// The inputs' names ("x", "W", "b"), or x, y, z… when none were given.
+    let inputNames: [String]
     private let function: ([Tensor]) throws -> Tensor
     private let vjp: ([Tensor], Tensor) throws -> [Tensor]
     private var inputs: [Tensor]?
 
     init(
-        name: String, arity: Int, function: @escaping ([Tensor]) throws -> Tensor,
+        name: String, arity: Int, inputNames: [String] = [], function: @escaping ([Tensor]) throws -> Tensor,
         vjp: @escaping ([Tensor], Tensor) throws -> [Tensor]
     ) {
         kindName = name
         self.arity = arity
+        self.inputNames = inputNames.count == arity ? inputNames : standardInputNames(count: arity)
         self.function = function
         self.vjp = vjp
     }
@@ -58,14 +61,18 @@ extension GradientCheck {
     ///     at: [x], name: "sin(3x)")
     /// ```
     ///
+    /// `inputNames` name the inputs in reports ("input b", not "input z"); x, y, z… by default.
+    ///
     /// Nothing the closures do can crash the check: a throw, a vjp returning the wrong number
     /// of gradients or one of the wrong shape, or an output whose shape changes, ends the check
     /// with a ``CheckProblem`` (verdict `.fail`).
     public func run(
         function: @escaping ([Tensor]) throws -> Tensor, vjp: @escaping ([Tensor], Tensor) throws -> [Tensor],
-        at inputs: [Tensor], name: String = "function"
+        at inputs: [Tensor], inputNames: [String] = [], name: String = "function"
     ) -> CheckReport {
-        var report = run(FunctionLayer(name: name, arity: inputs.count, function: function, vjp: vjp), inputs: inputs)
+        var report = run(
+            FunctionLayer(name: name, arity: inputs.count, inputNames: inputNames, function: function, vjp: vjp),
+            inputs: inputs)
         report.contract = CheckReport.functionContract
         return report
     }

@@ -59,8 +59,11 @@ public struct SweepCommand: ParsableCommand {
 
     public func run() throws {
         let (layer, stencil, seed) = (self.layer, self.stencil, self.seed)
-        if case .network? = try? SlopeGate.registry.named(layer)?.subject(seed: seed) {
-            throw ValidationError("\(layer) is a network example; sweeps take a single layer")
+        switch try? SlopeGate.registry.named(layer)?.subject(seed: seed) {
+        case .network?, .check?:
+            throw ValidationError(
+                "\(layer) is not a single layer (a network, or a check of its own kind); sweeps take a single layer")
+        default: break
         }
         let job = IsolatedJob<Outcome>(
             name: layer,
@@ -111,7 +114,7 @@ public enum SweepRunner {
     public static func sweep(_ name: String, stencil: FiniteDifference.Stencil, seed: UInt64) throws -> StepSweep {
         let found = try SlopeGate.registry.lookup(name)
         guard case .layer(let layer, let inputs) = try found.subject(seed: seed) else {
-            throw ValidationError("\(name) is a network example; sweeps take a single layer")
+            throw ValidationError("\(name) is not a single layer; sweeps take a single layer")
         }
         return try StepSweep.run(layer, inputs: inputs, name: name, stencil: stencil, seed: seed)
     }

@@ -374,14 +374,9 @@ public struct VerifyCommand: ParsableCommand {
         var compressed = 0
         var tensors = 0
         for item in cases {
-            guard let subject = try? item.subject(seed: seed) else { continue }
-            let estimate: CheckEstimate?
-            switch subject {
-            case .layer(let layer, let inputs): estimate = check.estimate(layer, inputs: inputs)
-            case .network(let network, let input, let target):
-                estimate = check.estimate(NetworkWithLoss(network, target: target), inputs: [input])
-            }
-            guard let estimate else { continue }
+            guard let (layer, inputs) = (try? item.subject(seed: seed))?.layerAndInputs,
+                let estimate = check.estimate(layer, inputs: inputs)
+            else { continue }
             passes += estimate.forwardPasses
             seconds += estimate.seconds
             compressed += estimate.compressedTensors

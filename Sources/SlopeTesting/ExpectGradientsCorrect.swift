@@ -26,6 +26,18 @@ public func expectGradientsCorrect(
     }
 }
 
+/// Checks a layer of several outputs (L = Σₖ ⟨uₖ, yₖ⟩); records an issue unless the check
+/// passes, naming the outputs the wrong gradient flows through.
+@discardableResult
+public func expectGradientsCorrect(
+    _ layer: any MultiOutputLayer, inputs: [Tensor], constantInputs: Set<Int> = [],
+    check: GradientCheck = GradientCheck(), name: String? = nil, sourceLocation: SourceLocation = #_sourceLocation
+) -> CheckReport {
+    guarded(name ?? layer.kindName, limit: check.timeLimit, at: sourceLocation) {
+        check.run(layer, inputs: inputs, constantInputs: constantInputs, name: name)
+    }
+}
+
 /// Checks a loss's gradient with respect to `prediction`; records an issue unless the check passes.
 @discardableResult
 public func expectGradientsCorrect(
@@ -67,10 +79,12 @@ public func expectGradientsCorrect(
 @discardableResult
 public func expectGradientsCorrect(
     function: @escaping ([Tensor]) throws -> Tensor, vjp: @escaping ([Tensor], Tensor) throws -> [Tensor],
-    at inputs: [Tensor], check: GradientCheck = GradientCheck(), name: String = "function",
+    at inputs: [Tensor], inputNames: [String] = [], check: GradientCheck = GradientCheck(), name: String = "function",
     sourceLocation: SourceLocation = #_sourceLocation
 ) -> CheckReport {
-    guarded(name, limit: check.timeLimit, at: sourceLocation) { check.run(function: function, vjp: vjp, at: inputs, name: name) }
+    guarded(name, limit: check.timeLimit, at: sourceLocation) {
+        check.run(function: function, vjp: vjp, at: inputs, inputNames: inputNames, name: name)
+    }
 }
 
 /// Checks a function computed in Float, with the Float-aware step and tolerance (see
@@ -78,10 +92,12 @@ public func expectGradientsCorrect(
 @discardableResult
 public func expectGradientsCorrect(
     float forward: @escaping ([[Float]]) throws -> [Float], vjp: @escaping ([[Float]], [Float]) throws -> [[Float]],
-    at inputs: [Tensor], check: GradientCheck = GradientCheck(), name: String = "function",
+    at inputs: [Tensor], inputNames: [String] = [], check: GradientCheck = GradientCheck(), name: String = "function",
     sourceLocation: SourceLocation = #_sourceLocation
 ) -> CheckReport {
-    guarded(name, limit: check.timeLimit, at: sourceLocation) { check.run(float: forward, vjp: vjp, at: inputs, name: name) }
+    guarded(name, limit: check.timeLimit, at: sourceLocation) {
+        check.run(float: forward, vjp: vjp, at: inputs, inputNames: inputNames, name: name)
+    }
 }
 
 /// Checks a function computed in Float against its Double twin (see
@@ -90,11 +106,11 @@ public func expectGradientsCorrect(
 public func expectGradientsCorrect(
     float forward: @escaping ([[Float]]) throws -> [Float], vjp: @escaping ([[Float]], [Float]) throws -> [[Float]],
     twin: @escaping ([Tensor]) throws -> Tensor, twinVJP: @escaping ([Tensor], Tensor) throws -> [Tensor],
-    at inputs: [Tensor], check: GradientCheck = GradientCheck(), name: String = "function",
+    at inputs: [Tensor], inputNames: [String] = [], check: GradientCheck = GradientCheck(), name: String = "function",
     sourceLocation: SourceLocation = #_sourceLocation
 ) -> CheckReport {
     guarded(name, limit: check.timeLimit, at: sourceLocation) {
-        check.run(float: forward, vjp: vjp, twin: twin, twinVJP: twinVJP, at: inputs, name: name)
+        check.run(float: forward, vjp: vjp, twin: twin, twinVJP: twinVJP, at: inputs, inputNames: inputNames, name: name)
     }
 }
 

@@ -106,7 +106,7 @@ struct BadInput: CustomTestStringConvertible, Sendable {
         .init("sweep into a missing directory", "sweep --layer Tanh -o /nonexistent/s.png", "cannot write /nonexistent/s.png"),
         .init(
             "sweep of a network example", "sweep --include-broken --layer Broken.FirstLayerCutOff -o {T}/s.png",
-            "is a network example; sweeps take a single layer"),
+            "is not a single layer (a network, or a check of its own kind); sweeps take a single layer"),
         .init("demo with zero epochs", "demo --sine-epochs 0 --out {T}/o", "--sine-epochs must be between 1 and 10,000,000"),
         .init(
             "demo into an uncreatable directory", "demo --out /proc/self/x", "output directory /proc/self/x: cannot be created"),

@@ -21,16 +21,89 @@ public struct CheckCase: Sendable {
     /// How a fixture of this kind builds the layer (nil: the kind has no fixtures).
     public let fixtureKind: FixtureKind?
     let make: @Sendable (UInt64) throws -> CheckSubject
+    /// The case's own settings, applied to the gate's (a precision, a tolerance, a mode).
+    let settings: @Sendable (GradientCheck) -> GradientCheck
 
     public init(
         name: String, summary: String, isDeliberatelyBroken: Bool = false, fixtureKind: FixtureKind? = nil,
+        settings: @escaping @Sendable (GradientCheck) -> GradientCheck = { $0 },
         make: @escaping @Sendable (UInt64) throws -> CheckSubject
     ) {
         self.name = name
         self.summary = summary
         self.isDeliberatelyBroken = isDeliberatelyBroken
         self.fixtureKind = fixtureKind
+        self.settings = settings
         self.make = make
+    }
+
+    /// This case with its own settings on top of the gate's: `.with { $0.forFloat }`,
+    /// `.with { var c = $0; c.tolerance = Tolerance(rtol: 1e-4, atol: 0); return c }`.
+    public func with(_ settings: @escaping @Sendable (GradientCheck) -> GradientCheck) -> CheckCase {
+        let previous = self.settings
+        return CheckCase(
+            name: name, summary: summary, isDeliberatelyBroken: isDeliberatelyBroken, fixtureKind: fixtureKind,
+            settings: { settings(previous($0)) }, make: make)
+    }
+
+    /// A layer of several outputs (an LSTM step's h and c) and its inputs: L = Σₖ ⟨uₖ, yₖ⟩, and a
+    /// failure names the outputs the wrong gradient flows through.
+    public static func multiOutputLayer(
+        _ name: String, summary: String = "", constantInputs: Set<Int> = [],
+        make: @escaping @Sendable (UInt64) throws -> (any MultiOutputLayer, [Tensor])
+    ) -> CheckCase {
+        CheckCase(name: name, summary: summary) { seed in
+            let (layer, inputs) = try make(seed)
+            return .check { check, name in check.run(layer, inputs: inputs, constantInputs: constantInputs, name: name) }
+        }
+    }
+
+    /// A function and its vector–Jacobian product at inputs built from a seed, with named inputs.
+    public static func function(
+        _ name: String, summary: String = "", inputNames: [String] = [],
+        make:
+            @escaping @Sendable (UInt64) throws -> (
+                function: ([Tensor]) throws -> Tensor, vjp: ([Tensor], Tensor) throws -> [Tensor], inputs: [Tensor]
+            )
+    ) -> CheckCase {
+        CheckCase(name: name, summary: summary) { seed in
+            let (function, vjp, inputs) = try make(seed)
+            return .check { check, name in check.run(function: function, vjp: vjp, at: inputs, inputNames: inputNames, name: name)
+            }
+        }
+    }
+
+    /// Float code (flat `[Float]` inputs and output) and its vjp, checked with Float's settings.
+    public static func float(
+        _ name: String, summary: String = "", inputNames: [String] = [],
+        make:
+            @escaping @Sendable (UInt64) throws -> (
+                forward: ([[Float]]) throws -> [Float], vjp: ([[Float]], [Float]) throws -> [[Float]], inputs: [Tensor]
+            )
+    ) -> CheckCase {
+        CheckCase(name: name, summary: summary) { seed in
+            let (forward, vjp, inputs) = try make(seed)
+            return .check { check, name in check.run(float: forward, vjp: vjp, at: inputs, inputNames: inputNames, name: name) }
+        }
+    }
+
+    /// Float code checked against its Double twin (the twin against finite differences, the
+    /// Float code against the twin).
+    public static func float(
+        _ name: String, summary: String = "", inputNames: [String] = [],
+        twin make:
+            @escaping @Sendable (UInt64) throws -> (
+                forward: ([[Float]]) throws -> [Float], vjp: ([[Float]], [Float]) throws -> [[Float]],
+                twin: ([Tensor]) throws -> Tensor, twinVJP: ([Tensor], Tensor) throws -> [Tensor], inputs: [Tensor]
+            )
+    ) -> CheckCase {
+        CheckCase(name: name, summary: summary) { seed in
+            let (forward, vjp, twin, twinVJP, inputs) = try make(seed)
+            return .check { check, name in
+                check.run(
+                    float: forward, vjp: vjp, twin: twin, twinVJP: twinVJP, at: inputs, inputNames: inputNames, name: name)
+            }
+        }
     }
 
     /// A layer and its inputs, built from a seed (the same seed must build the same layer).
@@ -81,16 +154,13 @@ public struct CheckCase: Sendable {
     /// (0 when it cannot be built).
     public func elementCount(seed: UInt64) -> Int {
         guard let subject = try? self.subject(seed: seed) else { return 0 }
-        switch subject {
-        case .layer(let layer, let inputs):
-            return inputs.reduce(0) { $0 + $1.count } + layer.parameters.reduce(0) { $0 + $1.value.count }
-        case .network(let network, let input, _): return input.count + network.parameters.reduce(0) { $0 + $1.value.count }
-        }
+        guard let (layer, inputs) = subject.layerAndInputs else { return 0 }
+        return inputs.reduce(0) { $0 + $1.count } + layer.parameters.reduce(0) { $0 + $1.value.count }
     }
 
     /// Builds the subject at `seed` and checks it; a builder that throws is a failed check.
     public func check(with check: GradientCheck, seed: UInt64? = nil, workers: Int = 1) -> CheckReport {
-        var seeded = check
+        var seeded = settings(check)
         if let seed { seeded.seed = seed }
         let subject: CheckSubject
         do { subject = try self.subject(seed: seeded.seed) } catch {
@@ -120,15 +190,30 @@ private final class Unbuildable: UnaryLayer {
     func backwardInput(_ upstream: Tensor) throws(LayerError) -> Tensor { throw .backwardBeforeForward(layer: kindName) }
 }
 
-/// What a check runs on: a layer with inputs, or a network with its input and target.
+/// What a check runs on: a layer with inputs, a network with its input and target, or any
+/// other check (Float code against its Double twin, Swift's autodiff, …) run with the gate's
+/// settings.
 public enum CheckSubject {
     case layer(any Layer, inputs: [Tensor])
     case network(Sequential, input: Tensor, target: Tensor)
+    /// A check of its own kind: given the gate's settings and the case's name, it returns the
+    /// report (e.g. `{ check, name in check.run(float: f, vjp: v, twin: t, twinVJP: tv, at: x, name: name) }`).
+    case check((GradientCheck, String) -> CheckReport)
 
     public func check(with check: GradientCheck, name: String) -> CheckReport {
         switch self {
         case .layer(let layer, let inputs): check.run(layer, inputs: inputs, name: name)
         case .network(let network, let input, let target): check.run(network: network, input: input, target: target, name: name)
+        case .check(let run): run(check, name)
+        }
+    }
+
+    /// The layer and inputs a layer or network check runs (nil for a check of its own kind).
+    public var layerAndInputs: (any Layer, [Tensor])? {
+        switch self {
+        case .layer(let layer, let inputs): (layer, inputs)
+        case .network(let network, let input, let target): (NetworkWithLoss(network, target: target), [input])
+        case .check: nil
         }
     }
 }

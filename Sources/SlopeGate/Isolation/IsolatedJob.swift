@@ -54,11 +54,8 @@ extension CheckCase {
     /// cannot be built or run once. It costs one forward pass, so that a gate of many small
     /// checks pays almost nothing for its time limits.
     func estimatedSeconds(with check: GradientCheck) -> Double? {
-        guard let subject = try? self.subject(seed: check.seed) else { return nil }
-        let layer: any Layer, inputs: [Tensor]
-        switch subject {
-        case .layer(let l, let x): (layer, inputs) = (l, x)
-        case .network(let network, let input, let target): (layer, inputs) = (NetworkWithLoss(network, target: target), [input])
+        guard let subject = try? self.subject(seed: check.seed), let (layer, inputs) = subject.layerAndInputs else {
+            return nil
         }
         let started = Date()
         guard (try? layer.forward(inputs)) != nil else { return nil }
