@@ -70,6 +70,9 @@ expect() {  # expect STATUS ARGS...: the gate exits with STATUS
     [[ $got == "$want" ]] || { cat "$tmp/gate.out" "$tmp/gate.err" >&2; fail "MyLayersGate $* exited $got, expected $want"; }
 }
 expect 0 verify --layer LayerNorm --layer LayerNorm/offset
+# Layers as written: constant ids, two outputs, Float code in its own types, through the gate.
+expect 0 verify --layer Embedding --layer LSTMStep --layer FloatDense
+grep -q "input ids  *constant" "$tmp/gate.out" || fail "the gate's table does not name the embedding's ids as constant"
 expect 1 verify --format junit -o "$tmp/report.xml"
 [[ -n ${CONSUMER_OUTPUT:-} ]] && cp "$tmp/gate.out" "$CONSUMER_OUTPUT"  # the table, for the README
 grep -q '<testsuites name="MyLayers verify"' "$tmp/report.xml" || fail "the JUnit report is not named after MyLayers"

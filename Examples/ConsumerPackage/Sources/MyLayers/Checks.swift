@@ -34,6 +34,25 @@ public enum MyLayersChecks {
                 ], loss: MSE())
             return (network, input([4, 3], seed: seed &+ 7), input([4, 2], seed: seed &+ 8))
         },
+        // Token ids are data: held constant, passed exactly; a batch that repeats ids 1 and 3.
+        .layer("Embedding", summary: "y[n] = W[ids[n]], ids constant", constantInputs: [0]) { seed in
+            var rng = SeededGenerator(seed: seed)
+            return (Embedding(vocabulary: 5, features: 3, using: &rng), [Tensor(shape: [6], data: [1, 3, 0, 1, 3, 4])])
+        },
+        // Two outputs, h and c: L = ⟨u_h, h′⟩ + ⟨u_c, c′⟩.
+        .multiOutputLayer("LSTMStep", summary: "one LSTM step: (x, h, c) → (h′, c′)") { seed in
+            var rng = SeededGenerator(seed: seed)
+            let step = LSTMStep(input: 3, hidden: 2, using: &rng)
+            return (step, [input([2, 3], seed: seed &+ 1), input([2, 2], seed: seed &+ 2), input([2, 2], seed: seed &+ 3)])
+        },
+        // Code in the user's own [Float] types, checked with Float's settings and named inputs.
+        .float("FloatDense", summary: "y = x·W + b in Float", inputNames: ["x", "W", "b"]) { seed in
+            let dense = FloatDense(rows: 4, inputs: 3, outputs: 2)
+            return (
+                dense.forward, dense.vjp,
+                [input([4, 3], seed: seed), input([3, 2], seed: seed &+ 1), input([2], seed: seed &+ 2)]
+            )
+        },
         // Run only with --include-broken: its backward traps (an index off by one).
         CheckCase(name: "OffByOneConv", summary: "1-D convolution whose backward reads past the end", isDeliberatelyBroken: true)
         {
