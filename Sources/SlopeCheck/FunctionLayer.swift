@@ -62,17 +62,19 @@ extension GradientCheck {
     /// ```
     ///
     /// `inputNames` name the inputs in reports ("input b", not "input z"); x, y, z… by default.
+    /// `constantInputs` (indices) are data — ids, masks, targets: passed exactly, never perturbed
+    /// or checked (the vjp still returns a gradient for each input; those are not read).
     ///
     /// Nothing the closures do can crash the check: a throw, a vjp returning the wrong number
     /// of gradients or one of the wrong shape, or an output whose shape changes, ends the check
     /// with a ``CheckProblem`` (verdict `.fail`).
     public func run(
         function: @escaping ([Tensor]) throws -> Tensor, vjp: @escaping ([Tensor], Tensor) throws -> [Tensor],
-        at inputs: [Tensor], inputNames: [String] = [], name: String = "function"
+        at inputs: [Tensor], inputNames: [String] = [], constantInputs: Set<Int> = [], name: String = "function"
     ) -> CheckReport {
         var report = run(
             FunctionLayer(name: name, arity: inputs.count, inputNames: inputNames, function: function, vjp: vjp),
-            inputs: inputs)
+            inputs: inputs, constantInputs: constantInputs, name: name)
         report.contract = CheckReport.functionContract
         return report
     }

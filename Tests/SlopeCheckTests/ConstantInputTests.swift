@@ -110,4 +110,24 @@ struct ConstantInputTests {
         #expect(report.verdict == .fail)
         #expect(report.error?.contains("constant input indices [5] for 2 inputs") == true)
     }
+
+    @Test("a function's constant input (a mask) is passed exactly and named; a wrong mask gradient path fails")
+    func functionWithConstantMask() {
+        var rng = SeededGenerator(seed: 9)
+        let x = Tensor.uniform([3, 4], in: -1..<1, using: &rng)
+        let mask = Tensor(shape: [3, 4], data: (0..<12).map { Double($0 % 3 == 0 ? 0 : 1) })
+        let masked = { (v: [Tensor]) -> Tensor in
+            precondition(v[1].data.allSatisfy { $0 == 0 || $0 == 1 }, "the mask was moved")
+            return v[0] * v[1]
+        }
+        let right = GradientCheck().run(
+            function: masked, vjp: { v, u in [u * v[1], Tensor.zeros(v[1].shape)] }, at: [x, mask],
+            inputNames: ["x", "mask"], constantInputs: [1], name: "masked")
+        #expect(right.verdict == .pass, "\(right.diagnosis)")
+        #expect(right.constantInputs == ["mask"])
+        let wrong = GradientCheck().run(
+            function: masked, vjp: { _, u in [u, Tensor.zeros(u.shape)] }, at: [x, mask], inputNames: ["x", "mask"],
+            constantInputs: [1], name: "masked")
+        #expect(wrong.verdict == .fail)
+    }
 }
