@@ -7,7 +7,8 @@ import SlopeZoo
 /// The `slope` command: is my backward pass right?
 ///
 /// Exit status: 0 all passed · 1 a check failed · 2 bad usage or bad input · 3 inconclusive
-/// beyond the `--max-inconclusive` policy · 130 `fit`/`demo` interrupted (checkpoint saved).
+/// beyond the `--max-inconclusive` policy · 130 interrupted (`fit`/`demo`: checkpoint saved;
+/// `verify`/`sweep`: the report of what ran written).
 @main
 struct Slope: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -16,7 +17,8 @@ struct Slope: ParsableCommand {
         discussion: """
             Exit status: 0 all passed, 1 a check failed, 2 bad usage or bad input, \
             3 too many inconclusive elements (see --max-inconclusive), \
-            130 fit or demo interrupted by Ctrl-C or SIGTERM (the checkpoint is saved).
+            130 interrupted by Ctrl-C or SIGTERM (fit and demo save their checkpoint, verify writes \
+            the report of the checks that ran).
             """,
         subcommands: [VerifyCommand.self, Fit.self, Plot.self, SweepCommand.self, Demo.self])
 
