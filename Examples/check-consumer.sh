@@ -86,6 +86,9 @@ grep -q '"target" : "BuggyGELU"' "$tmp/replay.json" || fail "--replay did not re
 ! grep -q '"target" : "LayerNorm"' "$tmp/replay.json" || fail "--replay re-ran a check that had passed"
 expect 0 verify --fixtures "$tmp/consumer/Fixtures" --layer LayerNorm
 grep -q "LayerNorm/rows" "$tmp/gate.out" || fail "the PyTorch fixtures of LayerNorm were not compared"
+expect 0 verify --fixtures "$tmp/consumer/Fixtures" --layer LSTMStep
+grep -q "LSTMStep/batch4" "$tmp/gate.out" || fail "the JAX fixture of LSTMStep (two outputs) was not compared"
+grep -q "output c" "$tmp/gate.out" || fail "the LSTMStep fixture's output c was not compared"
 # A layer whose backward traps: its own check fails with the runtime's message and the user's
 # frame (file and line), next to a valid report of the others.
 expect 1 verify --include-broken --layer LayerNorm --layer OffByOneConv --layer BuggyGELU --format junit -o "$tmp/crash.xml"
@@ -97,7 +100,7 @@ grep -q 'Index out of range.*OffByOneConv.backwardInput(_:) at .*OffByOneConv.sw
     fail "the trap's message or the user's frame and line are missing: $(grep -o '<error[^>]*>' "$tmp/crash.xml")"
 expect 2 verify --layer Nope
 grep -q 'unknown layer kind "Nope"' "$tmp/gate.err" || fail "an unknown check was not named"
-echo "check-consumer: MyLayersGate: JUnit named MyLayers, exit 1 on BuggyGELU, HTML with its error map, replay, PyTorch fixtures, a trapping layer as one <error> beside the others, exit 2 on bad usage"
+echo "check-consumer: MyLayersGate: JUnit named MyLayers, exit 1 on BuggyGELU, HTML with its error map, replay, PyTorch fixtures, a JAX fixture of two outputs, a trapping layer as one <error> beside the others, exit 2 on bad usage"
 
 # 4. `from:` took the tag, not a branch or a revision.
 grep -q "\"version\" : \"$version\"" "$tmp/consumer/Package.resolved" ||

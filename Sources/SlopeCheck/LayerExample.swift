@@ -16,6 +16,7 @@ public struct LayerExample {
         switch example.build() {
         case .layer(let l): layer = l
         case .loss(let loss): layer = LossAsLayer(loss, target: example.target!)
+        case .multiOutput(let several): layer = StackedOutputs(several)  // no built-in kind has several outputs
         }
         return LayerExample(kind: kind, config: example.config, layer: layer, inputs: example.inputs)
     }

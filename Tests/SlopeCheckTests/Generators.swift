@@ -170,6 +170,7 @@ struct DrawnCase: CustomStringConvertible {
         switch built {
         case .layer(let l): layer = l
         case .loss(let loss): layer = LossAsLayer(loss, target: target!)
+        case .multiOutput(let several): layer = StackedOutputs(several)
         }
         // Biases and scales drawn like the inputs (registry defaults are 0 and 1), so a
         // backward that ignores them cannot pass by luck.

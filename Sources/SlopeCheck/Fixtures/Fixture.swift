@@ -16,6 +16,11 @@ public struct Fixture: Sendable {
     public var upstream: Tensor?
     public var targets: Tensor?
     public var expectedOutput: Tensor
+    /// Every expected output: one, or one per output of a layer of several outputs
+    /// (`expected.outputs`, with `upstreams`, one per output).
+    public var expectedOutputs: [Tensor]
+    /// The upstream of each output (one for a layer of one output, none for a loss).
+    public var upstreams: [Tensor]
     public var expectedInputGradients: [Tensor]
     public var expectedParameterGradients: [(String, Tensor)]
     public var tolerance: Tolerance
@@ -66,7 +71,15 @@ public struct Fixture: Sendable {
         }
         let parameters = try reader.namedTensors(object["params"] ?? [String: Any](), "params", order: kind.parameterNames)
         let expected = try reader.object(try reader.field(object, "expected"), "expected")
-        let output = try reader.tensor(try reader.field(expected, "output", path: "expected"), "expected.output")
+        // One output, or several (`expected.outputs` with `upstreams`, one per output).
+        let several = expected["outputs"] != nil
+        let outputs =
+            several
+            ? try reader.tensors(expected, "outputs", path: "expected")
+            : [try reader.tensor(try reader.field(expected, "output", path: "expected"), "expected.output")]
+        guard let output = outputs.first else {
+            throw FixtureError(file: file, field: "expected.outputs", problem: "is empty")
+        }
         let inputGradients = try reader.tensors(expected, "inputGrads", path: "expected")
         guard inputGradients.count == inputs.count else {
             throw FixtureError(
@@ -80,8 +93,21 @@ public struct Fixture: Sendable {
         let parameterGradients = try reader.namedTensors(
             expected["paramGrads"] ?? [String: Any](), "expected.paramGrads", order: kind.parameterNames)
         var upstream: Tensor?
+        var upstreams: [Tensor] = []
         var targets: Tensor?
-        if kind.isLoss {
+        if several {
+            upstreams = try reader.tensors(object, "upstreams")
+            guard upstreams.count == outputs.count else {
+                throw FixtureError(
+                    file: file, field: "upstreams", problem: "has \(upstreams.count) tensors for \(outputs.count) outputs")
+            }
+            for (k, (u, y)) in zip(upstreams, outputs).enumerated() where u.shape != y.shape {
+                throw FixtureError(
+                    file: file, field: "upstreams[\(k)]",
+                    problem: "has shape \(u.shape) but expected.outputs[\(k)] has \(y.shape)")
+            }
+            upstream = upstreams.first
+        } else if kind.isLoss {
             targets = try reader.tensor(try reader.field(object, "targets"), "targets")
             guard output.count == 1 else {
                 throw FixtureError(
@@ -94,6 +120,7 @@ public struct Fixture: Sendable {
                     file: file, field: "upstream", problem: "has shape \(u.shape) but expected.output has \(output.shape)")
             }
             upstream = u
+            upstreams = [u]
         }
         var tolerance = Tolerance(rtol: 1e-9, atol: 1e-12, roundingFactor: 0)
         if let t = object["tolerance"] {
@@ -109,7 +136,8 @@ public struct Fixture: Sendable {
             file: file, kind: kind,
             caseName: (object["case"] as? String) ?? URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent,
             config: config, inputs: inputs, parameters: parameters, upstream: upstream, targets: targets,
-            expectedOutput: output, expectedInputGradients: inputGradients, expectedParameterGradients: parameterGradients,
+            expectedOutput: output, expectedOutputs: outputs, upstreams: upstreams, expectedInputGradients: inputGradients,
+            expectedParameterGradients: parameterGradients,
             tolerance: tolerance, source: source)
     }
 

@@ -51,6 +51,31 @@ public enum FixtureParity {
                     }
                     outputs.append(("grad \(parameterName)", parameter.gradient, expected))
                 }
+            case .multiOutput(let layer):
+                let ys = try layer.forward(fixture.inputs)
+                guard ys.count == fixture.expectedOutputs.count else {
+                    throw CheckProblem.reference(
+                        message: "the layer returned \(ys.count) outputs; the fixture holds \(fixture.expectedOutputs.count)")
+                }
+                let names = layer.outputNames.count == ys.count ? layer.outputNames : ys.indices.map { "y\($0)" }
+                for (k, (y, expected)) in zip(ys, fixture.expectedOutputs).enumerated() {
+                    outputs.append(("output \(names[k])", y, expected))
+                }
+                let gradients = try layer.backward(fixture.upstreams)
+                guard gradients.count == fixture.expectedInputGradients.count else {
+                    throw CheckProblem.gradientCount(returned: gradients.count, inputs: fixture.inputs.count)
+                }
+                let inputNames =
+                    layer.inputNames.count == gradients.count ? layer.inputNames : standardInputNames(count: gradients.count)
+                for (i, (g, e)) in zip(gradients, fixture.expectedInputGradients).enumerated() {
+                    outputs.append(("grad \(inputNames[i])", g, e))
+                }
+                for (parameterName, expected) in fixture.expectedParameterGradients {
+                    guard let parameter = layer.parameters.first(where: { $0.name == parameterName }) else {
+                        throw CheckProblem.reference(message: "the layer has no parameter \(parameterName)")
+                    }
+                    outputs.append(("grad \(parameterName)", parameter.gradient, expected))
+                }
             case .loss(let loss):
                 guard let targets = fixture.targets else { throw CheckProblem.reference(message: "no targets") }
                 let value = try loss.forward(fixture.inputs[0], targets)

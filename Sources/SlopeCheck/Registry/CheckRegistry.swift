@@ -49,10 +49,10 @@ public struct CheckCase: Sendable {
     /// A layer of several outputs (an LSTM step's h and c) and its inputs: L = Σₖ ⟨uₖ, yₖ⟩, and a
     /// failure names the outputs the wrong gradient flows through.
     public static func multiOutputLayer(
-        _ name: String, summary: String = "", constantInputs: Set<Int> = [],
+        _ name: String, summary: String = "", fixture: FixtureKind? = nil, constantInputs: Set<Int> = [],
         make: @escaping @Sendable (UInt64) throws -> (any MultiOutputLayer, [Tensor])
     ) -> CheckCase {
-        CheckCase(name: name, summary: summary) { seed in
+        CheckCase(name: name, summary: summary, fixtureKind: fixture) { seed in
             let (layer, inputs) = try make(seed)
             return .check { check, name in check.run(layer, inputs: inputs, constantInputs: constantInputs, name: name) }
         }

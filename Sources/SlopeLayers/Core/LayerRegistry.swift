@@ -10,10 +10,16 @@ public enum ConfigValue: Sendable, Equatable {
 public enum BuiltLayer {
     case layer(any Layer)
     case loss(any LossLayer)
+    /// A layer of several outputs (its fixtures hold one output and one upstream each).
+    case multiOutput(any MultiOutputLayer)
 
     /// All parameters (a loss has none).
     public var parameters: [Parameter] {
-        if case .layer(let layer) = self { layer.parameters } else { [] }
+        switch self {
+        case .layer(let layer): layer.parameters
+        case .loss: []
+        case .multiOutput(let layer): layer.parameters
+        }
     }
 }
 

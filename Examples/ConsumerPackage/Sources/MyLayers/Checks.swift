@@ -17,6 +17,15 @@ public enum MyLayersChecks {
         return .layer(LayerNorm(features: Int(features)))
     }
 
+    /// How a fixture builds an LSTMStep: `config.input`, `config.hidden`, parameters W and b.
+    static let lstmFixture = FixtureKind(name: "LSTMStep", arity: 3, parameterNames: ["W", "b"]) { config in
+        guard case .number(let d)? = config["input"], case .number(let k)? = config["hidden"], d >= 1, k >= 1 else {
+            throw LayerError.missingConfig(layer: "LSTMStep", key: "input, hidden")
+        }
+        var rng = SeededGenerator(seed: 0)
+        return .multiOutput(LSTMStep(input: Int(d), hidden: Int(k), using: &rng))
+    }
+
     public static let cases: [CheckCase] = [
         .layer("LayerNorm", summary: "y = γ·(x − μ)/σ + β over the last axis", fixture: layerNormFixture) { seed in
             (LayerNorm(features: 6, gamma: input([6], seed: seed &+ 1).data.map { 1 + 0.25 * $0 }), [input([4, 6], seed: seed)])
@@ -40,7 +49,7 @@ public enum MyLayersChecks {
             return (Embedding(vocabulary: 5, features: 3, using: &rng), [Tensor(shape: [6], data: [1, 3, 0, 1, 3, 4])])
         },
         // Two outputs, h and c: L = ⟨u_h, h′⟩ + ⟨u_c, c′⟩.
-        .multiOutputLayer("LSTMStep", summary: "one LSTM step: (x, h, c) → (h′, c′)") { seed in
+        .multiOutputLayer("LSTMStep", summary: "one LSTM step: (x, h, c) → (h′, c′)", fixture: lstmFixture) { seed in
             var rng = SeededGenerator(seed: seed)
             let step = LSTMStep(input: 3, hidden: 2, using: &rng)
             return (step, [input([2, 3], seed: seed &+ 1), input([2, 2], seed: seed &+ 2), input([2, 2], seed: seed &+ 3)])
