@@ -158,3 +158,34 @@ func softplusDerivative(_ x: Double) -> (value: Double, pullback: (Double) -> Do
         #expect(report.tensors.map(\.verdict) == [.pass, .inconclusive], "\(report.diagnosis)")
     }
 }
+
+/// Swift autodiff checks go through the gate's door as any other kind: a registered case whose
+/// subject is a check of its own, with its own settings on top of the gate's.
+@Suite struct RegisteredAutodiffTests {
+    static let registry = try! CheckRegistry(
+        suite: "Autodiff",
+        cases: [
+            CheckCase(name: "sin3", summary: "sin(3x), its derivative registered") { seed in
+                var rng = SeededGenerator(seed: seed)
+                let x = Tensor.uniform([2, 5], in: -2..<2, using: &rng)
+                return .check { check, name in check.run(differentiable: sin3, at: x, name: name) }
+            },
+            CheckCase(name: "sin3Forgetful", summary: "a derivative that forgets the 3") { seed in
+                var rng = SeededGenerator(seed: seed)
+                let x = Tensor.uniform([2, 5], in: -2..<2, using: &rng)
+                return .check { check, name in check.run(differentiable: sin3Forgetful, at: x, name: name) }
+            }.with { check in
+                var fast = check
+                fast.mode = .fast(directions: 3)
+                return fast
+            },
+        ])
+
+    @Test func registeredAutodiffChecksRunWithTheirOwnSettings() throws {
+        let right = Self.registry.cases[0].check(with: GradientCheck())
+        #expect(right.verdict == .pass && right.target == "sin3" && right.mode == .exhaustive)
+        let forgetful = Self.registry.cases[1].check(with: GradientCheck())
+        #expect(forgetful.verdict == .fail)
+        #expect(forgetful.mode == .fast(directions: 3))
+    }
+}
