@@ -55,20 +55,21 @@ public struct SweepCommand: ParsableCommand {
     struct Outcome: Codable, Sendable {
         var sweep: StepSweep?
         var problem: CheckProblem?
+        /// The case is not a single layer (bad usage: exit 2).
+        var notSingleLayer = false
     }
 
     public func run() throws {
         let (layer, stencil, seed) = (self.layer, self.stencil, self.seed)
-        switch try? SlopeGate.registry.named(layer)?.subject(seed: seed) {
-        case .network?, .check?:
-            throw ValidationError(
-                "\(layer) is not a single layer (a network, or a check of its own kind); sweeps take a single layer")
-        default: break
-        }
         let job = IsolatedJob<Outcome>(
             name: layer,
             estimate: { SlopeGate.registry.named(layer)?.estimatedSeconds(with: GradientCheck(seed: seed)).map { 3 * $0 } },
             run: { _ in
+                // The case is built here, in the worker: a builder is the user's code too.
+                switch try? SlopeGate.registry.named(layer)?.subject(seed: seed) {
+                case .network?, .check?: return Outcome(notSingleLayer: true)
+                default: break
+                }
                 do { return Outcome(sweep: try SweepRunner.sweep(layer, stencil: stencil, seed: seed)) } catch let problem
                     as CheckProblem
                 {
@@ -92,6 +93,10 @@ public struct SweepCommand: ParsableCommand {
             }
         } else {
             outcome = job.run(nil)
+        }
+        if outcome.notSingleLayer {
+            throw ValidationError(
+                "\(layer) is not a single layer (a network, or a check of its own kind); sweeps take a single layer")
         }
         guard let sweep = outcome.sweep else {
             // The layer broke the contract of Layer, or ended its worker: a failed check (exit 1,

@@ -189,7 +189,10 @@ public struct VerifyCommand: ParsableCommand {
                 try runRepeated(selected, check: check, isolated: isolated)
                 return
             }
-            if Worker.firstJob == nil, check.mode == .exhaustive { warnAboutCost(of: selected, check: check) }
+            // Building every case to count its elements runs the user's builders: in this process
+            // only without isolation. A worker reports each check's estimate instead, and a long
+            // one is announced as it starts (IsolationSettings.announceAbove).
+            if !isolated, check.mode == .exhaustive { warnAboutCost(of: selected, check: check) }
             jobs = try Self.jobs(selected, with: check, workersPerJob: isolated || selected.count == 1 ? workersPerJob : 1)
         }
         if let first = Worker.firstJob { Worker.serve(jobs, from: first) }

@@ -18,6 +18,7 @@ public enum CrashingLayer: String, CaseIterable, Sendable {
     case fatalErrorInBackward = "Broken.FatalErrorInBackward"
     case preconditionInBackward = "Broken.PreconditionInBackward"
     case trapsAtPerturbedInput = "Broken.TrapsAtPerturbedInput"
+    case builderTraps = "Broken.BuilderTraps"
 
     /// What the layer does wrong, in one line.
     public var bug: String {
@@ -31,6 +32,7 @@ public enum CrashingLayer: String, CaseIterable, Sendable {
         case .preconditionInBackward: "a backward whose precondition fails"
         case .trapsAtPerturbedInput:
             "a table lookup whose index depends on the input: fine at the input given, traps once it moves"
+        case .builderTraps: "a registered case whose builder (the user's code too) reads past the end of its shapes"
         }
     }
 
@@ -45,6 +47,7 @@ public enum CrashingLayer: String, CaseIterable, Sendable {
         case .fatalErrorInBackward: ["crashed", "stride 2 is not implemented", "FatalErrorInBackward.backwardInput"]
         case .preconditionInBackward: ["crashed", "upstream must be finite", "backward pass"]
         case .trapsAtPerturbedInput: ["crashed", "finite differences of input x", "element [", "LookupTable.forward"]
+        case .builderTraps: ["crashed", "SIGILL", "Index out of range", "CrashingLayer.subject"]
         }
     }
 
@@ -66,6 +69,9 @@ public enum CrashingLayer: String, CaseIterable, Sendable {
                 }, inputs: [x])
         case .trapsAtPerturbedInput:
             return .layer(LookupTable(), inputs: [Tensor(shape: [2, 3], data: [0.5, 1, 1.5, 2, 2.5, 3])])
+        case .builderTraps:
+            let shapes = [[2, 6]]
+            return .layer(Tanh(), inputs: [Tensor.zeros(shapes[Int(seed % 1) + 1])])
         }
     }
 

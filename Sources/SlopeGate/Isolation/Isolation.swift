@@ -17,6 +17,9 @@ struct IsolationSettings: Sendable {
     /// The worker's address-space limit in bytes (`--memory-limit`); nil: none.
     var memoryLimit: UInt64?
 
+    /// Checks estimated to take longer (seconds) are announced as they start, with the cheaper modes.
+    static let announceAbove = 30.0
+
     /// The default time limit of a check: `factor` times its estimated cost, never below `floor`.
     static let floor = 60.0
     static let factor = 10.0
@@ -172,8 +175,15 @@ struct WorkerSession<Result: Codable & Sendable> {
                 running = job
                 started = Date()
                 limit = settings.limit(estimate: nil)
-            case .estimate(_, let seconds):
+            case .estimate(let job, let seconds):
                 limit = settings.limit(estimate: seconds)
+                if seconds > IsolationSettings.announceAbove {
+                    display?.finish()
+                    FileHandle.standardError.write(
+                        Data(
+                            "note: \(jobs[job].name) may take up to ≈ \(TerminalProgress.duration(seconds)) (one forward pass timed × its passes one element at a time; compression makes it less); --mode fast checks every tensor in a few passes\n"
+                                .utf8))
+                }
             case .progress(let progress):
                 lastProgress = Date()
                 display?.show(progress)

@@ -28,7 +28,7 @@ enum Worker {
             let job = jobs[index]
             Breadcrumbs.clear()
             channel.send(.started(job: index))
-            Breadcrumbs.phase("estimating the check's cost (a few timed forward passes)")
+            Breadcrumbs.phase("building the case and timing one forward pass (the check's cost estimate)")
             if let seconds = job.estimate() { channel.send(.estimate(job: index, seconds: seconds)) }
             Breadcrumbs.clear()
             let result = job.run { channel.send(.progress($0)) }
