@@ -24,6 +24,10 @@ struct Engine {
     let probe: Probe
     let upstream: Tensor
     var forwardPasses = 0
+    /// Seconds inside the layer's passes (the rest of a check's differences is the checker's own).
+    var passSeconds = 0.0
+    /// Seconds summarising tensors' results into reports.
+    var summarySeconds = 0.0
     var baseValue = 0.0
     var baseDecisions: [Int] = []
     var copies: LayerCopies?
@@ -54,7 +58,9 @@ struct Engine {
 
     mutating func evaluate() throws -> (value: Double, decisionsFlipped: Bool) {
         forwardPasses += 1
+        let start = DispatchTime.now()
         let value = try probe.evaluate()
+        passSeconds += seconds(since: start)
         let flipped = probe.tracksDecisions && probe.decisions() != baseDecisions
         return (value, flipped)
     }
@@ -104,7 +110,9 @@ struct Engine {
         if adaptive { requireResolution(&results) }
         lastResults = results
         kinks = Set(results.filter { $0.isKink && $0.direction == nil }.map { Tensor.flatIndex($0.index, in: value.shape) })
+        let summarising = DispatchTime.now()
         var report = summarize(tensor: tensor, shape: value.shape, results: results, analytic: analytic)
+        summarySeconds += seconds(since: summarising)
         report.stepChoice = choice
         report.compression = compression
         return report
@@ -125,7 +133,7 @@ struct Engine {
         let (check, upstream, inputs) = (self.check, self.upstream, probe.inputs)
         let (base, decisions, choice, scale) = (baseValue, baseDecisions, self.choice, gradientScale)
         let tracker = progress
-        let outcomes = Verification.parallelMap(chunks) { chunk -> Result<([ElementResult], Int), CheckFailure> in
+        let outcomes = Verification.parallelMap(chunks) { chunk -> Result<([ElementResult], Int, Double), CheckFailure> in
             do {
                 let layer = copies.make()
                 var worker = Engine(check: check, probe: .checking(layer, inputs: inputs, upstream: upstream), upstream: upstream)
@@ -137,16 +145,17 @@ struct Engine {
                     defer { tracker?.advance(by: 1) }
                     return try worker.checkElement(tensor: tensor, element: $0, analytic: analytic.data[$0])
                 }
-                return .success((results, worker.forwardPasses))
+                return .success((results, worker.forwardPasses, worker.passSeconds))
             } catch {
                 return .failure(CheckFailure(message: "\(error)"))
             }
         }
         var results: [ElementResult] = []
         for outcome in outcomes {
-            let (chunkResults, passes) = try outcome.get()
+            let (chunkResults, passes, spent) = try outcome.get()
             results += chunkResults
             forwardPasses += passes
+            passSeconds += spent
         }
         return results
     }
