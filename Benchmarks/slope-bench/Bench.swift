@@ -24,7 +24,7 @@ enum Bench {
             default:
                 FileHandle.standardError.write(
                     Data(
-                        "usage: slope-bench [--out DIR] [--quick] [--only sine|matmul|switch|conv|verify|compression|chart ...]\n"
+                        "usage: slope-bench [--out DIR] [--quick] [--only sine|matmul|switch|conv|verify|compression|cost|chart ...]\n"
                             .utf8))
                 exit(2)
             }
@@ -243,6 +243,9 @@ enum Bench {
 
         // MARK: exhaustive checks by compression (issue 15)
         if wants("compression") { CompressionBenchmark.rows(runs: runs, quick: quick, report: report) }
+
+        // MARK: what a check costs, and the peer (issue 24)
+        if wants("cost") { CheckCostBenchmark.rows(runs: runs, quick: quick, report: report) }
 
         // MARK: charts
         if wants("chart") { _ = ChartBenchmark.rows(runs: runs, outDirectory: outDirectory, report: report) }

@@ -71,7 +71,9 @@ enum CompressionBenchmark {
     }
 
     static func rows(runs: Int, quick: Bool, report: (Row) -> Void) {
-        for subject in subjects(quick: quick) {
+        // `SLOPE_BENCH_SUBJECT=Tanh` runs only the subjects whose name contains it (for profiling).
+        let filter = ProcessInfo.processInfo.environment["SLOPE_BENCH_SUBJECT"]
+        for subject in subjects(quick: quick) where filter.map({ subject.name.contains($0) }) ?? true {
             let (layer, inputs) = subject.make()
             let elements = inputs.reduce(0) { $0 + $1.count } + layer.parameters.reduce(0) { $0 + $1.value.count }
             let check = GradientCheck(checkInvariants: false)
@@ -108,6 +110,20 @@ enum CompressionBenchmark {
                     ? "≤ \(formatSeconds(subject.target)): met"
                     : "≤ \(formatSeconds(subject.target)): missed by \(String(format: "%.1f", compressed.median / subject.target))×")
                 : (compressed.median <= oneAtATime.median ? "no slower than one at a time: met" : "no slower: missed")
+            // Issue 24: the check's wall time over the passes it counts, and where the rest went.
+            let (forward, backward) = CheckCostBenchmark.passTimes(layer, inputs)
+            if let counted = CheckCostBenchmark.countedSeconds(result, forward: forward, backward: backward) {
+                let ratio = compressed.median / counted
+                report(
+                    Row(
+                        group: "exhaustive, \(subject.name): wall / passes", subject: compressed,
+                        baseline: Measurement(name: "passes", samples: [counted]),
+                        baselineName:
+                            "its counted passes (\(result.cost!.forwardPasses) forward × \(formatSeconds(forward)) + \(result.cost!.backwardPasses) backward × \(formatSeconds(backward)))",
+                        note: String(format: "wall / passes = %.2f; ", ratio)
+                            + CheckCostBenchmark.breakdown(result, forward: forward, backward: backward),
+                        aim: ratio <= 1.5 ? "≤ 1.5× its passes: met" : "≤ 1.5× its passes: missed"))
+            }
             report(
                 Row(
                     group: "exhaustive, \(subject.name): \(elements) elements", subject: compressed, baseline: oneAtATime,

@@ -139,6 +139,8 @@ public struct InvariantResult: Sendable, Codable {
     public var name: InvariantName
     public var verdict: Verdict
     public var detail: String
+    /// What checking it cost, in seconds (nil in reports written before it was measured).
+    public var seconds: Double?
 
     public init(name: InvariantName, verdict: Verdict, detail: String) {
         self.name = name
@@ -236,6 +238,9 @@ public struct CheckReport: Sendable, Codable {
     /// For a failing check of several outputs: those whose upstream alone makes the check fail —
     /// the outputs through which the wrong gradient flows.
     public var outputsCarryingError: [String]?
+    /// Where the time went, phase by phase, with the passes of each (nil in reports written
+    /// before it was measured).
+    public var cost: CheckCost?
 
     /// The contract of a function checked with its vector–Jacobian product.
     static let functionContract = "a function and its vjp (backward is the vjp)"

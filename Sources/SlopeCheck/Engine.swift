@@ -24,6 +24,10 @@ struct Engine {
     let probe: Probe
     let upstream: Tensor
     var forwardPasses = 0
+    /// Seconds inside the layer's passes (the rest of a check's differences is the checker's own).
+    var passSeconds = 0.0
+    /// Seconds summarising tensors' results into reports.
+    var summarySeconds = 0.0
     var baseValue = 0.0
     var baseDecisions: [Int] = []
     var copies: LayerCopies?
@@ -54,13 +58,16 @@ struct Engine {
 
     mutating func evaluate() throws -> (value: Double, decisionsFlipped: Bool) {
         forwardPasses += 1
+        let start = DispatchTime.now()
         let value = try probe.evaluate()
+        passSeconds += seconds(since: start)
         let flipped = probe.tracksDecisions && probe.decisions() != baseDecisions
         return (value, flipped)
     }
 
     mutating func check(tensor: Int, analytic: Tensor, using generator: inout SeededGenerator) throws -> TensorReport {
         // L from the outputs when they are known (the same bits as evaluate(); compression reuses them).
+        let passing = DispatchTime.now()
         baseOutput = probe.producesOutputs ? try probe.output() : nil
         baseValue = try baseOutput.map { $0.dot(upstream) } ?? probe.evaluate()
         baseDecisions = probe.decisions()
@@ -71,6 +78,8 @@ struct Engine {
                 using: &generator)
             forwardPasses += 7
         }
+        // The base pass and the step's passes (counted as the differences' passes, timed so).
+        passSeconds += seconds(since: passing)
         gradientScale = analytic.maxMagnitude
         var results: [ElementResult] = []
         var compression: CompressionSummary?
@@ -103,8 +112,13 @@ struct Engine {
         }
         if adaptive { requireResolution(&results) }
         lastResults = results
-        kinks = Set(results.filter { $0.isKink && $0.direction == nil }.map { Tensor.flatIndex($0.index, in: value.shape) })
+        kinks = []
+        for i in results.indices where results[i].isKink && results[i].direction == nil {
+            kinks.insert(Tensor.flatIndex(results[i].index, in: value.shape))
+        }
+        let summarising = DispatchTime.now()
         var report = summarize(tensor: tensor, shape: value.shape, results: results, analytic: analytic)
+        summarySeconds += seconds(since: summarising)
         report.stepChoice = choice
         report.compression = compression
         return report
@@ -125,7 +139,7 @@ struct Engine {
         let (check, upstream, inputs) = (self.check, self.upstream, probe.inputs)
         let (base, decisions, choice, scale) = (baseValue, baseDecisions, self.choice, gradientScale)
         let tracker = progress
-        let outcomes = Verification.parallelMap(chunks) { chunk -> Result<([ElementResult], Int), CheckFailure> in
+        let outcomes = Verification.parallelMap(chunks) { chunk -> Result<([ElementResult], Int, Double), CheckFailure> in
             do {
                 let layer = copies.make()
                 var worker = Engine(check: check, probe: .checking(layer, inputs: inputs, upstream: upstream), upstream: upstream)
@@ -137,16 +151,17 @@ struct Engine {
                     defer { tracker?.advance(by: 1) }
                     return try worker.checkElement(tensor: tensor, element: $0, analytic: analytic.data[$0])
                 }
-                return .success((results, worker.forwardPasses))
+                return .success((results, worker.forwardPasses, worker.passSeconds))
             } catch {
                 return .failure(CheckFailure(message: "\(error)"))
             }
         }
         var results: [ElementResult] = []
         for outcome in outcomes {
-            let (chunkResults, passes) = try outcome.get()
+            let (chunkResults, passes, spent) = try outcome.get()
             results += chunkResults
             forwardPasses += passes
+            passSeconds += spent
         }
         return results
     }
@@ -537,10 +552,45 @@ struct Engine {
     // MARK: Summary
 
     func summarize(tensor: Int, shape: [Int], results: [ElementResult], analytic: Tensor) -> TensorReport {
-        let failures = results.filter { $0.verdict == .fail }
+        // One pass over the results, reading fields in place: a million elements copied into
+        // a filtered or mapped array per figure cost half a second (issue 24).
+        var failures: [ElementResult] = []
+        var largest: Int?
+        var verdict = Verdict.pass
+        var census = ErrorCensus()
+        var inconclusiveCount = 0, kinkCount = 0
+        var firstInconclusive: Int?
+        var maxAbsoluteError: Double?, maxRelativeError: Double?, resolution: Double?
+        for i in results.indices {
+            let (absolute, relative) = (results[i].absoluteError, results[i].relativeError)
+            switch results[i].verdict {
+            case .fail: failures.append(results[i])
+            case .inconclusive:
+                inconclusiveCount += 1
+                if firstInconclusive == nil { firstInconclusive = i }
+            case .pass: break
+            }
+            verdict = max(verdict, results[i].verdict)
+            if results[i].isKink { kinkCount += 1 }
+            census.add(relative)
+            // As Sequence.max(): the first of equal largest values, a NaN never replacing one.
+            if largest.map({ results[$0].absoluteError < absolute }) ?? true { largest = i }
+            if let current = maxAbsoluteError {
+                if current < absolute { maxAbsoluteError = absolute }
+            } else {
+                maxAbsoluteError = absolute
+            }
+            if let current = maxRelativeError {
+                if current < relative { maxRelativeError = relative }
+            } else {
+                maxRelativeError = relative
+            }
+            if let seen = results[i].resolution {
+                if let current = resolution { if current < seen { resolution = seen } } else { resolution = seen }
+            }
+        }
         let worstFailures = failures.sorted { $0.absoluteError / $0.allowance > $1.absoluteError / $1.allowance }
-        let worst = worstFailures.first ?? results.max { $0.absoluteError < $1.absoluteError }
-        let verdict = results.map(\.verdict).max() ?? .pass
+        let worst = worstFailures.first ?? largest.map { results[$0] }
         var signature: BugSignature?
         if !failures.isEmpty {
             var upstreamValues: [Double]?
@@ -552,20 +602,17 @@ struct Engine {
                 analytic: results.map(\.analytic), numeric: results.map(\.numeric),
                 upstream: upstreamValues, batch: shape.count > 1 ? shape.first : nil, matrixShape: complete ? shape : nil)
         }
-        var census = ErrorCensus()
-        for result in results { census.add(result.relativeError) }
-        let inconclusive = results.filter { $0.verdict == .inconclusive }
         return TensorReport(
             tensor: probe.ids[tensor], shape: shape, checked: results.count, elementCount: Tensor.count(of: shape),
-            failed: failures.count, kinks: results.filter(\.isKink).count,
-            inconclusive: inconclusive.count,
-            maxAbsoluteError: results.map(\.absoluteError).max() ?? 0,
-            maxRelativeError: results.map(\.relativeError).max() ?? 0,
+            failed: failures.count, kinks: kinkCount,
+            inconclusive: inconclusiveCount,
+            maxAbsoluteError: maxAbsoluteError ?? 0,
+            maxRelativeError: maxRelativeError ?? 0,
             worst: worst, worstFailures: Array(worstFailures.prefix(check.worstCount)), signature: signature,
             verdict: verdict, census: census,
             coverage: Coverage.statement(mode: check.mode, checked: results.count, elementCount: Tensor.count(of: shape)),
-            order: nil, resolution: results.compactMap(\.resolution).max(),
-            firstInconclusive: inconclusive.first,
+            order: nil, resolution: resolution,
+            firstInconclusive: firstInconclusive.map { results[$0] },
             // Kept when the tensor may yet fail (the Taylor test comes later); the check drops them after.
             elements: check.keptElements.keeps(.fail, elementCount: Tensor.count(of: shape))
                 ? ElementValues(results, shape: shape) : nil)

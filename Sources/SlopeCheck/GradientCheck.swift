@@ -70,6 +70,13 @@ public struct GradientCheck: Sendable {
     /// (verdict `.fail`).
     public func run(_ layer: any Layer, inputs: [Tensor], name: String? = nil) -> CheckReport {
         let started = Date()
+        var cost = CheckCost()
+        var phase = DispatchTime.now()
+        // The seconds since the last phase ended, for the phase that just ended.
+        func lap() -> Double {
+            defer { phase = DispatchTime.now() }
+            return seconds(since: phase)
+        }
         var generator = SeededGenerator(seed: GradientCheck.upstreamSeed(seed))
         var report = emptyReport(target: name ?? layer.kindName, inputShapes: inputs.map(\.shape))
         let parameters = layer.namedParameters
@@ -86,7 +93,11 @@ public struct GradientCheck: Sendable {
             // The contract first: gradients of the wrong number or shape cannot be compared.
             Breadcrumbs.phase("computing the analytic gradients")
             let analytic = try probe.analyticGradients()
-            report.invariants.append(StoredParameters.invariant(of: layer))
+            cost.analytic = CheckCost.Phase(seconds: lap(), forwardPasses: 2, backwardPasses: 1)
+            var stored = StoredParameters.invariant(of: layer)
+            stored.seconds = lap()
+            cost.invariants.seconds = stored.seconds ?? 0
+            report.invariants.append(stored)
             if let held = layer as? WithConstantInputs { report.constantInputs = held.constantNames }
             // The precision the code computes at, measured: everything below is judged at it.
             var check = self
@@ -97,6 +108,7 @@ public struct GradientCheck: Sendable {
                     layer, probe: probe, upstream: upstream, analytic: analytic, using: &own)
                 {
                     report.rounding = rounding
+                    cost.rounding = CheckCost.Phase(seconds: lap(), forwardPasses: 9, backwardPasses: 1)
                     if rounding.precision == .float {
                         // Float's step and tolerance, unless the user chose their own.
                         let defaults = method == .default && tolerance == .default
@@ -109,11 +121,15 @@ public struct GradientCheck: Sendable {
                     }
                 }
             }
+            _ = lap()
             if checkInvariants {
-                report.invariants += Invariants(
-                    layer: layer, inputs: inputs, upstream: upstream, tolerance: tolerance, precision: check.precision
-                ).evaluate(using: &generator)
+                let invariants = Invariants(
+                    layer: layer, inputs: inputs, upstream: upstream, tolerance: tolerance, precision: check.precision)
+                report.invariants += invariants.evaluate(using: &generator)
                 for (parameter, value) in zip(parameters, saved) { parameter.1.value = value }
+                cost.invariants.seconds += lap()
+                cost.invariants.forwardPasses = invariants.passes.forward
+                cost.invariants.backwardPasses = invariants.passes.backward
             }
             var engine = Engine(check: check, probe: probe, upstream: upstream)
             engine.copies = copies
@@ -130,10 +146,15 @@ public struct GradientCheck: Sendable {
                 }
             }
             report.checkedValue = try probe.evaluate()
+            cost.analytic.forwardPasses += 1
+            _ = lap()
             var orderGenerator = SeededGenerator(seed: seed ^ 0x7A9_1_0DE5)
             for tensor in probe.ids.indices {
                 Breadcrumbs.phase("taking the finite differences of \(probe.ids[tensor])")
+                let passesBefore = engine.forwardPasses
                 var tensorReport = try engine.check(tensor: tensor, analytic: analytic[tensor], using: &generator)
+                cost.differences.seconds += lap()
+                cost.differences.forwardPasses += engine.forwardPasses - passesBefore
                 if orderTest {
                     Breadcrumbs.phase("running the Taylor test of \(probe.ids[tensor])")
                     let order = try ConvergenceOrder.measure(
@@ -142,6 +163,8 @@ public struct GradientCheck: Sendable {
                         absoluteFloor: tolerance.atol, precision: check.precision, using: &orderGenerator)
                     tensorReport.order = order
                     engine.forwardPasses += 2 * order.steps.count
+                    cost.taylor.seconds += lap()
+                    cost.taylor.forwardPasses += 2 * order.steps.count
                     if method.stepRule == .adaptive {
                         // The Taylor test is the evidence below rtol: a tensor passes only when it passes too.
                         tensorReport.verdict = max(tensorReport.verdict, order.verdict)
@@ -156,6 +179,9 @@ public struct GradientCheck: Sendable {
                 report.tensors.append(tensorReport)
             }
             report.forwardPasses = engine.forwardPasses
+            cost.report = engine.summarySeconds
+            cost.elementResults = max(cost.differences.seconds - engine.passSeconds - engine.summarySeconds, 0)
+            report.cost = cost
         } catch let problem as CheckProblem {
             report.problem = problem
         } catch {

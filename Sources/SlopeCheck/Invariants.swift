@@ -1,3 +1,4 @@
+import Dispatch
 import SlopeLayers
 
 /// Properties every correct layer has, checked by running it, each reported by name.
@@ -18,12 +19,26 @@ struct Invariants {
     let tolerance: Tolerance
     /// The checked code's precision: how close two gradients that should be equal must be.
     var precision: Precision = .double
+    /// The layer's passes, counted where they are made (the fast paths' included, their
+    /// readable reference's not: that is another layer).
+    let passes = PassCounter()
 
     func evaluate(using generator: inout SeededGenerator) -> [InvariantResult] {
         var results: [InvariantResult] = []
         func record(_ name: InvariantName, _ body: () throws -> InvariantResult) {
             Breadcrumbs.phase("checking the invariant \"\(name)\"")
-            do { results.append(try body()) } catch { results.append(.fail(name, "threw: \(error)")) }
+            let start = DispatchTime.now()
+            var result: InvariantResult
+            do { result = try body() } catch { result = .fail(name, "threw: \(error)") }
+            result.seconds = seconds(since: start)
+            results.append(result)
+        }
+        func timed(_ body: () -> [InvariantResult]) {
+            let start = DispatchTime.now()
+            var found = body()
+            let each = seconds(since: start) / Double(max(found.count, 1))
+            for i in found.indices { found[i].seconds = each }
+            results += found
         }
         let parameters = layer.namedParameters
         let expectedGradients = inputs.count
@@ -55,7 +70,7 @@ struct Invariants {
         record(.gradientShapes) {
             zeroGradients()
             try forward(inputs, for: upstream)
-            let gradients = try layer.backward(upstream.copied())
+            let gradients = try backward(upstream.copied())
             guard gradients.count == expectedGradients else {
                 return .fail(.gradientShapes, "backward returned \(gradients.count) gradients for \(expectedGradients) inputs")
             }
@@ -75,7 +90,7 @@ struct Invariants {
             let givenUpstream = upstream.copied()
             zeroGradients()
             try forward(given, for: givenUpstream)
-            _ = try layer.backward(givenUpstream)
+            _ = try backward(givenUpstream)
             for (i, (x, original)) in zip(given, inputs).enumerated() where !sameBits(x, original) {
                 return .fail(.argumentsUntouched, "input \(i) was modified (at \(firstDifference(x, original)))")
             }
@@ -88,6 +103,7 @@ struct Invariants {
         }
 
         record(.forwardDeterministic) {
+            passes.forward += 2
             let first = try layer.forward(inputs)
             let second = try layer.forward(inputs)
             return sameBits(first, second)
@@ -106,8 +122,8 @@ struct Invariants {
         record(.backwardRepeatable) {
             zeroGradients()
             try forward(inputs, for: upstream)
-            let first = try layer.backward(upstream.copied())
-            let second = try layer.backward(upstream.copied())
+            let first = try backward(upstream.copied())
+            let second = try backward(upstream.copied())
             if let where_ = mismatch(first, second) {
                 return .fail(
                     .backwardRepeatable,
@@ -132,6 +148,7 @@ struct Invariants {
                 // what the full backward adds.
                 zeroGradients()
                 try forward(inputs, for: upstream)
+                passes.backward += 1
                 try unary.backwardParameters(upstream.copied())
                 let shortcut = parameters.map { $0.1.gradient }
                 if let where_ = mismatch(shortcut, Array(reference[inputs.count...])) {
@@ -162,10 +179,10 @@ struct Invariants {
             }
             return .pass(.backwardLinear)
         }
-        if let fastPaths = FastPathComparison(layer: layer, inputs: inputs, upstream: upstream).evaluate() {
-            results.append(fastPaths)
+        timed {
+            FastPathComparison(layer: layer, inputs: inputs, upstream: upstream, passes: passes).evaluate().map { [$0] } ?? []
         }
-        results += Identities(layer: layer, inputs: inputs, upstream: upstream).evaluate()
+        timed { Identities(layer: layer, inputs: inputs, upstream: upstream).evaluate() }
         zeroGradients()
         return results
     }
@@ -197,6 +214,7 @@ struct Invariants {
             let saved = parameters.map { $0.1.value }
             defer { for ((_, p), v) in zip(parameters, saved) { p.value = v } }
             for (k, (_, p)) in parameters.enumerated() { p.value.add(directions[point.count + k], scaledBy: t) }
+            passes.forward += 1
             let y = try layer.forward(shifted)
             guard y.shape == upstream.shape, Tensor.validCount(of: y.shape) == y.count else {
                 throw CheckProblem.outputShapeChanged(from: upstream.shape, to: y.shape)
@@ -212,15 +230,22 @@ struct Invariants {
     /// be handed to backward is the layer's broken contract, reported before backward could
     /// trap on it.
     func forward(_ x: [Tensor], for upstream: Tensor) throws {
+        passes.forward += 1
         let y = try layer.forward(x)
         guard y.shape == upstream.shape else { throw CheckProblem.outputShapeChanged(from: upstream.shape, to: y.shape) }
+    }
+
+    /// The layer's backward, counted.
+    func backward(_ u: Tensor) throws -> [Tensor] {
+        passes.backward += 1
+        return try layer.backward(u)
     }
 
     /// Input gradients then parameter gradients of a fresh forward/backward.
     func gradients(_ u: Tensor, at point: [Tensor]? = nil) throws -> [Tensor] {
         zeroGradients()
         try forward(point ?? inputs, for: u)
-        let inputGradients = try layer.backward(u.copied())
+        let inputGradients = try backward(u.copied())
         return inputGradients + layer.namedParameters.map { $0.1.gradient }
     }
 
@@ -308,6 +333,12 @@ struct NetworkInvariants {
         }
         return results
     }
+}
+
+/// Forward and backward passes of a layer, counted by the code that makes them.
+final class PassCounter {
+    var forward = 0
+    var backward = 0
 }
 
 func sameBits(_ a: Tensor, _ b: Tensor) -> Bool {

@@ -48,6 +48,41 @@ import Testing
         #expect(report.verdict == .fail)
     }
 
+    @Test func aWrongPathFailsOnALargeBatchWhereTheReferenceSeesASample() throws {
+        // 64 × 512 inputs: the reference runs on the first 8 rows; the blocked path's mistake,
+        // in the last element, shows against the plain path on the whole batch.
+        let layer = TwoPathScale()
+        var rng = SeededGenerator(seed: 3)
+        let x = Tensor.uniform([64, 512], in: -1..<1, using: &rng)
+        var check = GradientCheck(mode: .fast(directions: 2))
+        check.orderTest = false
+        let report = check.run(layer, inputs: [x])
+        let invariant = try #require(report.failedInvariants.first { $0.name == .fastPathsMatchReference })
+        #expect(invariant.detail.contains("the blocked path's output at [63, 511]"), "\(invariant.detail)")
+    }
+
+    @Test func aMistakeEveryPathSharesShowsOnTheSample() throws {
+        let layer = TwoPathScale()
+        layer.everyPathDropsTheFirstFactor = true
+        var rng = SeededGenerator(seed: 3)
+        let x = Tensor.uniform([64, 512], in: -1..<1, using: &rng)
+        let invariant = try #require(
+            FastPathComparison(layer: layer, inputs: [x], upstream: Tensor(shape: [64, 512], repeating: 1)).evaluate())
+        #expect(invariant.verdict == .fail)
+        #expect(
+            invariant.detail.contains("on the first 8 rows of the batch, the plain path's output at [0, 0]"),
+            "\(invariant.detail)")
+    }
+
+    @Test func aLargeBatchPassesNamingItsSample() throws {
+        var rng = SeededGenerator(seed: 3)
+        let x = Tensor.uniform([64, 512], in: -1..<1, using: &rng)
+        let invariant = try #require(
+            FastPathComparison(layer: Tanh(), inputs: [x], upstream: Tensor(shape: [64, 512], repeating: 0.5)).evaluate())
+        #expect(invariant.verdict == .pass, "\(invariant.detail)")
+        #expect(invariant.detail.contains("first 8 of 64 rows"), "\(invariant.detail)")
+    }
+
     @Test func aLayerListingNoPathsIsInconclusiveNotAPass() throws {
         let layer = TwoPathScale()
         layer.listsNoPaths = true
@@ -76,9 +111,16 @@ private final class TwoPathScale: UnaryLayer, FastPathLayer {
     var availablePaths: [Path] { listsNoPaths ? [] : [.plain, .blocked] }
     var forcedPath: Path?
     var blockedThrows = false
+    /// Every path (not the reference) drops the factor of the first element.
+    var everyPathDropsTheFirstFactor = false
     func readableReference() -> any Layer { ThreeX() }
 
     func forward(_ x: Tensor) throws(LayerError) -> Tensor {
+        if everyPathDropsTheFirstFactor {
+            var y = x * 3
+            y.data[0] = x.data[0]
+            return y
+        }
         guard forcedPath == .blocked else { return x * 3 }
         if blockedThrows { throw .brokenContract(layer: kindName, detail: "the blocked path is not built") }
         var y = x * 3

@@ -83,7 +83,7 @@ extension Engine {
             }
             let (check, upstream, inputs) = (self.check, self.upstream, probe.inputs)
             let (base, decisions, tracker) = (baseValue, baseDecisions, progress)
-            let outcomes = Verification.parallelMap(chunks) { chunk -> Result<(GroupedSums, Int), CheckFailure> in
+            let outcomes = Verification.parallelMap(chunks) { chunk -> Result<(GroupedSums, Int, Double), CheckFailure> in
                 do {
                     let layer = copies.make()
                     var worker = Engine(
@@ -95,14 +95,15 @@ extension Engine {
                     try worker.groupedPasses(
                         tensor: tensor, colours: chunk, groups: groups, footprint: footprint, steps: steps, base: y0,
                         into: &part)
-                    return .success((part, worker.forwardPasses))
+                    return .success((part, worker.forwardPasses, worker.passSeconds))
                 } catch {
                     return .failure(CheckFailure(message: "\(error)"))
                 }
             }
             for (chunk, outcome) in zip(chunks, outcomes) {
-                let (part, passes) = try outcome.get()
+                let (part, passes, spent) = try outcome.get()
                 forwardPasses += passes
+                passSeconds += spent
                 if sums.refutation == nil, let refutation = part.refutation { sums.refutation = refutation }
                 for colour in chunk { for e in groups[colour] { sums.take(e, from: part) } }
             }

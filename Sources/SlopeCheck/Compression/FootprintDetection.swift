@@ -30,7 +30,9 @@ extension Engine {
     /// The outputs, with whether a decision flipped relative to the base.
     mutating func output() throws -> (Tensor, flipped: Bool) {
         forwardPasses += 1
+        let start = DispatchTime.now()
         let y = try probe.output()
+        passSeconds += seconds(since: start)
         return (y, probe.tracksDecisions && probe.decisions() != baseDecisions)
     }
 

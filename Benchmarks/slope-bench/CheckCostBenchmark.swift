@@ -1,0 +1,171 @@
+import Foundation
+import SlopeCheck
+import SlopeLayers
+
+/// Issue 24: what a check costs against the passes it counts, and against PyTorch's gradcheck
+/// on the same layers and sizes (when torch is importable; the rows say "not installed" when not).
+///
+/// A check's passes are timed here, not assumed: the median of timed forward passes and of timed
+/// forward + backward pairs of the same layer at the same inputs, times the passes the report
+/// counts (``CheckCost``). Wall time over that is the check's overhead ratio (aim ≤ 1.5).
+/// `SLOPE_BENCH_SUBJECT=Conv2D` runs only the subjects whose name contains it (for profiling).
+enum CheckCostBenchmark {
+    struct Subject {
+        var name: String
+        /// The same layer in PyTorch (`x` and the parameters by name), or nil for none.
+        var torch: String?
+        var make: @Sendable () -> (any Layer, [Tensor])
+        /// Fast-mode aim in seconds (issue 24), or nil.
+        var fastTarget: Double?
+        var exhaustive = true
+        /// Whether gradcheck can build this layer's full Jacobian (the large ones need > 24 GiB).
+        var peerExhaustive = true
+    }
+
+    static func subjects() -> [Subject] {
+        func conv(_ n: Int, _ size: Int, _ filters: Int, seed: UInt64) -> @Sendable () -> (any Layer, [Tensor]) {
+            {
+                var rng = SeededGenerator(seed: seed)
+                let conv = Conv2D(inChannels: 3, outChannels: filters, kernel: (3, 3), padding: (1, 1), using: &rng)
+                return (conv, [Tensor.uniform([n, 3, size, size], in: -2..<2, using: &rng)])
+            }
+        }
+        func affine(_ n: Int, _ k: Int, _ m: Int, seed: UInt64) -> @Sendable () -> (any Layer, [Tensor]) {
+            {
+                var rng = SeededGenerator(seed: seed)
+                return (Affine(inFeatures: k, outFeatures: m, using: &rng), [Tensor.uniform([n, k], in: -2..<2, using: &rng)])
+            }
+        }
+        func tanh(_ n: Int, seed: UInt64) -> @Sendable () -> (any Layer, [Tensor]) {
+            {
+                var rng = SeededGenerator(seed: seed)
+                return (Tanh(), [Tensor.uniform([n, n], in: -2..<2, using: &rng)])
+            }
+        }
+        let convTorch = "torch.nn.functional.conv2d(x, W, b, padding=1)"
+        return [
+            Subject(name: "Conv2D 2×3×16×16, 8 3×3, pad 1", torch: convTorch, make: conv(2, 16, 8, seed: 31)),
+            Subject(name: "Affine 16×64 → 32", torch: "x @ W + b", make: affine(16, 64, 32, seed: 32)),
+            Subject(name: "Tanh 64×64", torch: "torch.tanh(x)", make: tanh(64, seed: 33)),
+            Subject(
+                name: "Conv2D 8×3×32×32, 16 3×3, pad 1", torch: convTorch, make: conv(8, 32, 16, seed: 21), fastTarget: 0.1,
+                peerExhaustive: false),
+            Subject(
+                name: "Affine 64×784 → 128", torch: "x @ W + b", make: affine(64, 784, 128, seed: 22), fastTarget: 0.03,
+                peerExhaustive: false),
+            Subject(name: "Tanh 256×256", torch: "torch.tanh(x)", make: tanh(256, seed: 24), peerExhaustive: false),
+        ]
+    }
+
+    /// The time of one forward pass and of one forward + backward pair, medians of timed runs.
+    static func passTimes(_ layer: any Layer, _ inputs: [Tensor]) -> (forward: Double, backward: Double) {
+        guard let y = try? layer.forward(inputs) else { return (0, 0) }
+        var rng = SeededGenerator(seed: 9)
+        let u = Tensor.uniform(y.shape, in: -1..<1, using: &rng)
+        let forward = measure("forward", warmup: 2, runs: 15) { _ = (try? layer.forward(inputs))?.dot(u) }
+        let pair = measure("forward+backward", warmup: 2, runs: 15) {
+            layer.zeroGradients()
+            _ = try? layer.forward(inputs)
+            _ = try? layer.backward(u)
+        }
+        layer.zeroGradients()
+        return (forward.median, max(pair.median - forward.median, 0))
+    }
+
+    /// The seconds of the passes a report counts.
+    static func countedSeconds(_ report: CheckReport, forward: Double, backward: Double) -> Double? {
+        guard let cost = report.cost else { return nil }
+        return Double(cost.forwardPasses) * forward + Double(cost.backwardPasses) * backward
+    }
+
+    static func breakdown(_ report: CheckReport, forward: Double, backward: Double) -> String {
+        guard let cost = report.cost else { return "" }
+        func share(_ phase: CheckCost.Phase) -> String {
+            let passes = Double(phase.forwardPasses) * forward + Double(phase.backwardPasses) * backward
+            return "\(formatSeconds(phase.seconds)) (passes \(formatSeconds(passes)))"
+        }
+        let slowest = report.invariants.filter { $0.seconds != nil }.max { $0.seconds! < $1.seconds! }
+        return
+            "analytic \(share(cost.analytic)), rounding \(share(cost.rounding)), invariants \(share(cost.invariants))"
+            + (slowest.map { " [slowest: \($0.name) \(formatSeconds($0.seconds ?? 0))]" } ?? "")
+            + ", differences \(share(cost.differences)) of which element results \(formatSeconds(cost.elementResults)), Taylor \(share(cost.taylor)), report \(formatSeconds(cost.report))"
+    }
+
+    static func rows(runs: Int, quick: Bool, report: (Row) -> Void) {
+        let torchAvailable = runCommand("python3", ["-c", "import torch"]) != nil
+        let filter = ProcessInfo.processInfo.environment["SLOPE_BENCH_SUBJECT"]
+        for subject in subjects() where filter.map({ subject.name.contains($0) }) ?? true {
+            let (layer, inputs) = subject.make()
+            let (forward, backward) = passTimes(layer, inputs)
+            var modes: [(String, GradientCheck)] = [("fast", GradientCheck(mode: .fast(directions: 2)))]
+            if subject.exhaustive { modes.append(("exhaustive", GradientCheck())) }
+            for (label, check) in modes {
+                var last: CheckReport?
+                let timed = measure(label, warmup: 1, runs: quick ? 1 : min(runs, 3)) { last = check.run(layer, inputs: inputs) }
+                guard let result = last, let counted = countedSeconds(result, forward: forward, backward: backward) else {
+                    continue
+                }
+                let ratio = timed.median / counted
+                var aims = [ratio <= 1.5 ? "≤ 1.5× its passes: met" : "≤ 1.5× its passes: missed"]
+                if label == "fast", let target = subject.fastTarget {
+                    aims.append(
+                        timed.median <= target ? "≤ \(formatSeconds(target)): met" : "≤ \(formatSeconds(target)): missed")
+                }
+                let cost = result.cost!
+                report(
+                    Row(
+                        group: "\(label) check, \(subject.name) (\(result.elementsChecked) elements)", subject: timed,
+                        baseline: Measurement(name: "passes", samples: [counted]),
+                        baselineName:
+                            "its counted passes (\(cost.forwardPasses) forward × \(formatSeconds(forward)) + \(cost.backwardPasses) backward × \(formatSeconds(backward)))",
+                        note: String(format: "wall / passes = %.2f; verdict %@; ", ratio, result.verdict.rawValue)
+                            + breakdown(result, forward: forward, backward: backward),
+                        aim: aims.joined(separator: "; ")))
+                if let torch = subject.torch {
+                    let runs = torchAvailable && (label == "fast" || subject.peerExhaustive)
+                    let peer = runs ? runTorch(subject: subject, layer: layer, inputs: inputs, fast: label == "fast") : nil
+                    report(
+                        Row(
+                            group: "\(label) check, \(subject.name), the peer", subject: timed, baseline: peer,
+                            baselineName: !torchAvailable
+                                ? "torch.autograd.gradcheck (not installed)"
+                                : !runs
+                                    ? "torch.autograd.gradcheck, every element (not run: its Jacobian needs > 24 GiB)"
+                                    : peer == nil
+                                        ? "torch.autograd.gradcheck (did not finish)"
+                                        : "torch.autograd.gradcheck\(label == "fast" ? " fast_mode" : ", every element")",
+                            note: "float64, same sizes; " + torch, aim: ""))
+                }
+            }
+        }
+    }
+
+    /// gradcheck on the same layer and sizes (random values of the same shapes) after a warm-up:
+    /// median of 3 in fast mode, one run of every element (seconds); nil when it fails or takes
+    /// over two minutes.
+    static func runTorch(subject: Subject, layer: any Layer, inputs: [Tensor], fast: Bool) -> Measurement? {
+        func tensor(_ t: Tensor) -> String {
+            "torch.rand(\(t.shape.map(String.init).joined(separator: ", ")), dtype=torch.float64, requires_grad=True)"
+        }
+        let names = ["x"] + layer.parameters.map(\.name)
+        let values = [inputs[0]] + layer.parameters.map(\.value)
+        let script = """
+            import time, torch
+            torch.manual_seed(0)
+            \(zip(names, values).map { "\($0) = \(tensor($1))" }.joined(separator: "\n"))
+            def f(\(names.joined(separator: ", "))):
+                return \(subject.torch!)
+            args = (\(names.joined(separator: ", ")),)
+            torch.autograd.gradcheck(f, args, fast_mode=True)  # warm-up
+            times = []
+            for _ in range(\(fast ? 3 : 1)):
+                start = time.perf_counter()
+                assert torch.autograd.gradcheck(f, args, fast_mode=\(fast ? "True" : "False"))
+                times.append(time.perf_counter() - start)
+            print(" ".join(str(t) for t in times))
+            """
+        guard let output = runCommand("timeout", ["120", "python3", "-c", script]) else { return nil }
+        let samples = output.split(separator: " ").compactMap { Double($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        return samples.isEmpty ? nil : Measurement(name: "gradcheck", samples: samples)
+    }
+}
