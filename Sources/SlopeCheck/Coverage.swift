@@ -10,7 +10,7 @@ import SlopeLayers
 ///   ⟨e, u⟩ ~ N(0, ‖e‖²). It hides below the allowance a only when |⟨e, u⟩| < a, with
 ///   probability ≤ √(2/π)·a/‖e‖ per direction; d independent directions multiply.
 ///   Reported for an error ten times the allowance: ≤ (0.08)ᵈ.
-public enum Coverage {
+package enum Coverage {
     public static func statement(mode: CheckMode, checked: Int, elementCount n: Int) -> String? {
         switch mode {
         case .exhaustive:

@@ -17,7 +17,7 @@ public enum Verification {
     }
 
     /// Applies `body` to every item on all cores, keeping the order.
-    public static func parallelMap<T: Sendable, R: Sendable>(_ items: [T], _ body: @Sendable (T) -> R) -> [R] {
+    package static func parallelMap<T: Sendable, R: Sendable>(_ items: [T], _ body: @Sendable (T) -> R) -> [R] {
         let results = ResultBox<R>(count: items.count)
         DispatchQueue.concurrentPerform(iterations: items.count) { i in
             results.set(i, body(items[i]))

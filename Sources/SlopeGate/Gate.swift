@@ -20,8 +20,8 @@ import SlopeCheck
 /// names the JUnit suites after `MyLayers`, and exits 0 (passed), 1 (a check failed),
 /// 2 (bad usage or input) or 3 (inconclusive beyond `--max-inconclusive`).
 public enum SlopeGate {
-    /// The registry the commands read; set once, before parsing.
-    public static var registry: CheckRegistry {
+    /// The registry the commands read; set once, by `main(registry:)` (or Slope's own CLI).
+    public package(set) static var registry: CheckRegistry {
         get { box.value }
         set { box.value = newValue }
     }

@@ -62,8 +62,9 @@ extension Tensor {
         }
     }
 
-    /// The raw kernel on row-major buffers; `lda`/`ldb` are the stored row lengths.
-    public static func gemm(
+    /// The raw kernel on row-major buffers; `lda`/`ldb` are the stored row lengths (the layers'
+    /// own fast paths; a user calls the tensor form).
+    package static func gemm(
         m: Int, n: Int, k: Int,
         a: UnsafePointer<Double>, lda: Int, transposeA: Bool,
         b: UnsafePointer<Double>, ldb: Int, transposeB: Bool,

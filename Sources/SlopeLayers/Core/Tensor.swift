@@ -181,7 +181,7 @@ public enum TensorError: Error, Equatable, CustomStringConvertible {
 }
 
 /// A short, readable rendering of a number: `0.1`, `-3.25e-07`, `nan`.
-public func formatNumber(_ x: Double, significantDigits: Int = 6) -> String {
+package func formatNumber(_ x: Double, significantDigits: Int = 6) -> String {
     if x.isNaN { return "nan" }
     if x.isInfinite { return x > 0 ? "inf" : "-inf" }
     if x == 0 { return "0" }

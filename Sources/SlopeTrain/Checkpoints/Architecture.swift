@@ -4,7 +4,7 @@ import SlopeLayers
 /// and its parameter shapes, and the loss kind. Two networks with equal architectures
 /// can exchange parameters.
 public struct Architecture: Codable, Equatable, Sendable {
-    public struct Layer: Codable, Equatable, Sendable {
+    public struct Entry: Codable, Equatable, Sendable {
         public var kind: String
         /// Numbers that define the layer (`inFeatures`, `alpha`, `kernel` …); pairs are two numbers.
         public var config: [String: [Double]]
@@ -12,7 +12,7 @@ public struct Architecture: Codable, Equatable, Sendable {
         public var parameters: [String: [Int]]
     }
 
-    public var layers: [Layer]
+    public var layers: [Entry]
     public var loss: String?
 
     /// Describes `network`.
@@ -24,7 +24,7 @@ public struct Architecture: Codable, Equatable, Sendable {
     /// The layer's kind name, its `ConfigurableLayer.config` as numbers (a flag is 1 or 0; a
     /// tensor, which is state like a fixed mask, is not recorded) and its parameter shapes.
     /// A layer that states no config records none.
-    static func describe(_ layer: any SlopeLayers.Layer) -> Layer {
+    static func describe(_ layer: any Layer) -> Entry {
         var config: [String: [Double]] = [:]
         for (key, value) in (layer as? any ConfigurableLayer)?.config ?? [:] {
             switch value {
@@ -36,6 +36,6 @@ public struct Architecture: Codable, Equatable, Sendable {
         }
         var shapes: [String: [Int]] = [:]
         for parameter in layer.parameters { shapes[parameter.name] = parameter.value.shape }
-        return Layer(kind: layer.kindName, config: config, parameters: shapes)
+        return Entry(kind: layer.kindName, config: config, parameters: shapes)
     }
 }
