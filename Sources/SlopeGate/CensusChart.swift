@@ -26,6 +26,8 @@ public enum CensusChart {
         chart.yAxis.scale = .log
         chart.addLine(y, x: x, label: "\(census.total) elements", lineWidth: 2)
         chart.addMarker(atX: log10(run.tolerance.rtol), label: "rtol")
+        // The rtol marker stands at the right, where the worst elements are: the legend goes left.
+        chart.legendCorner = .topLeft
         return chart
     }
 }
