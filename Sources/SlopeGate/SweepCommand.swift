@@ -37,6 +37,9 @@ public struct SweepCommand: ParsableCommand {
     var csv: String?
 
     public func validate() throws {
+        if let timeout, !(timeout > 0 && timeout.isFinite) {
+            throw ValidationError("--timeout must be a positive number of seconds, got \(timeout)")
+        }
         let registry = SlopeGate.registry
         guard let found = registry.named(layer), includeBroken || !found.isDeliberatelyBroken else {
             throw ValidationError(

@@ -145,6 +145,10 @@ public struct VerifyCommand: ParsableCommand {
         if let timeout, !(timeout > 0 && timeout.isFinite) {
             throw ValidationError("--timeout must be a positive number of seconds, got \(timeout)")
         }
+        if let bytes = memoryLimit.bytes, bytes < MemorySize.smallest {
+            throw ValidationError(
+                "--memory-limit \(bytes) bytes is below 16MiB, the least a worker process starts in (e.g. 512MiB, 4GiB or none)")
+        }
         let registry = SlopeGate.registry
         for name in layers {
             guard let found = registry.named(name) else {
@@ -450,14 +454,16 @@ struct MemorySize: ExpressibleByArgument, Sendable {
             ("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10), ("G", 1 << 30), ("M", 1 << 20), ("K", 1 << 10), ("", 1),
         ]
         for (suffix, scale) in units where text.hasSuffix(suffix) {
-            guard let value = Double(text.dropLast(suffix.count)), value > 0, value.isFinite,
-                value * Double(scale) >= Double(16 << 20), value * Double(scale) < 1e19
+            guard let value = Double(text.dropLast(suffix.count)), value > 0, value.isFinite, value * Double(scale) < 1e19
             else { return nil }
             bytes = UInt64(value * Double(scale))
             return
         }
         return nil
     }
+
+    /// The smallest limit a worker starts under (the Swift runtime, Foundation and OpenBLAS).
+    static let smallest: UInt64 = 16 << 20
 
     var defaultValueDescription: String {
         bytes.map { "\(formatNumber(Double($0) / Double(1 << 30), significantDigits: 3))GiB (half of this machine)" } ?? "none"

@@ -58,6 +58,17 @@ struct BadInput: CustomTestStringConvertible, Sendable {
         .init("unknown flag", "verify --bogus", "Unknown option '--bogus'"),
         .init("unknown mode", "verify --mode slow", "'slow' is invalid for '--mode"),
         .init("bad shard", "verify --shard 0/3", "'0/3' is invalid for '--shard"),
+        .init("zero time limit", "verify --timeout 0", "--timeout must be a positive number of seconds, got 0.0"),
+        .init("nan time limit", "verify --timeout nan", "--timeout must be a positive number of seconds, got nan"),
+        .init(
+            "negative sweep time limit", "sweep --layer Tanh --timeout -1",
+            "--timeout must be a positive number of seconds, got -1.0"),
+        .init("memory limit too small", "verify --memory-limit 1M", "--memory-limit 1048576 bytes is below 16MiB"),
+        .init("memory limit not a size", "verify --memory-limit lots", "'lots' is invalid for '--memory-limit"),
+        .init("unknown element retention", "verify --keep-elements maybe", "'maybe' is invalid for '--keep-elements"),
+        .init(
+            "two outputs, one upstream", "verify --fixtures {BI}/fixtures-upstreams",
+            "case.json: field \"upstreams\" has 1 tensors for 2 outputs"),
         .init("zero samples", "verify --samples 0", "--samples must be positive, got 0"),
         .init("negative step", "verify --step -1", "--step must be in (0, 1), got -1"),
         .init("garbage replay report", "verify --replay {BI}/garbage.bin", "is not a slope verify JSON report"),
