@@ -78,7 +78,8 @@ public struct SweepCommand: ParsableCommand {
                 {
                     return Outcome(problem: problem)
                 } catch { return Outcome(problem: .threw(stage: "the sweep", message: "\(error)")) }
-            })
+            },
+            unfinished: { problem, _ in Outcome(problem: .unfinished(problem)) })
         if let first = Worker.firstJob { Worker.serve([job], from: first) }
         let outcome: Outcome
         if SlopeGate.launchedAsGate && !noIsolation {
@@ -89,11 +90,7 @@ public struct SweepCommand: ParsableCommand {
                 FileHandle.standardError.write(Data("\(layer): sweep stopped by signal \(interrupted)\n".utf8))
                 throw ExitCode(130)
             }
-            switch results.outcomes.first {
-            case .finished(let finished)?: outcome = finished
-            case .unfinished(let unfinished, _)?: outcome = Outcome(problem: .unfinished(unfinished))
-            case nil: outcome = Outcome(problem: .threw(stage: "the sweep", message: "no result"))
-            }
+            outcome = results.outcomes.first ?? Outcome(problem: .threw(stage: "the sweep", message: "no result"))
         } else {
             outcome = job.run(nil)
         }

@@ -255,17 +255,7 @@ public struct VerifyCommand: ParsableCommand {
             return (Verification.parallelMap(jobs) { $0.run(progress) }, nil)
         }
         let results = try Isolation.run(jobs, settings: isolation, display: display)
-        let check = GradientCheck(tolerance: Tolerance(rtol: rtol, atol: atol), mode: mode.checkMode(self), seed: seed)
-        let reports = zip(jobs, results.outcomes).map { job, outcome in
-            switch outcome {
-            case .finished(let report): return report
-            case .unfinished(let unfinished, let seconds):
-                var report = check.emptyReport(target: job.name, inputShapes: [], problem: .unfinished(unfinished))
-                report.seconds = seconds
-                return report
-            }
-        }
-        return (reports, results.interruptedBy)
+        return (results.outcomes, results.interruptedBy)
     }
 
     /// One job per registered case, checked with `check`.
@@ -358,7 +348,9 @@ public struct VerifyCommand: ParsableCommand {
         }
         if let shard { loaded = shard.select(loaded) }
         return loaded.map { fixture in
-            IsolatedJob(name: fixture.kind.name, estimate: { nil }, run: { _ in FixtureParity.check(fixture) })
+            IsolatedJob(
+                name: FixtureParity.target(of: fixture), estimate: { nil }, run: { _ in FixtureParity.check(fixture) },
+                unfinished: { problem, seconds in FixtureParity.unfinished(fixture, problem, seconds: seconds) })
         }
     }
 

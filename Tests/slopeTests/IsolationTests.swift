@@ -111,6 +111,23 @@ struct IsolationTests {
         #expect(result.stdout.contains("breaks the contract of Layer"), "\(result.stdout)")
     }
 
+    @Test("a crashed check's report keeps the run's settings, and --replay meets the crash again")
+    func crashedCheckReplays() throws {
+        let directory = try SlopeBinary.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let json = directory.appendingPathComponent("report.json")
+        let first = try SlopeBinary.run([
+            "verify", "--include-broken", "--layer", "Broken.IndexOutOfRange", "--stencil", "fourthOrder", "--seed", "7",
+            "--format", "json", "-o", json.path,
+        ])
+        #expect(first.status == 1)
+        let report = try #require(try JSONReport.read(Data(contentsOf: json)).reports.first)
+        #expect(report.method.stencil == .fourthOrder && report.seed == 7)
+        let replay = try SlopeBinary.run(["verify", "--include-broken", "--replay", json.path])
+        #expect(replay.status == 1)
+        #expect(replay.stdout.contains("Broken.IndexOutOfRange: the check crashed (SIGILL"), "\(replay.stdout)")
+    }
+
     @Test("HTML: a trapped check reads CRASH, with its diagnosis, beside the checks that passed")
     func htmlSaysCrash() throws {
         let directory = try SlopeBinary.temporaryDirectory()

@@ -8,11 +8,7 @@ import SlopeLayers
 public enum FixtureParity {
     public static func check(_ fixture: Fixture) -> CheckReport {
         let started = Date()
-        let name = "\(fixture.kind.name)/\(fixture.caseName)"
-        var report = CheckReport(
-            target: name, method: .default, methodDescription: "parity with \(fixture.source)",
-            tolerance: fixture.tolerance, mode: .exhaustive, seed: 0, inputShapes: fixture.inputs.map(\.shape),
-            checkedValue: .nan, tensors: [], invariants: [], forwardPasses: 1, seconds: 0)
+        var report = emptyReport(fixture)
         do {
             let built = try fixture.kind.build(fixture.config)
             for (parameterName, value) in fixture.parameters {
@@ -90,6 +86,24 @@ public enum FixtureParity {
         }
         report.seconds = Date().timeIntervalSince(started)
         return report
+    }
+
+    /// "Kind/case", the name a fixture's parity check reports under.
+    package static func target(of fixture: Fixture) -> String { "\(fixture.kind.name)/\(fixture.caseName)" }
+
+    /// The report of a parity check whose process died while it ran.
+    package static func unfinished(_ fixture: Fixture, _ problem: UnfinishedCheck, seconds: Double) -> CheckReport {
+        var report = emptyReport(fixture)
+        report.problem = .unfinished(problem)
+        report.seconds = seconds
+        return report
+    }
+
+    private static func emptyReport(_ fixture: Fixture) -> CheckReport {
+        CheckReport(
+            target: target(of: fixture), method: .default, methodDescription: "parity with \(fixture.source)",
+            tolerance: fixture.tolerance, mode: .exhaustive, seed: 0, inputShapes: fixture.inputs.map(\.shape),
+            checkedValue: .nan, tensors: [], invariants: [], forwardPasses: 1, seconds: 0)
     }
 
     static func compare(_ label: String, ours: Tensor, reference: Tensor, tolerance: Tolerance) -> TensorReport {

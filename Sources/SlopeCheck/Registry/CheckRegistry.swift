@@ -22,7 +22,7 @@ public struct CheckCase: Sendable {
     public let fixtureKind: FixtureKind?
     let make: @Sendable (UInt64) throws -> CheckSubject
     /// The case's own settings, applied to the gate's (a precision, a tolerance, a mode).
-    let settings: @Sendable (GradientCheck) -> GradientCheck
+    package let settings: @Sendable (GradientCheck) -> GradientCheck
 
     public init(
         name: String, summary: String, isDeliberatelyBroken: Bool = false, fixtureKind: FixtureKind? = nil,

@@ -15,13 +15,9 @@ struct IsolatedJob<Result: Codable & Sendable>: Sendable {
     var estimate: @Sendable () -> Double?
     /// The work; `progress` (when given) receives element counts for the progress line.
     var run: @Sendable (_ progress: (@Sendable (CheckProgress) -> Void)?) -> Result
-}
-
-/// What became of a job.
-enum JobOutcome<Result: Sendable>: Sendable {
-    case finished(Result)
-    /// The worker died, or was killed, while the job ran.
-    case unfinished(UnfinishedCheck, seconds: Double)
+    /// The result of the job when its worker died or was killed after `seconds` of it: the
+    /// report a check of these settings would have made, with the `.unfinished` problem.
+    var unfinished: @Sendable (UnfinishedCheck, _ seconds: Double) -> Result
 }
 
 /// A line the worker writes to the parent (JSON, one per line, on its own pipe: the user's code
@@ -43,6 +39,12 @@ extension IsolatedJob where Result == CheckReport {
                 var check = check
                 check.progress = progress
                 return item.check(with: check, workers: workers)
+            },
+            unfinished: { problem, seconds in
+                var report = item.settings(check).emptyReport(
+                    target: item.name, inputShapes: [], problem: .unfinished(problem))
+                report.seconds = seconds
+                return report
             })
     }
 }

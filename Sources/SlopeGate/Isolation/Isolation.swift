@@ -31,10 +31,11 @@ struct IsolationSettings: Sendable {
     }
 }
 
-/// The jobs' outcomes in order; after an interruption, those that finished and the one that
+/// The jobs' results in order (a job whose worker died has its `unfinished` result); after an
+/// interruption, those that finished and the one that
 /// was cut off (the rest never ran).
 struct IsolatedResults<Result: Sendable>: Sendable {
-    var outcomes: [JobOutcome<Result>]
+    var outcomes: [Result]
     /// SIGINT or SIGTERM, when the run was stopped from outside.
     var interruptedBy: Int32?
     /// Workers launched (1 unless a check ended its worker).
@@ -62,11 +63,11 @@ enum Isolation {
             results.workers += 1
             var session = WorkerSession<Result>(worker: worker, jobs: jobs, settings: settings, display: display)
             session.follow()
-            results.outcomes += session.finished.map { .finished($0) }
+            results.outcomes += session.finished
             let running = session.running ?? results.outcomes.count
             if running < jobs.count, running == results.outcomes.count {
-                results.outcomes.append(
-                    .unfinished(session.diagnosis(trail: Breadcrumbs.read(page.pointer)), seconds: session.seconds))
+                let problem = session.diagnosis(trail: Breadcrumbs.read(page.pointer))
+                results.outcomes.append(jobs[running].unfinished(problem, session.seconds))
             }
             if let signal = session.interruptedBy {
                 results.interruptedBy = signal
