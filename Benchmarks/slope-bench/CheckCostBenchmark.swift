@@ -91,6 +91,24 @@ enum CheckCostBenchmark {
             + ", differences \(share(cost.differences)) of which element results \(formatSeconds(cost.elementResults)), Taylor \(share(cost.taylor)), report \(formatSeconds(cost.report))"
     }
 
+    /// A row of a check's wall time against the time of the passes it counts (forward and
+    /// backward timed alone × the counts in its report), with the breakdown by phase.
+    static func passesRow(
+        group: String, timed: Measurement, result: CheckReport, counted: Double, forward: Double, backward: Double,
+        notePrefix: String = "", extraAim: String? = nil
+    ) -> Row {
+        let ratio = timed.median / counted
+        let cost = result.cost!
+        let aims = [ratio <= 1.5 ? "≤ 1.5× its passes: met" : "≤ 1.5× its passes: missed"] + (extraAim.map { [$0] } ?? [])
+        return Row(
+            group: group, subject: timed, baseline: Measurement(name: "passes", samples: [counted]),
+            baselineName:
+                "its counted passes (\(cost.forwardPasses) forward × \(formatSeconds(forward)) + \(cost.backwardPasses) backward × \(formatSeconds(backward)))",
+            note: String(format: "wall / passes = %.2f; ", ratio) + notePrefix
+                + breakdown(result, forward: forward, backward: backward),
+            aim: aims.joined(separator: "; "))
+    }
+
     static func rows(runs: Int, quick: Bool, report: (Row) -> Void) {
         let torchAvailable = runCommand("python3", ["-c", "import torch"]) != nil
         let filter = ProcessInfo.processInfo.environment["SLOPE_BENCH_SUBJECT"]
@@ -105,22 +123,15 @@ enum CheckCostBenchmark {
                 guard let result = last, let counted = countedSeconds(result, forward: forward, backward: backward) else {
                     continue
                 }
-                let ratio = timed.median / counted
-                var aims = [ratio <= 1.5 ? "≤ 1.5× its passes: met" : "≤ 1.5× its passes: missed"]
+                var extraAim: String?
                 if label == "fast", let target = subject.fastTarget {
-                    aims.append(
-                        timed.median <= target ? "≤ \(formatSeconds(target)): met" : "≤ \(formatSeconds(target)): missed")
+                    extraAim = timed.median <= target ? "≤ \(formatSeconds(target)): met" : "≤ \(formatSeconds(target)): missed"
                 }
-                let cost = result.cost!
                 report(
-                    Row(
-                        group: "\(label) check, \(subject.name) (\(result.elementsChecked) elements)", subject: timed,
-                        baseline: Measurement(name: "passes", samples: [counted]),
-                        baselineName:
-                            "its counted passes (\(cost.forwardPasses) forward × \(formatSeconds(forward)) + \(cost.backwardPasses) backward × \(formatSeconds(backward)))",
-                        note: String(format: "wall / passes = %.2f; verdict %@; ", ratio, result.verdict.rawValue)
-                            + breakdown(result, forward: forward, backward: backward),
-                        aim: aims.joined(separator: "; ")))
+                    passesRow(
+                        group: "\(label) check, \(subject.name) (\(result.elementsChecked) elements)", timed: timed,
+                        result: result, counted: counted, forward: forward, backward: backward,
+                        notePrefix: "verdict \(result.verdict.rawValue); ", extraAim: extraAim))
                 if let torch = subject.torch {
                     let runs = torchAvailable && (label == "fast" || subject.peerExhaustive)
                     let peer = runs ? runTorch(subject: subject, layer: layer, inputs: inputs, fast: label == "fast") : nil

@@ -113,16 +113,10 @@ enum CompressionBenchmark {
             // Issue 24: the check's wall time over the passes it counts, and where the rest went.
             let (forward, backward) = CheckCostBenchmark.passTimes(layer, inputs)
             if let counted = CheckCostBenchmark.countedSeconds(result, forward: forward, backward: backward) {
-                let ratio = compressed.median / counted
                 report(
-                    Row(
-                        group: "exhaustive, \(subject.name): wall / passes", subject: compressed,
-                        baseline: Measurement(name: "passes", samples: [counted]),
-                        baselineName:
-                            "its counted passes (\(result.cost!.forwardPasses) forward × \(formatSeconds(forward)) + \(result.cost!.backwardPasses) backward × \(formatSeconds(backward)))",
-                        note: String(format: "wall / passes = %.2f; ", ratio)
-                            + CheckCostBenchmark.breakdown(result, forward: forward, backward: backward),
-                        aim: ratio <= 1.5 ? "≤ 1.5× its passes: met" : "≤ 1.5× its passes: missed"))
+                    CheckCostBenchmark.passesRow(
+                        group: "exhaustive, \(subject.name): wall / passes", timed: compressed, result: result,
+                        counted: counted, forward: forward, backward: backward))
             }
             report(
                 Row(
