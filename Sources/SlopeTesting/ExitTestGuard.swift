@@ -1,5 +1,6 @@
 import Foundation
 import SlopeCheck
+import SlopeGate
 import Synchronization
 import Testing
 
@@ -60,16 +61,15 @@ final class ChildState: @unchecked Sendable {
             Breadcrumbs.attach(to: page)
             captured.start()
             installHandlers()
+            ParentWatch.start()
         }
         Breadcrumbs.clear()
         let mine = generation.add(1, ordering: .relaxed).newValue
         running.store(true, ordering: .relaxed)
-        let parent = getppid()
         Thread.detachNewThread { [self] in
             let deadline = Date().addingTimeInterval(limit)
             while Date() < deadline {
                 usleep(100_000)
-                if getppid() != parent { _exit(70) }
                 if !running.load(ordering: .relaxed) || generation.load(ordering: .relaxed) != mine { return }
             }
             guard running.load(ordering: .relaxed), generation.load(ordering: .relaxed) == mine else { return }

@@ -54,11 +54,19 @@ enum Worker {
             #endif
         }
         StackOverflowMark.install()
-        // A worker whose parent is gone (killed, or crashed itself) has nobody to report to.
+        ParentWatch.start()
+    }
+}
+
+/// Ends a child process whose parent is gone (killed, or crashed itself): it has nobody to
+/// report to, and must not keep spinning. A gate's worker and a Swift Testing exit test's child
+/// (SlopeTesting) both start it.
+package enum ParentWatch {
+    package static func start(exitCode: Int32 = 70) {
         let parent = getppid()
         Thread.detachNewThread {
             while getppid() == parent { usleep(200_000) }
-            _exit(70)
+            _exit(exitCode)
         }
     }
 }
