@@ -25,11 +25,6 @@ package struct CrashLog: Equatable {
         "Synchronization", "Glibc", "Darwin",
     ]
 
-    package init(message: String? = nil, frame: String? = nil) {
-        self.message = message
-        self.frame = frame
-    }
-
     package init(output: String) {
         for line in output.split(separator: "\n", omittingEmptySubsequences: true) {
             if line.hasPrefix("slope-worker: stack overflow") {

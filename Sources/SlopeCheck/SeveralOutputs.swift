@@ -20,12 +20,6 @@ final class StackedOutputs: Layer {
     var namedParameters: [(name: String, parameter: Parameter)] { inner.namedParameters }
     var inputNames: [String] { inner.inputNames }
 
-    /// The outputs' names: the layer's own, or y0, y1…
-    func outputNames(count: Int) -> [String] {
-        let declared = inner.outputNames
-        return declared.count == count ? declared : (0..<count).map { "y\($0)" }
-    }
-
     func forward(_ inputs: [Tensor]) throws(LayerError) -> Tensor {
         let outputs = try inner.forward(inputs)
         shapes = outputs.map(\.shape)
@@ -59,7 +53,7 @@ extension GradientCheck {
     ) -> CheckReport {
         let stacked = StackedOutputs(layer)
         var report = run(stacked, inputs: inputs, constantInputs: constantInputs, name: name ?? layer.kindName)
-        let names = stacked.outputNames(count: stacked.shapes.count)
+        let names = layer.outputNames(count: stacked.shapes.count)
         report.outputs = names
         guard report.verdict == .fail, report.problem == nil, names.count > 1 else { return report }
         var alone = self

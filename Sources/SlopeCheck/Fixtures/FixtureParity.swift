@@ -53,7 +53,7 @@ public enum FixtureParity {
                     throw CheckProblem.reference(
                         message: "the layer returned \(ys.count) outputs; the fixture holds \(fixture.expectedOutputs.count)")
                 }
-                let names = layer.outputNames.count == ys.count ? layer.outputNames : ys.indices.map { "y\($0)" }
+                let names = layer.outputNames(count: ys.count)
                 for (k, (y, expected)) in zip(ys, fixture.expectedOutputs).enumerated() {
                     outputs.append(("output \(names[k])", y, expected))
                 }

@@ -38,8 +38,6 @@ struct IsolatedResults<Result: Sendable>: Sendable {
     var outcomes: [Result]
     /// SIGINT or SIGTERM, when the run was stopped from outside.
     var interruptedBy: Int32?
-    /// Workers launched (1 unless a check ended its worker).
-    var workers: Int
 }
 
 /// The parent side: launches a worker, follows its messages, its output and the clock, and
@@ -51,7 +49,7 @@ enum Isolation {
     ) throws -> IsolatedResults<Result> {
         Interruption.install()
         let page = try BreadcrumbPage()
-        var results = IsolatedResults<Result>(outcomes: [], interruptedBy: nil, workers: 0)
+        var results = IsolatedResults<Result>(outcomes: [], interruptedBy: nil)
         while results.outcomes.count < jobs.count, Interruption.received == nil {
             let first = results.outcomes.count
             var environment = [
@@ -60,7 +58,6 @@ enum Isolation {
             if let memory = settings.memoryLimit { environment[Worker.memoryLimitVariable] = "\(memory)" }
             page.clear()
             let worker = try WorkerProcess.launch(arguments: settings.arguments, environment: environment, page: page.fd)
-            results.workers += 1
             var session = WorkerSession<Result>(worker: worker, jobs: jobs, settings: settings, display: display)
             session.follow()
             results.outcomes += session.finished

@@ -15,7 +15,7 @@ public protocol MultiOutputLayer: AnyObject {
     var namedParameters: [(name: String, parameter: Parameter)] { get }
     /// The inputs' names in order: `x`, `y`, `z`… by default.
     var inputNames: [String] { get }
-    /// The outputs' names in order: `y0`, `y1`… by default (an LSTM step: `h`, `c`).
+    /// The outputs' names in order (an LSTM step: `h`, `c`); none declared: `y0`, `y1`…
     var outputNames: [String] { get }
 }
 
@@ -24,4 +24,10 @@ extension MultiOutputLayer {
     public var parameters: [Parameter] { [] }
     public var namedParameters: [(name: String, parameter: Parameter)] { parameters.map { ($0.name, $0) } }
     public var inputNames: [String] { standardInputNames(count: arity) }
+    public var outputNames: [String] { [] }
+
+    /// The names of `count` outputs: the declared ones when there are that many, else y0, y1…
+    public func outputNames(count: Int) -> [String] {
+        outputNames.count == count ? outputNames : (0..<count).map { "y\($0)" }
+    }
 }
