@@ -105,10 +105,10 @@ public struct GradientCheck: Sendable {
                 Breadcrumbs.phase("measuring how the checked code rounds")
                 var own = SeededGenerator(seed: seed ^ 0x9EC1_5100)
                 if let rounding = try? RoundingLevel.measure(
-                    layer, probe: probe, upstream: upstream, analytic: analytic, using: &own)
+                    layer, probe: probe, upstream: upstream, analytic: analytic, passes: &cost.rounding, using: &own)
                 {
                     report.rounding = rounding
-                    cost.rounding = CheckCost.Phase(seconds: lap(), forwardPasses: 9, backwardPasses: 1)
+                    cost.rounding.seconds = lap()
                     if rounding.precision == .float {
                         // Float's step and tolerance, unless the user chose their own.
                         let defaults = method == .default && tolerance == .default

@@ -40,6 +40,8 @@ public enum Precision: String, Sendable, Codable, CaseIterable {
 /// - **the backward**: the gradients for the upstream u and for s·u (s = 1 + 3/4096). Exact
 ///   linear code gives s·∇ to a few Double ulps; code that rounds to Float inside is off by
 ///   about 6e-8 of the gradients' size. `backward` is the largest such share over the tensors.
+///   A second scale, s = 1 − 5/4096, tells rounding (deviations unrelated between the scales)
+///   from a backward affine in its upstream, a gradient off by a constant (`systematic`).
 /// - **the forward**: L at eight points 1e-9·spread apart along a random direction; the
 ///   rounding noise read off their high differences (``StepChoice/noise(of:)``) as a share of
 ///   |L| is `forward`.
@@ -52,6 +54,9 @@ public struct RoundingLevel: Sendable, Codable, Equatable, CustomStringConvertib
     public var backward: Double
     /// The noise of L near the checked point, as a share of |L|.
     public var forward: Double
+    /// The backward's departure from linear scales with the upstream's scale as an added
+    /// constant's does: not rounding but a bug (never judged at Float precision).
+    public var systematic: Bool
 
     /// Levels in this band are Float-like rounding: above 1e-9 (Float code rounds the upstream
     /// itself to 6e-8 of each element, so its level is 1e-8 or more; Double code stays below
@@ -66,7 +71,7 @@ public struct RoundingLevel: Sendable, Codable, Equatable, CustomStringConvertib
     /// (a LayerNorm at inputs offset by 1e6 rounds L at 1e-10 of |L|), so it is reported, and
     /// the step choice allows for it, but it does not make Double code Float.
     public var precision: Precision {
-        Self.floatBand.contains(backward) ? .float : .double
+        Self.floatBand.contains(backward) && !systematic ? .float : .double
     }
 
     /// "computes in Float precision: backward linear in the upstream to 6.1e-8, L's rounding 2.3e-8 of |L|".
@@ -76,21 +81,40 @@ public struct RoundingLevel: Sendable, Codable, Equatable, CustomStringConvertib
 
     /// Measures the rounding of `layer` at `inputs` (see the type's description).
     static func measure(
-        _ layer: any Layer, probe: Probe, upstream: Tensor, analytic: [Tensor], using generator: inout SeededGenerator
+        _ layer: any Layer, probe: Probe, upstream: Tensor, analytic: [Tensor], passes: inout CheckCost.Phase,
+        using generator: inout SeededGenerator
     ) throws -> RoundingLevel {
-        let s = 1 + 3.0 / 4096
+        // The gradients at s·u for two scales, and how far each is from s·∇(u).
         let parameters = layer.namedParameters
-        for (_, parameter) in parameters { parameter.zeroGradient() }
-        _ = try layer.forward(probe.inputs)
-        let scaled = try layer.backward(upstream * s) + parameters.map { $0.1.gradient }
+        func deviations(scale s: Double) throws -> [Tensor] {
+            for (_, parameter) in parameters { parameter.zeroGradient() }
+            _ = try layer.forward(probe.inputs)
+            let scaled = try layer.backward(upstream * s) + parameters.map { $0.1.gradient }
+            passes.forwardPasses += 1
+            passes.backwardPasses += 1
+            return zip(analytic, scaled).map { g, gs in g.shape == gs.shape ? gs - g * s : .zeros(g.shape) }
+        }
+        let (s1, s2) = (1 + 3.0 / 4096, 1 - 5.0 / 4096)
+        let (d1, d2) = (try deviations(scale: s1), try deviations(scale: s2))
         var backward = 0.0
-        for (g, gs) in zip(analytic, scaled) where g.shape == gs.shape {
-            let size = g.maxMagnitude * s
+        for (g, d) in zip(analytic, d1) {
+            let size = g.maxMagnitude * s1
             guard size > 0, size.isFinite else { continue }
-            for i in 0..<g.count {
-                backward = max(backward, abs(gs.data[i] - s * g.data[i]) / size)
+            backward = max(backward, d.maxMagnitude / size)
+        }
+        // Rounding is noise: its deviations at the two scales are unrelated. A backward that is
+        // affine in its upstream, ∇(u) = A·u + c (a gradient off by a constant), deviates by
+        // (1 − s)·c at each scale: the second is the first times (1 − s₂)/(1 − s₁), element by
+        // element.
+        let ratio = (1 - s2) / (1 - s1)
+        var mismatch = 0.0, size = 0.0
+        for (a, b) in zip(d1, d2) {
+            for i in 0..<a.count {
+                mismatch += abs(b.data[i] - ratio * a.data[i])
+                size += abs(ratio * a.data[i])
             }
         }
+        let systematic = size > 0 && mismatch <= 0.25 * size
         // The forward: along a random direction through the largest tensor.
         let tensor = probe.ids.indices.max { probe.value(of: $0).count < probe.value(of: $1).count } ?? 0
         let saved = probe.value(of: tensor)
@@ -104,9 +128,10 @@ public struct RoundingLevel: Sendable, Codable, Equatable, CustomStringConvertib
             probe.restore(tensor, to: saved)
             probe.add(direction, scaledBy: Double(k) * spacing, to: tensor)
             values.append(try probe.evaluate())
+            passes.forwardPasses += 1
         }
         let magnitude = values.map(abs).max() ?? 0
         let forward = magnitude > 0 ? StepChoice.noise(of: values) / magnitude : 0
-        return RoundingLevel(backward: backward, forward: forward)
+        return RoundingLevel(backward: backward, forward: forward, systematic: systematic)
     }
 }

@@ -107,3 +107,29 @@ struct MeasuredPrecisionTests {
         #expect(report.failedInvariants.contains { $0.name == .backwardLinear })
     }
 }
+
+/// tanh in Double whose backward adds a constant 5e-5 to every gradient, whatever the upstream:
+/// off by more than rtol (1e-5) but less than Float's (1e-4), and not linear in the upstream by
+/// a share (≈ 3e-8 with s = 1 + 3/4096) that looks like Float rounding.
+final class TanhPlusConstant: UnaryLayer {
+    let kindName = "TanhPlusConstant"
+    private var y = Tensor.zeros([0])
+    func forward(_ x: Tensor) throws(LayerError) -> Tensor {
+        y = x.map { Foundation.tanh($0) }
+        return y
+    }
+    func backwardInput(_ upstream: Tensor) throws(LayerError) -> Tensor {
+        upstream.zipMap(y) { u, y in u * (1 - y * y) + 5e-5 }
+    }
+}
+
+@Suite("measured precision: bugs that look like rounding")
+struct RoundingLookalikeTests {
+    @Test("a gradient off by a constant is not mistaken for Float rounding, and fails", arguments: [0, 1, 2] as [UInt64])
+    func constantOffsetFails(seed: UInt64) throws {
+        var rng = SeededGenerator(seed: seed)
+        let report = GradientCheck(seed: seed).run(TanhPlusConstant(), inputs: [.uniform([3, 4], in: -2..<2, using: &rng)])
+        #expect(report.rounding?.precision == .double, "\(String(describing: report.rounding))")
+        #expect(report.verdict == .fail)
+    }
+}
