@@ -49,3 +49,66 @@ public struct CheckCost: Sendable, Codable, Equatable {
 func seconds(since start: DispatchTime) -> Double {
     Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
 }
+
+/// Times a check's phases into a ``CheckCost``, with the passes the probe counted in each.
+struct PhaseClock {
+    var cost = CheckCost()
+    private let started = DispatchTime.now()
+
+    /// Seconds since the check started.
+    var elapsed: Double { seconds(since: started) }
+
+    /// The check's first forward pass, made before the probe exists.
+    mutating func firstForwardPass<T>(_ body: () throws -> T) rethrows -> T {
+        let start = DispatchTime.now()
+        defer {
+            cost.analytic.seconds += seconds(since: start)
+            cost.analytic.forwardPasses += 1
+        }
+        return try body()
+    }
+
+    /// `body` as part of `phase`, leaving `breadcrumb` for a worker's crash report. Of the
+    /// differences, the seconds outside the layer's passes are the checker's own (`elementResults`).
+    mutating func measure<T>(
+        _ phase: WritableKeyPath<CheckCost, CheckCost.Phase>, _ probe: Probe, _ breadcrumb: String? = nil,
+        _ body: () throws -> T
+    ) rethrows -> T {
+        if let breadcrumb { Breadcrumbs.phase(breadcrumb) }
+        let (start, before) = (DispatchTime.now(), probe.passes)
+        defer {
+            let spent = seconds(since: start)
+            cost[keyPath: phase].seconds += spent
+            cost[keyPath: phase].forwardPasses += probe.passes.forwardPasses - before.forwardPasses
+            cost[keyPath: phase].backwardPasses += probe.passes.backwardPasses - before.backwardPasses
+            if phase == \.differences { cost.elementResults += max(spent - (probe.passes.seconds - before.seconds), 0) }
+        }
+        return try body()
+    }
+
+    /// Summarising a tensor's differences into its report (part of the differences).
+    mutating func summarizing<T>(_ body: () -> T) -> T {
+        let start = DispatchTime.now()
+        defer {
+            let spent = seconds(since: start)
+            cost.report += spent
+            cost.differences.seconds += spent
+        }
+        return body()
+    }
+
+    /// Invariants, with the passes their own counter saw; a result that did not time itself
+    /// gets its share of the seconds.
+    mutating func measureInvariants(
+        counting passes: PassCounter? = nil, _ body: () -> [InvariantResult]
+    ) -> [InvariantResult] {
+        let start = DispatchTime.now()
+        var results = body()
+        let spent = seconds(since: start)
+        for i in results.indices where results[i].seconds == nil { results[i].seconds = spent / Double(results.count) }
+        cost.invariants.seconds += spent
+        cost.invariants.forwardPasses += passes?.forward ?? 0
+        cost.invariants.backwardPasses += passes?.backward ?? 0
+        return results
+    }
+}

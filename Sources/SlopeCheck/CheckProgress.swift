@@ -75,9 +75,8 @@ public struct CheckEstimate: Sendable, Equatable {
 extension GradientCheck {
     /// The cost of `run(layer, inputs:)` with these settings, or nil when the layer cannot run.
     public func estimate(_ layer: any Layer, inputs: [Tensor]) -> CheckEstimate? {
-        let parameters = layer.namedParameters
-        let saved = parameters.map { $0.1.value }
-        defer { for (parameter, value) in zip(parameters, saved) { parameter.1.value = value } }
+        let snapshot = ParameterSnapshot(of: layer)
+        defer { snapshot.restore() }
         guard let output = try? layer.forward(inputs) else { return nil }
         var generator = SeededGenerator(seed: GradientCheck.upstreamSeed(seed))
         let upstream = Tensor.uniform(output.shape, in: -1..<1, using: &generator)
@@ -85,22 +84,25 @@ extension GradientCheck {
         let started = Date()
         guard (try? probe.evaluate()) != nil, (try? probe.evaluate()) != nil else { return nil }
         let secondsPerPass = Date().timeIntervalSince(started) / 2
-        var engine = Engine(check: self, probe: probe, upstream: upstream)
-        engine.baseDecisions = probe.decisions()
+        probe.baseDecisions = probe.decisions()
         var estimate = CheckEstimate(
             elements: 0, forwardPasses: 0, secondsPerPass: secondsPerPass, compressedTensors: 0, tensors: probe.ids.count)
         for tensor in probe.ids.indices {
             let count = probe.value(of: tensor).count
             estimate.elements += count
             // The step choice and the Taylor test.
-            estimate.forwardPasses += (method.stepRule == .adaptive ? 7 : 0) + (orderTest ? 20 : 0)
+            estimate.forwardPasses += StepChoice.noisePoints + (orderTest ? 2 * ConvergenceOrder.minimumSteps : 0)
             let points = method.points.count
             switch mode {
             case .sampled(let k): estimate.forwardPasses += points * min(k, count)
             case .fast(let directions): estimate.forwardPasses += points * directions
             case .exhaustive:
+                let choice = StepChoice(step: method.step * StepChoice.spread(of: probe.value(of: tensor)))
+                let plan = ElementPlan(
+                    check: self, probe: probe, upstream: upstream, choice: choice, gradientScale: 0, baseValue: 0,
+                    baseOutput: nil)
                 var own = SeededGenerator(seed: seed ^ 0xC0_10_0A ^ UInt64(tensor))
-                if let planned = try? engine.plannedCompression(tensor: tensor, using: &own) {
+                if let planned = try? plan.plannedCompression(tensor: tensor, using: &own) {
                     estimate.forwardPasses += planned
                     estimate.compressedTensors += 1
                 } else {

@@ -8,8 +8,8 @@ import SlopeLayers
 /// is the constant ⟨g_wrong − g, u⟩), and a tensor the layer is linear in shows errors
 /// at the noise level at every h ("exact").
 ///
-/// With the adaptive step rule it is never wrong when it says "wrong", and says "pass" only
-/// when it saw the error fall below `passThreshold` of ⟨∇L, u⟩:
+/// It is never wrong when it says "wrong", and says "pass" only when it saw the error fall
+/// below `passThreshold` of ⟨∇L, u⟩:
 /// - the steps start at 1e-2 × the tensor's spread (not |x|), and the noise of L is the
 ///   check's measured noise;
 /// - u is zero on the elements the element checks found at kinks, and steps at which a
@@ -34,6 +34,8 @@ public struct ConvergenceOrder: Sendable, Codable, Equatable {
     /// A pass needs the smallest relative error over the steps to fall below this: a
     /// gradient off by 5e-6 (inside rtol) is then never passed.
     static let passThreshold = 1e-6
+    /// Steps every test takes (h, h/2, …, h/512), two passes each.
+    static let minimumSteps = 10
 
     public var summary: String {
         if let fitted { return String(format: "%.2f", abs(fitted) < 0.005 ? 0 : fitted) }
@@ -42,13 +44,13 @@ public struct ConvergenceOrder: Sendable, Codable, Equatable {
 
     /// Runs the test on one probed tensor.
     /// - Parameters:
-    ///   - choice: the tensor's step and noise (adaptive rule); nil for the relative rule.
-    ///   - excluded: elements left out of the direction (found at kinks).
+    ///   - choice: the tensor's step and noise.
+    ///   - kinks: the elements the tensor's element checks found at kinks, left out of the direction.
     ///   - absoluteFloor: errors below this (the check's atol) are never a failure.
     ///   - precision: the checked code's precision (its ε and the test's thresholds).
     static func measure(
-        probe: Probe, tensor: Int, analytic: Tensor, baseValue: Double, baseDecisions: [Int], choice: StepChoice?,
-        excluded: Set<Int> = [], absoluteFloor: Double, precision: Precision = .double,
+        probe: Probe, tensor: Int, analytic: Tensor, baseValue: Double, choice: StepChoice, kinks: Set<Int>,
+        absoluteFloor: Double, precision: Precision = .double,
         using generator: inout SeededGenerator
     ) throws -> ConvergenceOrder {
         let passThreshold = precision.orderPassThreshold
@@ -58,15 +60,14 @@ public struct ConvergenceOrder: Sendable, Codable, Equatable {
         let saved = probe.value(of: tensor)
         var u = Tensor.zeros(saved.shape)
         for i in 0..<u.count { u.data[i] = generator.nextNormal() }
-        for i in excluded where i < u.count { u.data[i] = 0 }
+        for i in kinks where i < u.count { u.data[i] = 0 }
         guard u.maxMagnitude > 0 else {
             return ConvergenceOrder(
                 fitted: nil, relativeErrors: [], steps: [], verdict: .inconclusive,
                 note: "every element sits at a kink: no smooth direction to test")
         }
         let expected = analytic.dot(u)
-        let scale = choice.map { $0.spread } ?? max(1, saved.maxMagnitude)
-        let start = 1e-2 * scale / u.maxMagnitude
+        let start = 1e-2 * choice.spread / u.maxMagnitude
         var steps: [Double] = []
         var errors: [Double] = []
         var absolute: [Double] = []
@@ -75,18 +76,17 @@ public struct ConvergenceOrder: Sendable, Codable, Equatable {
         var clean: [Bool] = []
         var quotients: [Double] = []
         defer { probe.restore(tensor, to: saved) }
-        // Ten halvings; with the adaptive rule, up to twenty more while the error still falls
-        // and has not reached the pass threshold (a feature narrower than the tensor's spread).
+        // Ten halvings (`minimumSteps`), and up to twenty more while the error still falls and
+        // has not reached the pass threshold (a feature narrower than the tensor's spread).
         var h = start
         while true {
             probe.restore(tensor, to: saved)
             probe.add(u, scaledBy: h, to: tensor)
-            let plus = try probe.evaluate()
-            var flipped = probe.tracksDecisions && probe.decisions() != baseDecisions
+            let (plus, flippedUp) = try probe.evaluateMarked()
             probe.restore(tensor, to: saved)
             probe.add(u, scaledBy: -h, to: tensor)
-            let minus = try probe.evaluate()
-            flipped = flipped || (probe.tracksDecisions && probe.decisions() != baseDecisions)
+            let (minus, flippedDown) = try probe.evaluateMarked()
+            let flipped = flippedUp || flippedDown
             let quotient = (plus - minus) / (2 * h)
             let error = abs(quotient - expected)
             quotients.append(quotient)
@@ -94,8 +94,8 @@ public struct ConvergenceOrder: Sendable, Codable, Equatable {
             absolute.append(error)
             // What rounding alone can do to the quotient: the measured noise of L (at least a
             // few ulps of L) over h.
-            var floor = max(choice?.floor ?? 0, 8 * epsilon * max(abs(plus), abs(minus)))
-            if choice != nil && plus == baseValue && minus == baseValue {
+            var floor = max(choice.floor, 8 * epsilon * max(abs(plus), abs(minus)))
+            if plus == baseValue && minus == baseValue {
                 // L did not change at all: what it could not show is below its rounding (see judgeFlat).
                 floor = max(floor, 16 * epsilon * max(abs(baseValue), 1))
             }
@@ -105,23 +105,23 @@ public struct ConvergenceOrder: Sendable, Codable, Equatable {
             errors.append(error / max(abs(expected), 1e-300))
             h /= 2
             let k = steps.count
-            if k < 10 { continue }
+            if k < Self.minimumSteps { continue }
             let stillFalling =
-                choice != nil && k < 30 && errors[k - 1] > passThreshold && absolute[k - 1] > 10 * noise[k - 1]
+                k < 30 && errors[k - 1] > passThreshold && absolute[k - 1] > 10 * noise[k - 1]
                 && absolute[k - 1] < 0.6 * absolute[k - 2]
             if !stillFalling { break }
         }
         func result(_ fitted: Double?, _ verdict: Verdict, _ note: String) -> ConvergenceOrder {
             ConvergenceOrder(fitted: fitted, relativeErrors: errors, steps: steps, verdict: verdict, note: note)
         }
-        let usable = steps.indices.filter { choice == nil || clean[$0] }
+        let usable = steps.indices.filter { clean[$0] }
         let atNoiseLevel = usable.allSatisfy {
             absolute[$0] <= max(exactThreshold * abs(expected), 10 * noise[$0])
         }
-        if choice != nil && usable.count < 3 {
+        if usable.count < 3 {
             return result(nil, .inconclusive, "a discrete decision flips at almost every step along the direction")
         }
-        if atNoiseLevel && (choice == nil || clean.allSatisfy { $0 }) {
+        if atNoiseLevel && clean.allSatisfy({ $0 }) {
             return result(
                 nil, .pass, "exact: the errors are at the rounding level at every step (L is linear in this tensor, or flat)")
         }
@@ -141,13 +141,11 @@ public struct ConvergenceOrder: Sendable, Codable, Equatable {
             guard k > 0, usable.contains(k), usable.contains(k - 1) else { return .infinity }
             return abs((4 * quotients[k] - quotients[k - 1]) / 3 - expected) / reference
         }
-        let resolved =
-            choice == nil
-            || zip(usable, usable.dropFirst()).contains { coarse, fine in
-                fine == coarse + 1
-                    && ((errors[coarse] <= passThreshold && errors[fine] <= passThreshold)
-                        || (extrapolated[coarse] <= passThreshold && extrapolated[fine] <= passThreshold))
-            }
+        let resolved = zip(usable, usable.dropFirst()).contains { coarse, fine in
+            fine == coarse + 1
+                && ((errors[coarse] <= passThreshold && errors[fine] <= passThreshold)
+                    || (extrapolated[coarse] <= passThreshold && extrapolated[fine] <= passThreshold))
+        }
         guard tail.count >= 2 else {
             return resolved
                 ? result(nil, .pass, "converges to the rounding level")
@@ -157,19 +155,14 @@ public struct ConvergenceOrder: Sendable, Codable, Equatable {
                 )
         }
         let order = StepSweep.slope(tail.map { log10(steps[$0]) }, tail.map { log10(absolute[$0]) })
-        if choice == nil && !clean.allSatisfy({ $0 }) {
-            return result(order, .inconclusive, "a discrete decision flips within the steps")
-        }
         // A kink crossed: the one-sided gap of a smooth function halves with h; a kink's stays.
-        if choice != nil {
-            let kinked = zip(tail, tail.dropFirst()).contains { coarse, fine in
-                gaps[fine] > 0.7 * gaps[coarse] && gaps[fine] > 20 * noise[fine]
-            }
-            if kinked {
-                return result(
-                    order, .inconclusive,
-                    "the direction crosses a kink (the one-sided gap does not shrink with h): the order cannot judge it")
-            }
+        let kinked = zip(tail, tail.dropFirst()).contains { coarse, fine in
+            gaps[fine] > 0.7 * gaps[coarse] && gaps[fine] > 20 * noise[fine]
+        }
+        if kinked {
+            return result(
+                order, .inconclusive,
+                "the direction crosses a kink (the one-sided gap does not shrink with h): the order cannot judge it")
         }
         let last = tail[tail.count - 1]
         let clearlyWrong =

@@ -1,18 +1,14 @@
 import Foundation
 
-/// A finite-difference method as a value: a stencil and a step rule.
+/// A finite-difference method as a value: a stencil and its base step.
 ///
-/// Two step rules:
-/// - ``StepRule/adaptive`` (the default): each tensor's step is `step · s`, where s is the
-///   spread of the tensor's values (their root-mean-square deviation from their mean), not
-///   |x|: a translation-invariant layer (LayerNorm, BatchNorm, Softmax) at inputs offset by
-///   1e5 still gets a step of the size of its own features. The noise of L is measured per
-///   tensor, every allowance includes it, an element that does not agree at once is re-judged
-///   at smaller steps (kinks need evidence: a one-sided gap that does not shrink with h), and
-///   a noisy element at larger ones. See the README, "How a check decides".
-/// - ``StepRule/relative``: the first round's rule, kept to compare with and to replay old
-///   reports: h = `step` · max(1, |x|), one stencil per element, an element is a kink
-///   whenever the analytic value lies between the two one-sided differences.
+/// Each tensor's step is `step · s`, where s is the spread of the tensor's values (their
+/// root-mean-square deviation from their mean), not |x|: a translation-invariant layer
+/// (LayerNorm, BatchNorm, Softmax) at inputs offset by 1e5 still gets a step of the size of its
+/// own features. The noise of L is measured per tensor, every allowance includes it, an element
+/// that does not agree at once is re-judged at smaller steps (kinks need evidence: a one-sided
+/// gap that does not shrink with h), and a noisy element at larger ones (see the article "How a
+/// check decides").
 ///
 /// Central differences have error O(h²); the fourth-order stencil O(h⁴) at twice the
 /// evaluations. Reports print `description`.
@@ -24,38 +20,41 @@ public struct FiniteDifference: Sendable, Equatable, Codable, CustomStringConver
         case fourthOrder
     }
 
-    /// How the step of each element is chosen.
+    /// The step rule a report was made with. Slope 0.4 has one (`adaptive`); `relative`, the
+    /// first round's h = step · max(1, |x|) with one stencil per element, is only read from
+    /// older reports, and replaying one uses today's rule (and says so).
     public enum StepRule: String, Sendable, Codable, CaseIterable {
         /// h = step · (spread of the tensor's values), measured noise, refined before judging.
         case adaptive
-        /// h = step · max(1, |x|), one stencil, the bracket kink rule (the first round's rule).
+        /// h = step · max(1, |x|), one stencil, the bracket kink rule (reports before 0.4).
         case relative
     }
 
     public var stencil: Stencil
     public var step: Double
-    public var stepRule: StepRule
+    /// `.adaptive`, except in a report decoded from Slope 0.2 or earlier, or one made with
+    /// `--step-rule relative` before 0.4.
+    public private(set) var stepRule: StepRule
 
     /// Central differences, h = 5e-6 × each tensor's spread, adaptive — see the README for why.
     public static let `default` = FiniteDifference(stencil: .central, step: 5e-6)
 
-    public static func central(step: Double = 5e-6, rule: StepRule = .adaptive) -> FiniteDifference {
-        .init(stencil: .central, step: step, stepRule: rule)
-    }
-    public static func fourthOrder(step: Double = 1e-4, rule: StepRule = .adaptive) -> FiniteDifference {
-        .init(stencil: .fourthOrder, step: step, stepRule: rule)
-    }
+    public static func central(step: Double = 5e-6) -> FiniteDifference { .init(stencil: .central, step: step) }
+    public static func fourthOrder(step: Double = 1e-4) -> FiniteDifference { .init(stencil: .fourthOrder, step: step) }
 
     /// The default method of a stencil: `.default` or `.fourthOrder()`.
     public static func standard(_ stencil: Stencil) -> FiniteDifference {
         stencil == .central ? .default : .fourthOrder()
     }
 
-    public init(stencil: Stencil, step: Double, stepRule: StepRule = .adaptive) {
+    public init(stencil: Stencil, step: Double) {
         self.stencil = stencil
         self.step = step
-        self.stepRule = stepRule
+        stepRule = .adaptive
     }
+
+    /// This method under today's rule (a report's method from before 0.4 may name the old one).
+    public var today: FiniteDifference { FiniteDifference(stencil: stencil, step: step) }
 
     /// Reports written before step rules existed used the relative rule.
     public init(from decoder: any Decoder) throws {
@@ -75,9 +74,6 @@ public struct FiniteDifference: Sendable, Equatable, Codable, CustomStringConver
         case .fourthOrder: [(2, -1.0 / 12), (1, 8.0 / 12), (-1, -8.0 / 12), (-2, 1.0 / 12)]
         }
     }
-
-    /// The step of the relative rule at x.
-    public func step(at x: Double) -> Double { step * max(1, abs(x)) }
 
     public var description: String {
         let name = stencil == .central ? "central difference (2 points, O(h²))" : "fourth-order difference (4 points, O(h⁴))"

@@ -69,127 +69,142 @@ public struct GradientCheck: Sendable {
     /// shape between calls ends the check with a ``CheckProblem`` that says what and where
     /// (verdict `.fail`).
     public func run(_ layer: any Layer, inputs: [Tensor], name: String? = nil) -> CheckReport {
-        let started = Date()
-        var cost = CheckCost()
-        var phase = DispatchTime.now()
-        // The seconds since the last phase ended, for the phase that just ended.
-        func lap() -> Double {
-            defer { phase = DispatchTime.now() }
-            return seconds(since: phase)
-        }
-        var generator = SeededGenerator(seed: GradientCheck.upstreamSeed(seed))
-        var report = emptyReport(target: name ?? layer.kindName, inputShapes: inputs.map(\.shape))
-        let parameters = layer.namedParameters
-        let saved = parameters.map { $0.1.value }
-        defer { for (parameter, value) in zip(parameters, saved) { parameter.1.value = value } }
+        let target = name ?? layer.kindName
+        var report = emptyReport(target: target, inputShapes: inputs.map(\.shape))
+        var clock = PhaseClock()
+        let parameters = ParameterSnapshot(of: layer)
+        defer { parameters.restore() }
         do {
-            Breadcrumbs.phase("running the first forward pass")
-            let output = try CheckProblem.validated(
-                CheckProblem.running("forward") { try layer.forward(inputs) }, as: "the forward output")
-            let upstream =
-                onesUpstream
-                ? Tensor(shape: output.shape, repeating: 1) : Tensor.uniform(output.shape, in: -1..<1, using: &generator)
-            let probe = Probe.checking(layer, inputs: inputs, upstream: upstream)
-            // The contract first: gradients of the wrong number or shape cannot be compared.
-            Breadcrumbs.phase("computing the analytic gradients")
-            let analytic = try probe.analyticGradients()
-            cost.analytic = CheckCost.Phase(seconds: lap(), forwardPasses: 2, backwardPasses: 1)
-            var stored = StoredParameters.invariant(of: layer)
-            stored.seconds = lap()
-            cost.invariants.seconds = stored.seconds ?? 0
-            report.invariants.append(stored)
+            // The probe: L = Σ u ⊙ f(x, θ) with a seeded upstream u, the only code that calls the layer.
+            var generator = SeededGenerator(seed: GradientCheck.upstreamSeed(seed))
+            let (probe, upstream) = try clock.firstForwardPass { try start(layer, inputs: inputs, using: &generator) }
+            // The contract: gradients of the wrong number or shape cannot be compared.
+            let analytic = try clock.measure(\.analytic, probe, "computing the analytic gradients") {
+                try probe.analyticGradients()
+            }
+            report.invariants += clock.measureInvariants { [StoredParameters.invariant(of: layer)] }
             if let held = layer as? WithConstantInputs { report.constantInputs = held.constantNames }
             // The precision the code computes at, measured: everything below is judged at it.
-            var check = self
-            if measuresPrecision, precision == .double {
-                Breadcrumbs.phase("measuring how the checked code rounds")
-                var own = SeededGenerator(seed: seed ^ 0x9EC1_5100)
-                if let rounding = try? RoundingLevel.measure(
-                    layer, probe: probe, upstream: upstream, analytic: analytic, passes: &cost.rounding, using: &own)
-                {
-                    report.rounding = rounding
-                    cost.rounding.seconds = lap()
-                    if rounding.precision == .float {
-                        // Float's step and tolerance, unless the user chose their own.
-                        let defaults = method == .default && tolerance == .default
-                        check = defaults ? check.forFloat : check
-                        check.precision = .float
-                        report.method = check.method
-                        report.methodDescription = check.method.description
-                        report.tolerance = check.tolerance
-                        report.precision = .float
-                    }
-                }
-            }
-            _ = lap()
+            let check = measuredPrecision(
+                layer, probe: probe, upstream: upstream, analytic: analytic, report: &report, cost: &clock.cost.rounding)
             if checkInvariants {
                 let invariants = Invariants(
                     layer: layer, inputs: inputs, upstream: upstream, tolerance: tolerance, precision: check.precision)
-                report.invariants += invariants.evaluate(using: &generator)
-                for (parameter, value) in zip(parameters, saved) { parameter.1.value = value }
-                cost.invariants.seconds += lap()
-                cost.invariants.forwardPasses = invariants.passes.forward
-                cost.invariants.backwardPasses = invariants.passes.backward
-            }
-            var engine = Engine(check: check, probe: probe, upstream: upstream)
-            engine.copies = copies
-            if let progress {
-                let counts = probe.ids.indices.map { probe.value(of: $0).count }
-                let total: Int =
-                    switch mode {
-                    case .exhaustive: counts.reduce(0, +)
-                    case .sampled(let k): counts.reduce(0) { $0 + min(k, $1) }
-                    case .fast: 0
-                    }
-                if total > 0 {
-                    engine.progress = ProgressTracker(target: name ?? layer.kindName, elementCount: total, report: progress)
+                report.invariants += clock.measureInvariants(counting: invariants.passes) {
+                    invariants.evaluate(using: &generator)
                 }
+                parameters.restore()
             }
-            report.checkedValue = try probe.evaluate()
-            cost.analytic.forwardPasses += 1
-            _ = lap()
-            var orderGenerator = SeededGenerator(seed: seed ^ 0x7A9_1_0DE5)
+            report.checkedValue = try clock.measure(\.analytic, probe) { try probe.evaluate() }
+            let progress = progressTracker(target: target, probe: probe)
+            var taylorGenerator = SeededGenerator(seed: seed ^ 0x7A9_1_0DE5)
             for tensor in probe.ids.indices {
-                Breadcrumbs.phase("taking the finite differences of \(probe.ids[tensor])")
-                let passesBefore = engine.forwardPasses
-                var tensorReport = try engine.check(tensor: tensor, analytic: analytic[tensor], using: &generator)
-                cost.differences.seconds += lap()
-                cost.differences.forwardPasses += engine.forwardPasses - passesBefore
-                if orderTest {
-                    Breadcrumbs.phase("running the Taylor test of \(probe.ids[tensor])")
-                    let order = try ConvergenceOrder.measure(
-                        probe: probe, tensor: tensor, analytic: analytic[tensor], baseValue: engine.baseValue,
-                        baseDecisions: engine.baseDecisions, choice: tensorReport.stepChoice, excluded: engine.kinks,
-                        absoluteFloor: tolerance.atol, precision: check.precision, using: &orderGenerator)
-                    tensorReport.order = order
-                    engine.forwardPasses += 2 * order.steps.count
-                    cost.taylor.seconds += lap()
-                    cost.taylor.forwardPasses += 2 * order.steps.count
-                    if method.stepRule == .adaptive {
-                        // The Taylor test is the evidence below rtol: a tensor passes only when it passes too.
-                        tensorReport.verdict = max(tensorReport.verdict, order.verdict)
-                    } else if order.verdict == .fail {
-                        // The relative rule: only a clear failure counts.
-                        tensorReport.verdict = .fail
-                    }
-                }
-                if !keptElements.keeps(tensorReport.verdict, elementCount: tensorReport.elementCount) {
-                    tensorReport.elements = nil
-                }
-                report.tensors.append(tensorReport)
+                report.tensors.append(
+                    try check.tensorReport(
+                        tensor, probe: probe, upstream: upstream, analytic: analytic[tensor], progress: progress,
+                        clock: &clock, using: &generator, taylor: &taylorGenerator))
             }
-            report.forwardPasses = engine.forwardPasses
-            cost.report = engine.summarySeconds
-            cost.elementResults = max(cost.differences.seconds - engine.passSeconds - engine.summarySeconds, 0)
-            report.cost = cost
+            report.forwardPasses = clock.cost.differences.forwardPasses + clock.cost.taylor.forwardPasses
+            report.cost = clock.cost
         } catch let problem as CheckProblem {
             report.problem = problem
         } catch {
             report.problem = .threw(stage: "the check", message: "\(error)")
         }
-        // Set here, not in a `defer`: a defer runs after the returned copy is made.
-        report.seconds = Date().timeIntervalSince(started)
+        report.seconds = clock.elapsed
         return report
+    }
+
+    /// One tensor: its step and noise, its finite differences (``ElementPlan``) judged by the
+    /// ``Judge``, their summary, and the Taylor test along a direction that leaves out the
+    /// elements found at kinks.
+    func tensorReport(
+        _ tensor: Int, probe: Probe, upstream: Tensor, analytic: Tensor, progress: ProgressTracker?,
+        clock: inout PhaseClock, using generator: inout SeededGenerator, taylor taylorGenerator: inout SeededGenerator
+    ) throws -> TensorReport {
+        let id = probe.ids[tensor]
+        let shape = probe.value(of: tensor).shape
+        let (differences, choice, baseValue) = try clock.measure(\.differences, probe, "taking the finite differences of \(id)") {
+            // L from the outputs when they are known (the same bits as evaluate(); compression reuses them).
+            let baseOutput = probe.producesOutputs ? try probe.output() : nil
+            let baseValue = try baseOutput.map { $0.dot(upstream) } ?? probe.evaluate()
+            probe.baseDecisions = probe.decisions()
+            let choice = try probe.chooseStep(
+                for: tensor, method: method, tolerance: tolerance, epsilon: precision.epsilon, base: baseValue,
+                using: &generator)
+            var plan = ElementPlan(
+                check: self, probe: probe, upstream: upstream, choice: choice, gradientScale: analytic.maxMagnitude,
+                baseValue: baseValue, baseOutput: baseOutput)
+            (plan.copies, plan.progress) = (copies, progress)
+            return (try plan.run(tensor: tensor, analytic: analytic, using: &generator), choice, baseValue)
+        }
+        var report = clock.summarizing {
+            TensorReport(summarizing: differences, of: id, shape: shape, upstream: upstream, check: self)
+        }
+        report.stepChoice = choice
+        if orderTest {
+            let order = try clock.measure(\.taylor, probe, "running the Taylor test of \(id)") {
+                try ConvergenceOrder.measure(
+                    probe: probe, tensor: tensor, analytic: analytic, baseValue: baseValue, choice: choice,
+                    kinks: differences.kinks, absoluteFloor: tolerance.atol, precision: precision,
+                    using: &taylorGenerator)
+            }
+            report.order = order
+            // The Taylor test is the evidence below rtol: a tensor passes only when it passes too.
+            report.verdict = max(report.verdict, order.verdict)
+        }
+        if !keptElements.keeps(report.verdict, elementCount: report.elementCount) { report.elements = nil }
+        return report
+    }
+
+    /// The first forward pass, and the probe around it.
+    func start(_ layer: any Layer, inputs: [Tensor], using generator: inout SeededGenerator) throws -> (Probe, Tensor) {
+        Breadcrumbs.phase("running the first forward pass")
+        let output = try CheckProblem.validated(
+            CheckProblem.running("forward") { try layer.forward(inputs) }, as: "the forward output")
+        let upstream =
+            onesUpstream
+            ? Tensor(shape: output.shape, repeating: 1) : Tensor.uniform(output.shape, in: -1..<1, using: &generator)
+        return (Probe.checking(layer, inputs: inputs, upstream: upstream), upstream)
+    }
+
+    /// This check at the precision the code computes in (``RoundingLevel``): Float's step and
+    /// tolerance for code that rounds as Float does, unless the user chose their own.
+    func measuredPrecision(
+        _ layer: any Layer, probe: Probe, upstream: Tensor, analytic: [Tensor], report: inout CheckReport,
+        cost: inout CheckCost.Phase
+    ) -> GradientCheck {
+        guard measuresPrecision, precision == .double else { return self }
+        Breadcrumbs.phase("measuring how the checked code rounds")
+        let start = DispatchTime.now()
+        defer { cost.seconds += seconds(since: start) }
+        var own = SeededGenerator(seed: seed ^ 0x9EC1_5100)
+        guard
+            let rounding = try? RoundingLevel.measure(
+                layer, probe: probe, upstream: upstream, analytic: analytic, passes: &cost, using: &own)
+        else { return self }
+        report.rounding = rounding
+        guard rounding.precision == .float else { return self }
+        var check = method == .default && tolerance == .default ? forFloat : self
+        check.precision = .float
+        report.method = check.method
+        report.methodDescription = check.methodDescription
+        report.tolerance = check.tolerance
+        report.precision = .float
+        return check
+    }
+
+    /// A progress display's counter over every element the check will visit (nil: nobody watches).
+    func progressTracker(target: String, probe: Probe) -> ProgressTracker? {
+        guard let progress else { return nil }
+        let counts = probe.ids.indices.map { probe.value(of: $0).count }
+        let total: Int =
+            switch mode {
+            case .exhaustive: counts.reduce(0, +)
+            case .sampled(let k): counts.reduce(0) { $0 + min(k, $1) }
+            case .fast: 0
+            }
+        return total > 0 ? ProgressTracker(target: target, elementCount: total, report: progress) : nil
     }
 
     /// Checks a layer that `makeLayer` builds, spreading the element-by-element differences
@@ -219,7 +234,7 @@ public struct GradientCheck: Sendable {
     /// will be.
     package func emptyReport(target: String, inputShapes: [[Int]], problem: CheckProblem? = nil) -> CheckReport {
         var report = CheckReport(
-            target: target, method: method, methodDescription: method.description, tolerance: tolerance, mode: mode,
+            target: target, method: method, methodDescription: methodDescription, tolerance: tolerance, mode: mode,
             seed: seed, inputShapes: inputShapes, checkedValue: .nan, tensors: [], invariants: [], forwardPasses: 0,
             seconds: 0)
         report.allowKinks = allowKinks
@@ -228,12 +243,24 @@ public struct GradientCheck: Sendable {
         return report
     }
 
-    /// The settings a report was made with, to rerun it exactly (`slope verify --replay`).
+    /// The settings a report was made with, to rerun it exactly (`slope verify --replay`). A
+    /// report made with the retired relative step rule is rerun with today's rule, and the new
+    /// report's method says so.
     public init(replaying report: CheckReport) {
         self.init(
-            method: report.method, tolerance: report.tolerance, mode: report.mode, seed: report.seed,
+            method: report.method.today, tolerance: report.tolerance, mode: report.mode, seed: report.seed,
             allowKinks: report.allowKinks)
         precision = report.precision ?? .double
+        if report.method.stepRule != .adaptive { replayedRule = report.method.stepRule }
+    }
+
+    /// The step rule of the replayed report, when it was not today's.
+    var replayedRule: FiniteDifference.StepRule?
+
+    /// The method as a report prints it.
+    var methodDescription: String {
+        guard let replayedRule else { return method.description }
+        return "\(method.description) (the replayed report used the \(replayedRule.rawValue) step rule, retired in 0.4)"
     }
 
     /// Checks a loss layer's gradient with respect to the prediction.
@@ -274,6 +301,19 @@ public struct GradientCheck: Sendable {
         }
         return nil
     }
+}
+
+/// A layer's parameter values, put back by `restore()` (a check moves them; it leaves them as it found them).
+struct ParameterSnapshot {
+    private let parameters: [Parameter]
+    private let values: [Tensor]
+
+    init(of layer: any Layer) {
+        parameters = layer.namedParameters.map(\.1)
+        values = parameters.map(\.value)
+    }
+
+    func restore() { for (parameter, value) in zip(parameters, values) { parameter.value = value } }
 }
 
 /// The layer of a network whose own backward is wrong, found by checking each layer alone.

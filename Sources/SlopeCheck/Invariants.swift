@@ -211,8 +211,8 @@ struct Invariants {
         func value(at t: Double) throws -> Double {
             var shifted = point
             for i in shifted.indices { shifted[i].add(directions[i], scaledBy: t) }
-            let saved = parameters.map { $0.1.value }
-            defer { for ((_, p), v) in zip(parameters, saved) { p.value = v } }
+            let snapshot = ParameterSnapshot(of: layer)
+            defer { snapshot.restore() }
             for (k, (_, p)) in parameters.enumerated() { p.value.add(directions[point.count + k], scaledBy: t) }
             passes.forward += 1
             let y = try layer.forward(shifted)

@@ -1,3 +1,4 @@
+import Foundation
 import SlopeLayers
 
 /// One tensor a check perturbs: an input of the target or one of its parameters.
@@ -34,6 +35,11 @@ final class Probe {
     private let outputClosure: (([Tensor]) throws -> Tensor)?
     /// The target's declared footprints (see ``DeclaresFootprints``), if it declares any.
     private(set) var declaredFootprint: ((ProbedTensorID, [Int], [Int]) -> [AxisLink]?)?
+    /// The layer passes this probe made and the seconds inside them, counted where they are
+    /// made; a worker copy's are added to its parent's (`absorb`).
+    private(set) var passes = CheckCost.Phase()
+    /// The decisions at the unperturbed point: a pass whose decisions differ `flipped`.
+    var baseDecisions: [Int] = []
 
     init(
         inputNames: [String], inputs: [Tensor], parameters: [(name: String, parameter: Parameter)],
@@ -125,13 +131,41 @@ final class Probe {
     }
 
     /// L at the current values.
-    func evaluate() throws -> Double { try evaluateClosure(inputs) }
+    func evaluate() throws -> Double {
+        let start = DispatchTime.now()
+        defer { count(forward: 1, since: start) }
+        return try evaluateClosure(inputs)
+    }
+
+    /// L at the current values, and whether a decision differs from the base point's.
+    func evaluateMarked() throws -> (value: Double, flipped: Bool) {
+        let value = try evaluate()
+        return (value, flipped)
+    }
+
+    /// Whether the last pass's decisions differ from `baseDecisions`.
+    var flipped: Bool { tracksDecisions && decisions() != baseDecisions }
+
+    /// Adds a worker copy's passes to this probe's.
+    func absorb(_ other: CheckCost.Phase) {
+        passes.forwardPasses += other.forwardPasses
+        passes.backwardPasses += other.backwardPasses
+        passes.seconds += other.seconds
+    }
+
+    private func count(forward: Int, backward: Int = 0, since start: DispatchTime) {
+        passes.forwardPasses += forward
+        passes.backwardPasses += backward
+        passes.seconds += seconds(since: start)
+    }
 
     var producesOutputs: Bool { outputClosure != nil }
 
     /// f at the current values (only for a probe that `producesOutputs`).
     func output() throws -> Tensor {
-        guard let outputClosure else { throw CheckFailure(message: "this probe has no outputs to compress with") }
+        guard let outputClosure else { throw CheckProblem.threw(stage: "the check", message: "this probe has no outputs") }
+        let start = DispatchTime.now()
+        defer { count(forward: 1, since: start) }
         return try outputClosure(inputs)
     }
 
@@ -143,7 +177,9 @@ final class Probe {
     /// and parameters have.
     func analyticGradients() throws -> [Tensor] {
         for parameter in parameters { parameter.zeroGradient() }
+        let start = DispatchTime.now()
         let inputGradients = try gradientClosure(inputs)
+        count(forward: 1, backward: 1, since: start)
         guard inputGradients.count == inputs.count else {
             throw CheckProblem.gradientCount(returned: inputGradients.count, inputs: inputs.count)
         }

@@ -28,6 +28,19 @@ public struct StepChoice: Sendable, Codable, Equatable {
         "h = \(formatNumber(step, significantDigits: 2)) (spread \(formatNumber(spread, significantDigits: 2)) of the values), noise of L \(formatNumber(noise, significantDigits: 2))"
     }
 
+    /// Evaluations of L along the random direction that the noise is read from.
+    static let noisePoints = 7
+
+    /// A step before any noise is measured (an estimate's).
+    init(step: Double) { self.init(step: step, spread: 0, noise: 0, floor: 0) }
+
+    init(step: Double, spread: Double, noise: Double, floor: Double) {
+        self.step = step
+        self.spread = spread
+        self.noise = noise
+        self.floor = floor
+    }
+
     /// The spread of a tensor's values, or max(1, |x|) when they have none.
     static func spread(of values: Tensor) -> Double {
         let n = Double(values.count)
@@ -57,7 +70,7 @@ public struct StepChoice: Sendable, Codable, Equatable {
 }
 
 extension Probe {
-    /// Chooses the step of `tensor` and measures the noise of L there (7 evaluations).
+    /// Chooses the step of `tensor` and measures the noise of L there (`noisePoints` evaluations).
     func chooseStep(
         for tensor: Int, method: FiniteDifference, tolerance: Tolerance, epsilon: Double = Double.ulpOfOne, base: Double,
         using generator: inout SeededGenerator
@@ -73,7 +86,7 @@ extension Probe {
         let spacing = 1e-2 * h
         var values = [base]
         defer { restore(tensor, to: saved) }
-        for k in 1...7 {
+        for k in 1...StepChoice.noisePoints {
             restore(tensor, to: saved)
             add(direction, scaledBy: Double(k) * spacing, to: tensor)
             values.append(try evaluate())

@@ -36,30 +36,28 @@ public struct StepSweep: Sendable, Codable {
         let output = try CheckProblem.validated(
             CheckProblem.running("forward") { try layer.forward(inputs) }, as: "the forward output")
         let upstream = Tensor.uniform(output.shape, in: -1..<1, using: &generator)
-        let parameters = layer.namedParameters
-        let saved = parameters.map { $0.1.value }
-        defer { for (p, v) in zip(parameters, saved) { p.1.value = v } }
+        let snapshot = ParameterSnapshot(of: layer)
+        defer { snapshot.restore() }
         let probe = Probe.checking(layer, inputs: inputs, upstream: upstream)
         let analytic = try probe.analyticGradients()
         let scale = max(analytic.map(\.maxMagnitude).max() ?? 0, 1e-300)
-        var points: [Point] = []
         let baseValue = try probe.evaluate()
+        // The check's own stencil at a fixed step h·max(1, |x|) per element: the sweep shows
+        // the error of the quotient a check computes, at every step instead of the chosen one.
+        let quotients = Quotients(method: FiniteDifference(stencil: stencil, step: 1))
+        var points: [Point] = []
         for h in steps {
-            // The check's own stencil (Engine.stencil) at the fixed step h·max(1, |x|): the sweep
-            // shows the error of exactly the quotient a check computes.
-            var engine = Engine(
-                check: GradientCheck(method: FiniteDifference(stencil: stencil, step: h, stepRule: .relative)),
-                probe: probe, upstream: upstream)
-            engine.baseValue = baseValue
             var worst = 0.0
             for tensor in probe.ids.indices {
                 for element in 0..<probe.value(of: tensor).count {
                     let x0 = probe[tensor, element]
-                    let step = engine.check.method.step(at: x0)
-                    let level = try engine.stencil(step: step) { offset in
-                        probe[tensor, element] = x0 + offset * step
-                        return probe[tensor, element] - x0
-                    }
+                    let step = h * max(1, abs(x0))
+                    let level = try quotients(
+                        step: step, base: baseValue,
+                        place: { offset in
+                            probe[tensor, element] = x0 + offset * step
+                            return probe[tensor, element] - x0
+                        }, evaluate: probe.evaluateMarked)
                     probe[tensor, element] = x0
                     worst = max(worst, abs(level.numeric - analytic[tensor].data[element]) / scale)
                 }

@@ -59,14 +59,12 @@ public struct VerifyCommand: ParsableCommand {
 
     @Option(
         parsing: .unconditional,
-        help: "Finite-difference step h (times each tensor's spread; with --step-rule relative, times max(1, |x|)).")
+        help: "Finite-difference step h (times each tensor's spread).")
     var step: Double?
 
-    @Option(
-        help:
-            "adaptive (step from each tensor's spread, measured noise, refined before judging) or relative (the first round's h·max(1, |x|))."
-    )
-    var stepRule: FiniteDifference.StepRule = .adaptive
+    /// Retired in 0.4: named only to say so.
+    @Option(help: .hidden)
+    var stepRule: String?
 
     @Option(help: "central, or fourthOrder (the 4th-order stencil: O(h⁴) at 4 forward passes per element).")
     var stencil: FiniteDifference.Stencil = .central
@@ -139,6 +137,11 @@ public struct VerifyCommand: ParsableCommand {
             throw ValidationError("--repeat must be between 1 and 1000, got \(`repeat`)")
         }
         if replay != nil && fixtures != nil { throw ValidationError("--replay and --fixtures cannot be combined") }
+        if let stepRule {
+            throw ValidationError(
+                "--step-rule \(stepRule): Slope 0.4 has one step rule (h from each tensor's spread, measured noise, refined before judging); drop the option. A report made with the relative rule replays with today's rule."
+            )
+        }
         guard rtol >= 0, rtol.isFinite else { throw ValidationError("--rtol must be a non-negative number") }
         guard atol >= 0, atol.isFinite else { throw ValidationError("--atol must be a non-negative number") }
         if let step, !(step > 0 && step < 1) { throw ValidationError("--step must be in (0, 1), got \(step)") }
@@ -169,9 +172,7 @@ public struct VerifyCommand: ParsableCommand {
         }
         let started = Date()
         var check = GradientCheck(
-            method: FiniteDifference(
-                stencil: stencil, step: step ?? FiniteDifference.standard(stencil).step,
-                stepRule: stepRule),
+            method: FiniteDifference(stencil: stencil, step: step ?? FiniteDifference.standard(stencil).step),
             tolerance: Tolerance(rtol: rtol, atol: atol), seed: seed, allowKinks: !noKinks)
         if noCompression { check.compression = .off }
         check.keptElements = keepElements
@@ -181,8 +182,11 @@ public struct VerifyCommand: ParsableCommand {
         let isolated = SlopeGate.launchedAsGate && !noIsolation
         let workersPerJob = ProcessInfo.processInfo.activeProcessorCount
         if let replay {
-            jobs = try replayJobs(URL(fileURLWithPath: replay))
-            methodText = "replay of the failing checks in \(replay)"
+            let retired: Bool
+            (jobs, retired) = try replayJobs(URL(fileURLWithPath: replay))
+            methodText =
+                "replay of the failing checks in \(replay)"
+                + (retired ? " (made with the relative step rule, retired in 0.4: rerun with today's rule)" : "")
         } else if let fixtures {
             jobs = try fixtureJobs(URL(fileURLWithPath: fixtures))
             methodText = "parity with reference fixtures in \(fixtures)"
@@ -319,7 +323,8 @@ public struct VerifyCommand: ParsableCommand {
 
     /// `--replay FILE`: re-runs every failing or inconclusive check of a JSON report with
     /// its recorded seed, step, stencil, tolerances and mode.
-    func replayJobs(_ file: URL) throws -> [IsolatedJob<CheckReport>] {
+    /// Also says whether any of them was made with a step rule retired since.
+    func replayJobs(_ file: URL) throws -> (jobs: [IsolatedJob<CheckReport>], retiredRule: Bool) {
         let data: Data
         do { data = try Data(contentsOf: file) } catch { throw ValidationError("cannot read the report \(file.path)") }
         let previous: VerifyRun
@@ -336,7 +341,7 @@ public struct VerifyCommand: ParsableCommand {
             jobs += try Self.jobs(
                 [old.target], with: GradientCheck(replaying: old), workersPerJob: ProcessInfo.processInfo.activeProcessorCount)
         }
-        return jobs
+        return (jobs, previous.reports.contains { $0.verdict != .pass && $0.method.stepRule != .adaptive })
     }
 
     func fixtureJobs(_ directory: URL) throws -> [IsolatedJob<CheckReport>] {

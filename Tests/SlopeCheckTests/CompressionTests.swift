@@ -17,10 +17,21 @@ import Testing
         let upstream = Tensor.uniform(output.shape, in: -1..<1, using: &generator)
         let probe = Probe.checking(layer, inputs: inputs, upstream: upstream)
         let analytic = try probe.analyticGradients()
-        var engine = Engine(check: check, probe: probe, upstream: upstream)
+        let baseOutput = try probe.output()
+        let baseValue = baseOutput.dot(upstream)
+        probe.baseDecisions = probe.decisions()
         return try probe.ids.indices.map { tensor in
-            let report = try engine.check(tensor: tensor, analytic: analytic[tensor], using: &generator)
-            return (engine.lastResults, report.compression)
+            let choice = try probe.chooseStep(
+                for: tensor, method: check.method, tolerance: check.tolerance, base: baseValue, using: &generator)
+            var plan = ElementPlan(
+                check: check, probe: probe, upstream: upstream, choice: choice,
+                gradientScale: analytic[tensor].maxMagnitude, baseValue: baseValue, baseOutput: baseOutput)
+            let differences = try plan.run(tensor: tensor, analytic: analytic[tensor], using: &generator)
+            let shape = probe.value(of: tensor).shape
+            let results = differences.outcomes.indices.map {
+                ElementResult(differences.outcomes[$0], index: Tensor.index(ofFlat: differences.element($0), in: shape))
+            }
+            return (results, differences.compression)
         }
     }
 
@@ -156,7 +167,7 @@ import Testing
     @Test func theProofPassesCoverEveryPair() {
         for d in 1...40 {
             for r in 0...3 where 2 * r + 1 < max(d, 2) {
-                let sets = Engine.coveringSets(length: d, radius: r)
+                let sets = ElementPlan.coveringSets(length: d, radius: r)
                 for t in 0..<d {
                     for c in 0..<d where abs(c - t) > r {
                         let covered = sets.contains { set in

@@ -30,15 +30,6 @@ import Testing
         }
     }
 
-    static var fixedRule: GradientCheck {
-        var check = GradientCheck(
-            method: FiniteDifference(stencil: .central, step: 1e-3, stepRule: .relative),
-            tolerance: Tolerance(rtol: 1e-2, atol: 1e-5, roundingFactor: 0), allowKinks: false, checkInvariants: false)
-        check.orderTest = false
-        check.precision = .float
-        return check
-    }
-
     /// Runs `check` on the correct Float code and on its 1% bug, for every case and seed.
     static func tally(
         _ failures: inout [String], _ run: (FloatCase, UInt64, Float) -> CheckReport
@@ -84,27 +75,6 @@ import Testing
         print("Float, twin rule: \(tally)")
         #expect(tally.falseAlarms == 0, "\(failures.joined(separator: "\n"))")
         #expect(tally.missed == 0, "\(failures.joined(separator: "\n"))")
-    }
-
-    @Test func fixedRulesForTheRecord() {
-        var failures: [String] = []
-        let fixed = Self.tally(&failures) { item, seed, factor in
-            let (f, vjp) = item.float(factor: factor)
-            var check = Self.fixedRule
-            check.seed = seed
-            return check.run(float: f, vjp: vjp, at: item.inputs(seed: seed), name: item.name)
-        }
-        print("Float, fixed rule (h 1e-3, rtol 1e-2, atol 1e-5): \(fixed)")
-        var doubleFailures: [String] = []
-        let double = Self.tally(&doubleFailures) { item, seed, factor in
-            let (f, vjp) = item.float(factor: factor)
-            var check = GradientCheck()
-            check.seed = seed
-            check.precision = .float  // keeps the Double method and tolerance
-            return check.run(float: f, vjp: vjp, at: item.inputs(seed: seed), name: item.name)
-        }
-        print("Float, Double's settings: \(double)")
-        print(failures.prefix(5).joined(separator: "\n"))
     }
 
     /// The twin rule's two findings, each named: a wrong formula (in both versions) fails the

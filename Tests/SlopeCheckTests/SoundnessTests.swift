@@ -166,17 +166,6 @@ import Testing
         #expect(Double(tally.correctInconclusive) <= 0.05 * Double(tally.correct), "\(tally)")
     }
 
-    /// The first round's rule on the same cases, for the record (it fails correct layers at
-    /// large offsets and passes bugs inside its kink bracket).
-    @Test func relativeRuleOnTheSameCases() {
-        var failures: [String] = []
-        let old = GradientCheck(
-            method: FiniteDifference(stencil: .central, step: 5e-6, stepRule: .relative),
-            tolerance: Tolerance(rtol: 1e-5, atol: 1e-8))
-        let tally = Self.tally(old, failures: &failures)
-        print("soundness, relative rule: \(tally)")
-        #expect(tally.falseAlarms + tally.missedBig + tally.passedSmall > 0, "the old rule was expected to err somewhere")
-    }
 }
 
 /// Nothing a layer does can crash the checker: each breach of the contract is a failed check

@@ -71,6 +71,9 @@ struct BadInput: CustomTestStringConvertible, Sendable {
             "case.json: field \"upstreams\" has 1 tensors for 2 outputs"),
         .init("zero samples", "verify --samples 0", "--samples must be positive, got 0"),
         .init("negative step", "verify --step -1", "--step must be in (0, 1), got -1"),
+        .init(
+            "the retired step rule", "verify --step-rule relative",
+            "--step-rule relative: Slope 0.4 has one step rule"),
         .init("garbage replay report", "verify --replay {BI}/garbage.bin", "is not a slope verify JSON report"),
         .init(
             "a fixture given as a replay report", "verify --replay {BI}/fixtures-format/case.json",

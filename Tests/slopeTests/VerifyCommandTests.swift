@@ -42,12 +42,29 @@ import Testing
         #expect(result.stderr.isEmpty)
     }
 
-    @Test func theRelativeRuleCanBeAskedFor() throws {
-        let result = try SlopeBinary.run(["verify", "--layer", "Tanh", "--step-rule", "relative"])
-        #expect(result.status == 0)
-        #expect(result.stdout.contains("h = 5e-06·max(1, |x|)"))
-        let adaptive = try SlopeBinary.run(["verify", "--layer", "Tanh"])
-        #expect(adaptive.stdout.contains("h = 5e-06 × spread, adaptive"))
+    /// A report made with the retired relative rule (before 0.4) replays with today's rule, and
+    /// the new report's method says which rule the old one used.
+    @Test func aRelativeRuleReportReplaysWithTodaysRuleAndSaysSo() throws {
+        let dir = try SlopeBinary.temporaryDirectory()
+        let report = dir.appendingPathComponent("run.json")
+        let first = try SlopeBinary.run(
+            ["verify", "--format", "json", "-o", report.path, "--include-broken", "--layer", "Broken.TanhSignFlipped"])
+        #expect(first.status == 1)
+        // The report as 0.3 wrote it with --step-rule relative.
+        let text = try String(contentsOf: report, encoding: .utf8)
+        #expect(text.contains("\"stepRule\" : \"adaptive\""))
+        try text.replacingOccurrences(of: "\"stepRule\" : \"adaptive\"", with: "\"stepRule\" : \"relative\"")
+            .write(to: report, atomically: true, encoding: .utf8)
+        let replay = try SlopeBinary.run(["verify", "--replay", report.path])
+        #expect(replay.status == 1)
+        #expect(
+            replay.stdout.contains("(made with the relative step rule, retired in 0.4: rerun with today's rule)"),
+            "\(replay.stdout)")
+        let json = try SlopeBinary.run(["verify", "--replay", report.path, "--format", "json"])
+        #expect(
+            json.stdout.contains(
+                "h = 5e-06 × spread, adaptive (the replayed report used the relative step rule, retired in 0.4)"),
+            "\(json.stdout)")
     }
 
     @Test func theSeedsLossMismatchIsCaught() throws {

@@ -9,27 +9,25 @@ import SlopeLayers
 /// none that another element of G reaches, that is the one-at-a-time quotient
 /// (L(x + hᵢeᵢ) − L(x − hᵢeᵢ)) / (2hᵢ) up to the rounding of the terms outside F(i), which do
 /// not change; the restricted sum has less rounding, not more. It is judged by the same
-/// `judgeAtOnce`, against the same noise floor of L, as the one-at-a-time path.
+/// `Judge.atOnce`, against the same noise floor of L, as the one-at-a-time path.
 ///
 /// Only clean passes are taken from the grouped passes. An element whose first look is not a
 /// pass (or is flat, or needs larger steps to resolve, or sat in a group where a decision
-/// flipped) is judged again one at a time by `checkElement`: every failure and every
+/// flipped) is judged again one at a time by `element(tensor:_:analytic:)`: every failure and every
 /// inconclusive verdict of a compressed check comes from the ordinary path.
-extension Engine {
-    /// The tensor's results by colouring, or nil with the reason it fell back.
-    mutating func compressedResults(tensor: Int, analytic: Tensor, using generator: inout SeededGenerator) throws -> (
-        [ElementResult]?, CompressionSummary
+extension ElementPlan {
+    /// The tensor's outcomes by colouring, or nil with the reason it fell back.
+    func compressedOutcomes(tensor: Int, analytic: Tensor, using generator: inout SeededGenerator) throws -> (
+        [ElementOutcome]?, CompressionSummary
     ) {
         var summary = CompressionSummary()
-        let passesBefore = forwardPasses
-        func fallback(_ reason: String) -> ([ElementResult]?, CompressionSummary) {
+        let passesBefore = probe.passes.forwardPasses
+        func fallback(_ reason: String) -> ([ElementOutcome]?, CompressionSummary) {
             summary.fallback = reason
-            summary.forwardPasses = forwardPasses - passesBefore
+            summary.forwardPasses = probe.passes.forwardPasses - passesBefore
             return (nil, summary)
         }
-        guard adaptive, check.method.stencil == .central, let choice else {
-            return fallback("compression needs the central stencil with the adaptive step rule")
-        }
+        guard check.method.stencil == .central else { return fallback("compression needs the central stencil") }
         guard probe.producesOutputs else { return fallback("the target's outputs are not available") }
         let saved = probe.value(of: tensor)
         let count = saved.count
@@ -76,34 +74,20 @@ extension Engine {
         let groups = grouping
         var sums = GroupedSums(count: count)
         let colours = (0..<footprint.colours).filter { !groups[$0].isEmpty }
-        if let copies, colours.count >= 2 * copies.workers {
-            let chunkSize = (colours.count + copies.workers - 1) / copies.workers
+        let workers = copies?.workers ?? 1
+        if workers > 1, colours.count >= 2 * workers {
+            let chunkSize = (colours.count + workers - 1) / workers
             let chunks = stride(from: 0, to: colours.count, by: chunkSize).map {
                 Array(colours[$0..<min($0 + chunkSize, colours.count)])
             }
-            let (check, upstream, inputs) = (self.check, self.upstream, probe.inputs)
-            let (base, decisions, tracker) = (baseValue, baseDecisions, progress)
-            let outcomes = Verification.parallelMap(chunks) { chunk -> Result<(GroupedSums, Int, Double), CheckFailure> in
-                do {
-                    let layer = copies.make()
-                    var worker = Engine(
-                        check: check, probe: .checking(layer, inputs: inputs, upstream: upstream), upstream: upstream)
-                    worker.baseValue = base
-                    worker.baseDecisions = decisions
-                    worker.progress = tracker
-                    var part = GroupedSums(count: count)
-                    try worker.groupedPasses(
-                        tensor: tensor, colours: chunk, groups: groups, footprint: footprint, steps: steps, base: y0,
-                        into: &part)
-                    return .success((part, worker.forwardPasses, worker.passSeconds))
-                } catch {
-                    return .failure(CheckFailure(message: "\(error)"))
-                }
+            let parts = try fanOut(chunks) { plan, chunk in
+                var part = GroupedSums(count: count)
+                try plan.groupedPasses(
+                    tensor: tensor, colours: chunk, groups: groups, footprint: footprint, steps: steps, base: y0,
+                    into: &part)
+                return part
             }
-            for (chunk, outcome) in zip(chunks, outcomes) {
-                let (part, passes, spent) = try outcome.get()
-                forwardPasses += passes
-                passSeconds += spent
+            for (chunk, part) in zip(chunks, parts) {
                 if sums.refutation == nil, let refutation = part.refutation { sums.refutation = refutation }
                 for colour in chunk { for e in groups[colour] { sums.take(e, from: part) } }
             }
@@ -135,7 +119,7 @@ extension Engine {
             guard !single.flipped else { continue }
             let compressed = level(e)
             let difference = abs(compressed.forward - single.forward)
-            guard difference <= noiseAllowance(single, oneSided: true) else {
+            guard difference <= judge.noiseAllowance(single, oneSided: true) else {
                 let index = Tensor.index(ofFlat: e, in: saved.shape)
                 return fallback(
                     "a spot check disagreed: at [\(index.map(String.init).joined(separator: ", "))] the grouped forward quotient is \(formatNumber(compressed.forward)), one at a time \(formatNumber(single.forward)) (footprint \(footprint.description))"
@@ -146,32 +130,28 @@ extension Engine {
 
         // Clean passes from the grouped numbers; everything else one at a time.
         // (A leftover's place holds its grouped first look until the ordinary path replaces it.)
-        var results: [ElementResult] = []
-        results.reserveCapacity(count)
+        var outcomes: [ElementOutcome] = []
+        outcomes.reserveCapacity(count)
         var leftovers: [Int] = []
         for e in 0..<count {
             let look = level(e)
-            let index = saved.index(ofFlat: e)
-            let a = analytic.data[e]
-            var result = judgeAtOnce(analytic: a, look, index: index, direction: nil)
-            let resolved = (result.resolution ?? .infinity) <= tolerance.resolution * gradientScale
-            if alone[e] || result.verdict != .pass || !resolved
-                || judgeFlat(analytic: a, look, index: index, direction: nil) != nil
+            var outcome = judge.atOnce(analytic: analytic.data[e], look)
+            if alone[e] || outcome.verdict != .pass || !judge.resolves(outcome)
+                || judge.flat(analytic: analytic.data[e], look) != nil
             {
                 leftovers.append(e)
             }
-            result.value = saved.data[e]
-            results.append(result)
+            outcome.value = saved.data[e]
+            outcomes.append(outcome)
         }
         summary.judgedOneAtATime = leftovers.count
-        summary.forwardPasses = forwardPasses - passesBefore
+        summary.forwardPasses = probe.passes.forwardPasses - passesBefore
         // Their progress was counted with their colour.
-        let tracker = progress
-        progress = nil
-        let rejudged = try checkElements(tensor: tensor, leftovers, analytic: analytic)
-        progress = tracker
-        for (e, result) in zip(leftovers, rejudged) { results[e] = result }
-        return (results, summary)
+        var quiet = self
+        quiet.progress = nil
+        let rejudged = try quiet.oneAtATime(tensor: tensor, leftovers, analytic: analytic)
+        for (e, outcome) in zip(leftovers, rejudged) { outcomes[e] = outcome }
+        return (outcomes, summary)
     }
 
     /// The proof, the grouped passes and the spot checks of `footprint`.
@@ -181,16 +161,14 @@ extension Engine {
     }
 
     /// The passes compression would take on `tensor` (the base output, the probes, the proof,
-    /// the grouped passes, the spot checks) from the footprint its probes propose, at the
-    /// unrefined step of the tensor's spread; nil when it would check one element at a time.
-    mutating func plannedCompression(tensor: Int, using generator: inout SeededGenerator) throws -> Int? {
-        guard check.compression.isEnabled, adaptive, check.method.stencil == .central, probe.producesOutputs else {
-            return nil
-        }
+    /// the grouped passes, the spot checks) from the footprint its probes propose at the plan's
+    /// step; nil when it would check one element at a time.
+    func plannedCompression(tensor: Int, using generator: inout SeededGenerator) throws -> Int? {
+        guard check.compression.isEnabled, check.method.stencil == .central, probe.producesOutputs else { return nil }
         let saved = probe.value(of: tensor)
         guard saved.count >= max(check.compression.minimumElements, 2) else { return nil }
-        let h = check.method.step * StepChoice.spread(of: saved)
-        let passesBefore = forwardPasses
+        let h = choice.step
+        let passesBefore = probe.passes.forwardPasses
         let (y0, _) = try output()
         guard y0.count > 1 else { return nil }
         let steps = saved.data.map { max(h, 64 * $0.ulp) }
@@ -199,12 +177,12 @@ extension Engine {
         }
         let planned = plannedPasses(of: footprint)
         guard planned < saved.count || !check.compression.onlyWhenCheaper else { return nil }
-        return planned + forwardPasses - passesBefore
+        return planned + probe.passes.forwardPasses - passesBefore
     }
 
     /// The pair of passes of each colour in `colours`, each element's sums read off the outputs
     /// it owns. Stops at the first output that moves outside every footprint (`refutation`).
-    mutating func groupedPasses(
+    func groupedPasses(
         tensor: Int, colours: [Int], groups: [[Int]], footprint: Footprint, steps: [Double], base y0: Tensor,
         into sums: inout GroupedSums
     ) throws {
@@ -245,12 +223,12 @@ extension Engine {
 
     /// One element moved alone by +h (as `judgeElement` moves it): the forward quotient in a
     /// level of its own (numeric, backward and step are that of the forward point only).
-    mutating func oneAtATimeForward(tensor: Int, element: Int, step h: Double) throws -> StencilLevel {
+    func oneAtATimeForward(tensor: Int, element: Int, step h: Double) throws -> StencilLevel {
         let x0 = probe[tensor, element]
         defer { probe[tensor, element] = x0 }
         probe[tensor, element] = x0 + h
         let moved = probe[tensor, element] - x0
-        let (value, flipped) = try evaluate()
+        let (value, flipped) = try probe.evaluateMarked()
         let forward = (value - baseValue) / moved
         return StencilLevel(
             step: h, numeric: forward, forward: forward, backward: forward, scale: max(abs(baseValue), abs(value)),

@@ -26,18 +26,15 @@ struct FootprintRefusal: Error {
 /// an exact cancellation among a pass's random perturbations, or one that appears only when
 /// o's own elements move too (an interaction): the spot checks against one-at-a-time numbers
 /// on every run are there for those.
-extension Engine {
+extension ElementPlan {
     /// The outputs, with whether a decision flipped relative to the base.
-    mutating func output() throws -> (Tensor, flipped: Bool) {
-        forwardPasses += 1
-        let start = DispatchTime.now()
+    func output() throws -> (Tensor, flipped: Bool) {
         let y = try probe.output()
-        passSeconds += seconds(since: start)
-        return (y, probe.tracksDecisions && probe.decisions() != baseDecisions)
+        return (y, probe.flipped)
     }
 
     /// Proposes a footprint for `tensor` from two single-element probes (up to six tries).
-    mutating func proposeFootprint(
+    func proposeFootprint(
         tensor: Int, base y0: Tensor, steps: [Double], analytic: Tensor? = nil, using generator: inout SeededGenerator
     ) throws -> Footprint {
         let saved = probe.value(of: tensor)
@@ -161,7 +158,7 @@ extension Engine {
     }
 
     /// Runs the proof of `footprint`; throws a refusal naming the output that moved.
-    mutating func verifyFootprint(
+    func verifyFootprint(
         _ footprint: Footprint, tensor: Int, base y0: Tensor, steps: [Double], using generator: inout SeededGenerator
     ) throws {
         let saved = probe.value(of: tensor)

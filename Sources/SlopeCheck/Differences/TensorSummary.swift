@@ -1,0 +1,92 @@
+import SlopeLayers
+
+extension TensorReport {
+    /// A tensor's report from its differences, in one pass over the outcomes: a million
+    /// elements copied into a filtered or mapped array per figure cost half a second (issue 24).
+    /// Only the elements a report names (the worst, the failures, the first inconclusive) become
+    /// ``ElementResult`` values.
+    init(
+        summarizing differences: TensorDifferences, of tensor: ProbedTensorID, shape: [Int], upstream: Tensor,
+        check: GradientCheck
+    ) {
+        let outcomes = differences.outcomes
+        let elementCount = Tensor.count(of: shape)
+        var failures: [Int] = []
+        var largest: Int?
+        var verdict = Verdict.pass
+        var census = ErrorCensus()
+        var inconclusiveCount = 0, kinkCount = 0
+        var firstInconclusive: Int?
+        var maxAbsoluteError: Double?, maxRelativeError: Double?, resolution: Double?
+        for i in outcomes.indices {
+            let absolute = outcomes[i].absoluteError
+            let relative = relativeError(outcomes[i].analytic, outcomes[i].numeric)
+            switch outcomes[i].verdict {
+            case .fail: failures.append(i)
+            case .inconclusive:
+                inconclusiveCount += 1
+                if firstInconclusive == nil { firstInconclusive = i }
+            case .pass: break
+            }
+            verdict = max(verdict, outcomes[i].verdict)
+            if outcomes[i].isKink { kinkCount += 1 }
+            census.add(relative)
+            // As Sequence.max(): the first of equal largest values, a NaN never replacing one.
+            if largest.map({ outcomes[$0].absoluteError < absolute }) ?? true { largest = i }
+            if maxAbsoluteError.map({ $0 < absolute }) ?? true { maxAbsoluteError = absolute }
+            if maxRelativeError.map({ $0 < relative }) ?? true { maxRelativeError = relative }
+            let seen = outcomes[i].resolution
+            if resolution.map({ $0 < seen }) ?? true { resolution = seen }
+        }
+        func result(_ i: Int) -> ElementResult {
+            differences.directions
+                ? ElementResult(outcomes[i], index: [], direction: i)
+                : ElementResult(outcomes[i], index: Tensor.index(ofFlat: differences.element(i), in: shape))
+        }
+        let worstFailures = failures.sorted {
+            outcomes[$0].absoluteError / outcomes[$0].allowance > outcomes[$1].absoluteError / outcomes[$1].allowance
+        }
+        var signature: BugSignature?
+        if !failures.isEmpty {
+            var upstreamValues: [Double]?
+            if tensor.role == .input, upstream.shape == shape, !differences.directions {
+                upstreamValues = outcomes.indices.map { upstream.data[differences.element($0)] }
+            }
+            let complete = outcomes.count == elementCount && !differences.directions
+            signature = BugSignature.read(
+                analytic: outcomes.map(\.analytic), numeric: outcomes.map(\.numeric), upstream: upstreamValues,
+                batch: shape.count > 1 ? shape.first : nil, matrixShape: complete ? shape : nil)
+        }
+        self.init(
+            tensor: tensor, shape: shape, checked: outcomes.count, elementCount: elementCount, failed: failures.count,
+            kinks: kinkCount, inconclusive: inconclusiveCount, maxAbsoluteError: maxAbsoluteError ?? 0,
+            maxRelativeError: maxRelativeError ?? 0, worst: (worstFailures.first ?? largest).map(result),
+            worstFailures: worstFailures.prefix(check.worstCount).map(result), signature: signature, verdict: verdict,
+            census: census,
+            coverage: Coverage.statement(mode: check.mode, checked: outcomes.count, elementCount: elementCount),
+            order: nil, resolution: resolution, firstInconclusive: firstInconclusive.map(result),
+            // Kept when the tensor may yet fail (the Taylor test comes later); the check drops them after.
+            elements: check.keptElements.keeps(.fail, elementCount: elementCount)
+                ? ElementValues(differences, elementCount: elementCount) : nil)
+        self.compression = differences.compression
+    }
+}
+
+extension ElementValues {
+    /// The columns of a tensor's differences; nil for directions.
+    init?(_ differences: TensorDifferences, elementCount: Int) {
+        guard !differences.directions else { return nil }
+        let outcomes = differences.outcomes
+        indices = differences.elements.flatMap { $0.elementsEqual(0..<elementCount) ? nil : $0 }
+        analytic = outcomes.map(\.analytic)
+        numeric = outcomes.map(\.numeric)
+        allowance = outcomes.map(\.allowance)
+        (failed, kinks, inconclusive) = ([], [], [])
+        for i in outcomes.indices {
+            let flat = differences.element(i)
+            if outcomes[i].verdict == .fail { failed.append(flat) }
+            if outcomes[i].isKink { kinks.append(flat) }
+            if outcomes[i].verdict == .inconclusive { inconclusive.append(flat) }
+        }
+    }
+}
