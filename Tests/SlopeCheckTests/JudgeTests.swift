@@ -1,0 +1,139 @@
+import Foundation
+import Testing
+
+@testable import SlopeCheck
+@testable import SlopeLayers
+
+/// The judge alone: stencil quotients in, a verdict out — no layer, no probe.
+@Suite struct JudgeTests {
+    /// The default judge of a tensor whose L rounds at `floor` and whose largest derivative is 1.
+    static func judge(floor: Double = 1e-16, allowKinks: Bool = true, gradientScale: Double = 1) -> Judge {
+        var check = GradientCheck()
+        check.allowKinks = allowKinks
+        return Judge(
+            check: check, choice: StepChoice(step: 1e-5, spread: 1, noise: floor / 4, floor: floor), baseValue: 1,
+            gradientScale: gradientScale)
+    }
+
+    /// The quotients of a smooth f with f'(x) = d and f'''(x) = t at step h (central: d + t·h²/6).
+    static func smooth(_ d: Double, curvature c: Double = 0, third t: Double = 0, step h: Double) -> StencilLevel {
+        StencilLevel(
+            step: h, numeric: d + t * h * h / 6, forward: d + c * h / 2, backward: d - c * h / 2, scale: 1, flipped: false)
+    }
+
+    /// |x| at 0 (left −1, right +1) seen at step h, however small.
+    static func kink(step h: Double) -> StencilLevel {
+        StencilLevel(step: h, numeric: 0, forward: 1, backward: -1, scale: 1, flipped: false)
+    }
+
+    @Test func agreementWithinNoiseAndRtolPassesAtOnce() {
+        let outcome = Self.judge().atOnce(analytic: 0.5, Self.smooth(0.5 + 1e-9, step: 1e-5))
+        #expect(outcome.verdict == .pass)
+        // Allowed: atol 0 + 16·ε·|L| / h = 3.6e-10 of rounding; an error of 1e-9 passes, 1e-3 would not.
+        #expect(abs(outcome.resolution - 16 * Double.ulpOfOne / 1e-5) < 1e-20)
+        #expect(Self.judge().atOnce(analytic: 0.5, Self.smooth(0.5 + 1e-3, step: 1e-5)).verdict == .fail)
+    }
+
+    @Test func aDisagreementSeenAtBothStepsThatTruncationCannotExplainFails() {
+        let judge = Self.judge()
+        // A gradient off by 1%: the quotients converge to 0.5, the analytic value is 0.505.
+        let first = judge.atOnce(analytic: 0.505, Self.smooth(0.5, third: 1, step: 1e-3))
+        #expect(first.verdict == .fail)
+        let refined = judge.refined(
+            analytic: 0.505, coarse: Self.smooth(0.5, third: 1, step: 1e-3), fine: Self.smooth(0.5, third: 1, step: 2.5e-4))
+        #expect(refined?.verdict == .fail)
+        #expect(refined?.note?.text.contains("cannot explain it") == true)
+        // Extrapolated, the numeric value is 0.5 up to rounding.
+        #expect(abs((refined?.numeric ?? 0) - 0.5) < 1e-12)
+    }
+
+    @Test func truncationThatExplainsTheGapIsRefinedToAPass() {
+        let judge = Self.judge()
+        // A large third derivative: at h = 1e-2 the quotient is off by 1.7e-3, at h/4 by 1e-4.
+        let coarse = Self.smooth(0.5, third: 100, step: 1e-2)
+        #expect(judge.atOnce(analytic: 0.5, coarse).verdict == .fail)
+        let refined = judge.refined(analytic: 0.5, coarse: coarse, fine: Self.smooth(0.5, third: 100, step: 2.5e-3))
+        #expect(refined?.verdict == .pass)
+        #expect(refined?.note == .agreesExtrapolated(step: 2.5e-3))
+    }
+
+    @Test func aKinkNeedsEvidenceAndThenMatchesASide() {
+        let judge = Self.judge()
+        let (coarse, fine) = (Self.kink(step: 1e-5), Self.kink(step: 2.5e-6))
+        #expect(judge.refined(analytic: 1, coarse: coarse, fine: fine)?.verdict == .pass)
+        #expect(judge.refined(analytic: 1, coarse: coarse, fine: fine)?.note == .kinkMatches(.right, left: -1, right: 1))
+        #expect(judge.refined(analytic: -1, coarse: coarse, fine: fine)?.note == .kinkMatches(.left, left: -1, right: 1))
+        #expect(judge.refined(analytic: 0, coarse: coarse, fine: fine)?.note == .kinkMatches(.mean, left: -1, right: 1))
+        let neither = judge.refined(analytic: 3, coarse: coarse, fine: fine)
+        #expect(neither?.verdict == .fail && neither?.isKink == true)
+        // Not allowed: a kink fails whatever the analytic value.
+        #expect(Self.judge(allowKinks: false).refined(analytic: 1, coarse: coarse, fine: fine)?.verdict == .fail)
+        // A one-sided gap that shrinks with h is curvature, not a kink: judged as smooth.
+        let curved = judge.refined(
+            analytic: 0.5, coarse: Self.smooth(0.5, curvature: 4, step: 1e-3),
+            fine: Self.smooth(0.5, curvature: 4, step: 2.5e-4))
+        #expect(curved?.verdict == .pass && curved?.isKink == false)
+    }
+
+    @Test func aFlatLossFailsADerivativeItWouldHaveShownAndPassesOneItCouldNot() {
+        let judge = Self.judge(floor: 1e-14)
+        let flat = StencilLevel(step: 1e-5, numeric: 0, forward: 0, backward: 0, scale: 1, flipped: false)
+        // L would show a derivative above atol + 1e-14 / 1e-5 = 1e-9.
+        #expect(judge.flat(analytic: 1e-3, flat)?.verdict == .fail)
+        #expect(judge.flat(analytic: 1e-12, flat)?.verdict == .pass)
+        #expect(judge.flat(analytic: 0, flat) == nil)
+        #expect(judge.flat(analytic: 1, Self.smooth(1, step: 1e-5)) == nil)
+    }
+
+    @Test func aPassThatCouldNotSeeASmallErrorIsInconclusive() {
+        // Noise 1e-7 over h = 1e-5: errors below 1e-2 are invisible, a tenth of the largest derivative.
+        let judge = Self.judge(floor: 1e-7, gradientScale: 0.1)
+        var outcomes = [judge.atOnce(analytic: 0.1, Self.smooth(0.1, step: 1e-5))]
+        #expect(outcomes[0].verdict == .pass)
+        #expect(!judge.resolves(outcomes[0]))
+        judge.requireResolution(&outcomes, directions: false)
+        #expect(outcomes[0].verdict == .inconclusive)
+        #expect(outcomes[0].note?.text.contains("resolves errors only down to") == true)
+    }
+
+    @Test func aDecisionThatFlipsAtEveryStepIsUndecided() {
+        let flipping = StencilLevel(step: 1e-7, numeric: 3, forward: 3, backward: 3, scale: 1, flipped: true)
+        let outcome = Self.judge().undecided(analytic: 1, last: flipping)
+        #expect(outcome.verdict == .inconclusive)
+        #expect(outcome.note == .decisionFlips(step: 1e-7))
+    }
+
+    @Test func aNonFiniteValueAlwaysFails() {
+        let judge = Self.judge()
+        #expect(judge.atOnce(analytic: .nan, Self.smooth(1, step: 1e-5)).note == .notFinite(analytic: true))
+        #expect(judge.atOnce(analytic: 1, Self.smooth(.infinity, step: 1e-5)).verdict == .fail)
+    }
+}
+
+/// Tanh until one element of the second half of x alone has moved from `start`: then its
+/// output changes shape. The element loop meets that on the worker that has the second half.
+private final class ShapeChangesInTheSecondHalf: Layer {
+    let start: Tensor
+    var kindName: String { "ShapeChangesInTheSecondHalf" }
+    init(start: Tensor) { self.start = start }
+    func forward(_ inputs: [Tensor]) throws(LayerError) -> Tensor {
+        let moved = (0..<start.count).filter { inputs[0].data[$0] != start.data[$0] }
+        return moved.count == 1 && moved[0] >= start.count / 2 ? Tensor(shape: [1], data: [0]) : inputs[0].map(tanh)
+    }
+    func backward(_ upstream: Tensor) throws(LayerError) -> [Tensor] { [upstream] }
+}
+
+@Suite struct WorkerErrorTests {
+    /// A contract broken inside a worker copy is reported as that contract, as on one thread
+    /// (the workers once flattened it into "could not run").
+    @Test func aProblemOnAWorkerStaysTyped() {
+        let x = Tensor(shape: [64], data: (0..<64).map { sin(Double($0)) })
+        var check = GradientCheck(checkInvariants: false)
+        check.compression = .off
+        check.measuresPrecision = false
+        let alone = check.run(ShapeChangesInTheSecondHalf(start: x), inputs: [x])
+        let workers = check.run(making: { ShapeChangesInTheSecondHalf(start: x) }, inputs: [x], workers: 2)
+        #expect(alone.problem == .outputShapeChanged(from: [64], to: [1]))
+        #expect(workers.problem == alone.problem, "\(workers.problem.map { "\($0)" } ?? "no problem")")
+    }
+}
