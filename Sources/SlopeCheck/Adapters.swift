@@ -3,21 +3,21 @@ import SlopeLayers
 /// A loss layer seen as a one-input layer with a fixed target: forward returns the loss
 /// as a scalar tensor, backward(s) returns s·∂loss/∂prediction. This lets every check
 /// treat layers, losses and networks alike.
-public final class LossAsLayer: UnaryLayer {
-    public let loss: any LossLayer
-    public let target: Tensor
-    public var kindName: String { loss.kindName }
+package final class LossAsLayer: UnaryLayer {
+    package let loss: any LossLayer
+    package let target: Tensor
+    package var kindName: String { loss.kindName }
 
-    public init(_ loss: any LossLayer, target: Tensor) {
+    package init(_ loss: any LossLayer, target: Tensor) {
         self.loss = loss
         self.target = target
     }
 
-    public func forward(_ x: Tensor) throws(LayerError) -> Tensor {
+    package func forward(_ x: Tensor) throws(LayerError) -> Tensor {
         Tensor(scalar: try loss.forward(x, target))
     }
 
-    public func backwardInput(_ upstream: Tensor) throws(LayerError) -> Tensor {
+    package func backwardInput(_ upstream: Tensor) throws(LayerError) -> Tensor {
         guard upstream.count == 1 else {
             throw .upstreamShape(layer: kindName, expected: [], actual: upstream.shape)
         }
@@ -27,26 +27,26 @@ public final class LossAsLayer: UnaryLayer {
 
 /// A `Sequential` with its loss and a fixed target, seen as a one-input layer whose
 /// output is the scalar loss. Its parameters are the network's.
-public final class NetworkWithLoss: UnaryLayer {
-    public let network: Sequential
-    public let target: Tensor
-    public let kindName = "Sequential+loss"
+package final class NetworkWithLoss: UnaryLayer {
+    package let network: Sequential
+    package let target: Tensor
+    package let kindName = "Sequential+loss"
 
-    public init(_ network: Sequential, target: Tensor) {
+    package init(_ network: Sequential, target: Tensor) {
         precondition(network.lossLayer != nil, "the network has no loss")
         self.network = network
         self.target = target
     }
 
-    public var parameters: [Parameter] { network.parameters }
-    public var namedParameters: [(name: String, parameter: Parameter)] { network.namedParameters }
-    public var sublayers: [any Layer] { [network] }
+    package var parameters: [Parameter] { network.parameters }
+    package var namedParameters: [(name: String, parameter: Parameter)] { network.namedParameters }
+    package var sublayers: [any Layer] { [network] }
 
-    public func forward(_ x: Tensor) throws(LayerError) -> Tensor {
+    package func forward(_ x: Tensor) throws(LayerError) -> Tensor {
         Tensor(scalar: try network.loss(x, target))
     }
 
-    public func backwardInput(_ upstream: Tensor) throws(LayerError) -> Tensor {
+    package func backwardInput(_ upstream: Tensor) throws(LayerError) -> Tensor {
         guard upstream.count == 1 else {
             throw .upstreamShape(layer: kindName, expected: [], actual: upstream.shape)
         }
@@ -55,7 +55,7 @@ public final class NetworkWithLoss: UnaryLayer {
 
     /// The training step's backward (the first layer's parameter half only): checked by the
     /// invariant "backwardParameters matches backwardInput".
-    public func backwardParameters(_ upstream: Tensor) throws(LayerError) {
+    package func backwardParameters(_ upstream: Tensor) throws(LayerError) {
         guard upstream.count == 1 else {
             throw .upstreamShape(layer: kindName, expected: [], actual: upstream.shape)
         }

@@ -59,22 +59,22 @@ final class ProgressTracker: @unchecked Sendable {
 /// What an exhaustive (or any) check of a layer will cost, known before it starts: forward
 /// passes from the footprints its probes propose (a few passes per tensor; the proof is not
 /// run), and seconds from timing the forward pass.
-public struct CheckEstimate: Sendable, Equatable {
-    public var elements: Int
+package struct CheckEstimate: Sendable, Equatable {
+    package var elements: Int
     /// Forward passes the element loops, the step choices and the Taylor tests will take (the
     /// one-at-a-time refinements of elements that do not pass at once are not counted).
-    public var forwardPasses: Int
-    public var secondsPerPass: Double
+    package var forwardPasses: Int
+    package var secondsPerPass: Double
     /// Tensors whose proposed footprint makes compression pay.
-    public var compressedTensors: Int
-    public var tensors: Int
+    package var compressedTensors: Int
+    package var tensors: Int
 
-    public var seconds: Double { Double(forwardPasses) * secondsPerPass }
+    package var seconds: Double { Double(forwardPasses) * secondsPerPass }
 }
 
 extension GradientCheck {
     /// The cost of `run(layer, inputs:)` with these settings, or nil when the layer cannot run.
-    public func estimate(_ layer: any Layer, inputs: [Tensor]) -> CheckEstimate? {
+    package func estimate(_ layer: any Layer, inputs: [Tensor]) -> CheckEstimate? {
         let snapshot = ParameterSnapshot(of: layer)
         defer { snapshot.restore() }
         guard let output = try? layer.forward(inputs) else { return nil }

@@ -66,19 +66,15 @@ extension WithConstantInputs {
 }
 
 extension GradientCheck {
-    /// Checks a layer at `inputs` with the inputs at `constantInputs` (indices) held constant:
-    /// never perturbed, never checked, passed exactly; the report names them.
-    ///
-    /// ```swift
-    /// let report = GradientCheck().run(embedding, inputs: [ids, table], constantInputs: [0])
-    /// ```
-    public func run(_ layer: any Layer, inputs: [Tensor], constantInputs: Set<Int>, name: String? = nil) -> CheckReport {
-        guard !constantInputs.isEmpty else { return run(layer, inputs: inputs, name: name) }
+    /// The layer with the inputs at `constantInputs` (indices) held constant, and the inputs
+    /// it still takes; a problem when an index names no input.
+    func holdingConstant(
+        _ constantInputs: Set<Int>, of layer: any Layer, inputs: [Tensor]
+    ) -> Result<(any Layer, [Tensor]), CheckProblem> {
         let valid = constantInputs.filter { inputs.indices.contains($0) }
         guard valid.count == constantInputs.count else {
-            return emptyReport(
-                target: name ?? layer.kindName, inputShapes: inputs.map(\.shape),
-                problem: .threw(
+            return .failure(
+                .threw(
                     stage: "the check",
                     message:
                         "constant input indices \(constantInputs.sorted()) for \(inputs.count) input\(inputs.count == 1 ? "" : "s")"
@@ -86,9 +82,6 @@ extension GradientCheck {
         }
         let wrapped = WithConstantInputs(
             layer, constants: Dictionary(uniqueKeysWithValues: valid.map { ($0, inputs[$0]) }), total: inputs.count)
-        let variables = inputs.enumerated().filter { !valid.contains($0.offset) }.map(\.element)
-        var report = run(wrapped, inputs: variables, name: name ?? layer.kindName)
-        report.inputShapes = inputs.map(\.shape)
-        return report
+        return .success((wrapped, inputs.enumerated().filter { !valid.contains($0.offset) }.map(\.element)))
     }
 }

@@ -64,11 +64,33 @@ public struct GradientCheck: Sendable {
 
     /// Checks a layer at `inputs` with a seeded random upstream.
     ///
+    /// The inputs at `constantInputs` (indices: ids, masks, targets) are held constant: passed
+    /// exactly, never perturbed or checked; the report names them.
+    ///
+    /// ```swift
+    /// let report = GradientCheck().run(embedding, inputs: [ids, table], constantInputs: [0])
+    /// ```
+    ///
     /// Nothing the layer does can crash the check: a forward or backward that throws, returns
     /// the wrong number of gradients or gradients of the wrong shape, or changes its output's
     /// shape between calls ends the check with a ``CheckProblem`` that says what and where
     /// (verdict `.fail`).
-    public func run(_ layer: any Layer, inputs: [Tensor], name: String? = nil) -> CheckReport {
+    public func run(
+        _ layer: any Layer, inputs: [Tensor], constantInputs: Set<Int> = [], name: String? = nil
+    ) -> CheckReport {
+        guard !constantInputs.isEmpty else { return check(layer, inputs: inputs, name: name) }
+        switch holdingConstant(constantInputs, of: layer, inputs: inputs) {
+        case .failure(let problem):
+            return emptyReport(target: name ?? layer.kindName, inputShapes: inputs.map(\.shape), problem: problem)
+        case .success(let (held, variables)):
+            var report = check(held, inputs: variables, name: name ?? layer.kindName)
+            report.inputShapes = inputs.map(\.shape)
+            return report
+        }
+    }
+
+    /// The check itself, as a list of its steps.
+    func check(_ layer: any Layer, inputs: [Tensor], name: String?) -> CheckReport {
         let target = name ?? layer.kindName
         var report = emptyReport(target: target, inputShapes: inputs.map(\.shape))
         var clock = PhaseClock()

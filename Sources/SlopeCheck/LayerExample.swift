@@ -3,14 +3,14 @@ import SlopeLayers
 /// A layer of each kind at a small default size, with seeded inputs: `LayerKind.example(seed:)`
 /// built, a loss wrapped as `LossAsLayer` with its target. What `slope verify` checks when
 /// given no network of the user's, and what the demo shows.
-public struct LayerExample {
-    public let kind: LayerKind
-    public let config: [String: ConfigValue]
-    public let layer: any Layer
-    public let inputs: [Tensor]
+package struct LayerExample {
+    package let kind: LayerKind
+    package let config: [String: ConfigValue]
+    package let layer: any Layer
+    package let inputs: [Tensor]
 
     /// The default example of `kind`, drawn from `seed`.
-    public static func make(_ kind: LayerKind, seed: UInt64 = 0) -> LayerExample {
+    package static func make(_ kind: LayerKind, seed: UInt64 = 0) -> LayerExample {
         let example = kind.example(seed: seed)
         let layer: any Layer
         switch example.build() {

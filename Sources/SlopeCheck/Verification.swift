@@ -6,10 +6,10 @@ import SlopeLayers
 ///
 /// Each task builds its own layer (layers cache their last forward pass and cannot be
 /// shared between threads); results come back in the order of the requests.
-public enum Verification {
+package enum Verification {
     /// Checks registered cases: several side by side on the cores, or one with its elements
     /// split over worker copies. Reports come back in the order of the cases.
-    public static func run(_ cases: [CheckCase], check: GradientCheck) -> [CheckReport] {
+    package static func run(_ cases: [CheckCase], check: GradientCheck) -> [CheckReport] {
         if cases.count == 1, let only = cases.first {
             return [only.check(with: check, workers: ProcessInfo.processInfo.activeProcessorCount)]
         }

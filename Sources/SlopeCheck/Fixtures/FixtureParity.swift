@@ -5,8 +5,8 @@ import SlopeLayers
 ///
 /// The report reuses the check report's shape: "analytic" is Slope's value, "numeric"
 /// the reference engine's, judged with the fixture's own tolerance.
-public enum FixtureParity {
-    public static func check(_ fixture: Fixture) -> CheckReport {
+package enum FixtureParity {
+    package static func check(_ fixture: Fixture) -> CheckReport {
         let started = Date()
         var report = emptyReport(fixture)
         do {
