@@ -54,6 +54,8 @@ public enum BugSignature: Sendable, Equatable, Hashable, CustomStringConvertible
 
     /// The signature of a failing tensor, or nil when no simple pattern fits.
     /// - Parameters:
+    ///   - a: the analytic derivatives of the checked elements.
+    ///   - n: their numeric derivatives, in the same order.
     ///   - upstream: the upstream values at the same elements, when the tensor has the output's shape.
     ///   - batch: the batch size (first axis), to recognise 1/N and N factors.
     ///   - matrixShape: the tensor's shape when every element was checked in order (to

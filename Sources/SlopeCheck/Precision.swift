@@ -43,7 +43,7 @@ public enum Precision: String, Sendable, Codable, CaseIterable {
 ///   A second scale, s = 1 − 5/4096, tells rounding (deviations unrelated between the scales)
 ///   from a backward affine in its upstream, a gradient off by a constant (`systematic`).
 /// - **the forward**: L at eight points 1e-9·spread apart along a random direction; the
-///   rounding noise read off their high differences (``StepChoice/noise(of:)``) as a share of
+///   rounding noise read off their high differences (Hamming's estimate, as ``StepChoice`` measures the noise of L) as a share of
 ///   |L| is `forward`.
 ///
 /// A backward level between ``floatBand`` bounds is rounding of Float code: the check then

@@ -66,7 +66,7 @@ extension GradientCheck {
     }
 
     /// Checks a function of several outputs and its vjp (one upstream per output in, one
-    /// gradient per input out), as ``run(_:inputs:constantInputs:name:)`` checks a layer of
+    /// gradient per input out), as `run(_:inputs:constantInputs:name:)` checks a `MultiOutputLayer` of
     /// several outputs.
     public func run(
         outputs function: @escaping ([Tensor]) throws -> [Tensor], vjp: @escaping ([Tensor], [Tensor]) throws -> [Tensor],

@@ -51,7 +51,7 @@ public struct Tolerance: Sendable, Equatable, Codable, CustomStringConvertible {
 
 /// Relative error |a − n| / max(|a|, |n|, tiny): the figure the literature quotes
 /// (cs231n: ≤ 1e-7 good, > 1e-2 wrong).
-public func relativeError(_ a: Double, _ n: Double) -> Double {
+package func relativeError(_ a: Double, _ n: Double) -> Double {
     let scale = max(abs(a), abs(n), 1e-300)
     return abs(a - n) / scale
 }

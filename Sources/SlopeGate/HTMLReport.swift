@@ -14,6 +14,7 @@ import SlopePlot
 /// checks that did not pass, so a passing run stays small (the histogram is its one image).
 public enum HTMLReport {
     /// - Parameters:
+    ///   - run: the run to render, as the table, JSON and JUnit reports render it.
     ///   - invocation: the command line that made the run (`CommandLine.arguments`), from which
     ///     the page builds the command that re-runs the failing checks.
     public static func render(_ run: VerifyRun, invocation: [String] = []) -> String {

@@ -16,7 +16,9 @@ public final class Dropout: UnaryLayer, ModalLayer, ResamplingLayer {
     /// The mode of the last forward pass: backward differentiates that function.
     private var forwardWasTraining = true
 
-    /// - Parameter rate: the probability p of dropping an element, in [0, 1).
+    /// - Parameters:
+    ///   - rate: the probability p of dropping an element, in [0, 1).
+    ///   - seed: seeds the masks, so a run (and a check) draws the same ones again.
     public init(rate: Double, seed: UInt64 = 0) {
         precondition(rate >= 0 && rate < 1, "dropout rate \(rate) outside [0, 1)")
         self.rate = rate
