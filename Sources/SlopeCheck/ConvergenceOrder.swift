@@ -42,7 +42,8 @@ public struct ConvergenceOrder: Sendable, Codable, Equatable {
         return verdict == .inconclusive ? "—" : "exact"
     }
 
-    /// Runs the test on one probed tensor.
+    /// Runs the test on one probed tensor: the steps along a random direction that leaves out
+    /// the elements found at kinks, then their reading (`reading(_:expected:…)`, pure).
     /// - Parameters:
     ///   - choice: the tensor's step and noise.
     ///   - kinks: the elements the tensor's element checks found at kinks, left out of the direction.
@@ -50,15 +51,9 @@ public struct ConvergenceOrder: Sendable, Codable, Equatable {
     ///   - precision: the checked code's precision (its ε and the test's thresholds).
     static func measure(
         probe: Probe, tensor: Int, analytic: Tensor, baseValue: Double, choice: StepChoice, kinks: Set<Int>,
-        absoluteFloor: Double, precision: Precision = .double,
-        using generator: inout SeededGenerator
+        absoluteFloor: Double, precision: Precision = .double, using generator: inout SeededGenerator
     ) throws -> ConvergenceOrder {
-        let passThreshold = precision.orderPassThreshold
-        let wrongThreshold = precision.orderWrongThreshold
-        let exactThreshold = precision.orderExactThreshold
-        let epsilon = precision.epsilon
-        let saved = probe.value(of: tensor)
-        var u = Tensor.zeros(saved.shape)
+        var u = Tensor.zeros(analytic.shape)
         for i in 0..<u.count { u.data[i] = generator.nextNormal() }
         for i in kinks where i < u.count { u.data[i] = 0 }
         guard u.maxMagnitude > 0 else {
@@ -67,69 +62,37 @@ public struct ConvergenceOrder: Sendable, Codable, Equatable {
                 note: "every element sits at a kink: no smooth direction to test")
         }
         let expected = analytic.dot(u)
-        let start = 1e-2 * choice.spread / u.maxMagnitude
-        var steps: [Double] = []
-        var errors: [Double] = []
-        var absolute: [Double] = []
-        var noise: [Double] = []
-        var gaps: [Double] = []
-        var clean: [Bool] = []
-        var quotients: [Double] = []
-        defer { probe.restore(tensor, to: saved) }
-        // Ten halvings (`minimumSteps`), and up to twenty more while the error still falls and
-        // has not reached the pass threshold (a feature narrower than the tensor's spread).
-        var h = start
-        while true {
-            probe.restore(tensor, to: saved)
-            probe.add(u, scaledBy: h, to: tensor)
-            let (plus, flippedUp) = try probe.evaluateMarked()
-            probe.restore(tensor, to: saved)
-            probe.add(u, scaledBy: -h, to: tensor)
-            let (minus, flippedDown) = try probe.evaluateMarked()
-            let flipped = flippedUp || flippedDown
-            let quotient = (plus - minus) / (2 * h)
-            let error = abs(quotient - expected)
-            quotients.append(quotient)
-            steps.append(h)
-            absolute.append(error)
-            // What rounding alone can do to the quotient: the measured noise of L (at least a
-            // few ulps of L) over h.
-            var floor = max(choice.floor, 8 * epsilon * max(abs(plus), abs(minus)))
-            if plus == baseValue && minus == baseValue {
-                // L did not change at all: what it could not show is below its rounding (see judgeFlat).
-                floor = max(floor, 16 * epsilon * max(abs(baseValue), 1))
-            }
-            noise.append(floor / h)
-            gaps.append(abs((plus - baseValue) - (baseValue - minus)) / h)
-            clean.append(!flipped)
-            errors.append(error / max(abs(expected), 1e-300))
-            h /= 2
-            let k = steps.count
-            if k < Self.minimumSteps { continue }
-            let stillFalling =
-                k < 30 && errors[k - 1] > passThreshold && absolute[k - 1] > 10 * noise[k - 1]
-                && absolute[k - 1] < 0.6 * absolute[k - 2]
-            if !stillFalling { break }
-        }
+        let steps = try TaylorStep.along(
+            u, of: tensor, in: probe, expected: expected, baseValue: baseValue, choice: choice, precision: precision)
+        return reading(steps, expected: expected, absoluteFloor: absoluteFloor, precision: precision)
+    }
+
+    /// The verdict of the steps: exact, converging as h², levelled off (wrong), or too noisy or
+    /// kinked to say. Numbers in, a verdict out.
+    static func reading(
+        _ steps: [TaylorStep], expected: Double, absoluteFloor: Double, precision: Precision
+    ) -> ConvergenceOrder {
+        let passThreshold = precision.orderPassThreshold
         func result(_ fitted: Double?, _ verdict: Verdict, _ note: String) -> ConvergenceOrder {
-            ConvergenceOrder(fitted: fitted, relativeErrors: errors, steps: steps, verdict: verdict, note: note)
+            ConvergenceOrder(
+                fitted: fitted, relativeErrors: steps.map(\.relativeError), steps: steps.map(\.h), verdict: verdict,
+                note: note)
         }
-        let usable = steps.indices.filter { clean[$0] }
-        let atNoiseLevel = usable.allSatisfy {
-            absolute[$0] <= max(exactThreshold * abs(expected), 10 * noise[$0])
-        }
+        let usable = steps.indices.filter { steps[$0].clean }
         if usable.count < 3 {
             return result(nil, .inconclusive, "a discrete decision flips at almost every step along the direction")
         }
-        if atNoiseLevel && clean.allSatisfy({ $0 }) {
+        let atNoiseLevel = usable.allSatisfy {
+            steps[$0].error <= max(precision.orderExactThreshold * abs(expected), 10 * steps[$0].noise)
+        }
+        if atNoiseLevel && usable.count == steps.count {
             return result(
                 nil, .pass, "exact: the errors are at the rounding level at every step (L is linear in this tensor, or flat)")
         }
         // The order of the tail: the smallest steps whose errors are still above rounding.
         // A right gradient keeps shrinking there as h²; a wrong one has levelled off.
-        let aboveRounding = usable.filter { absolute[$0] > 10 * noise[$0] }
-        let tail = Array(aboveRounding.suffix(3))
-        let smallest = usable.map { errors[$0] }.min() ?? .infinity
+        let tail = Array(usable.filter { steps[$0].error > 10 * steps[$0].noise }.suffix(3))
+        let smallest = usable.map { steps[$0].relativeError }.min() ?? .infinity
         // Resolved: two neighbouring steps both below the threshold. One step is not enough:
         // a wrong gradient's error |c·h² + b| dips through 0 where truncation cancels the bug,
         // but within a factor of 2 in h it is back above |b|/2.
@@ -137,13 +100,13 @@ public struct ConvergenceOrder: Sendable, Codable, Equatable {
         // term and keeps a wrong gradient's constant error: it resolves small bugs where noise
         // cuts the plain quotients short.
         let reference = max(abs(expected), 1e-300)
-        let extrapolated: [Double] = quotients.indices.map { k in
-            guard k > 0, usable.contains(k), usable.contains(k - 1) else { return .infinity }
-            return abs((4 * quotients[k] - quotients[k - 1]) / 3 - expected) / reference
+        let extrapolated: [Double] = steps.indices.map { k in
+            guard k > 0, steps[k].clean, steps[k - 1].clean else { return .infinity }
+            return abs((4 * steps[k].quotient - steps[k - 1].quotient) / 3 - expected) / reference
         }
         let resolved = zip(usable, usable.dropFirst()).contains { coarse, fine in
             fine == coarse + 1
-                && ((errors[coarse] <= passThreshold && errors[fine] <= passThreshold)
+                && ((steps[coarse].relativeError <= passThreshold && steps[fine].relativeError <= passThreshold)
                     || (extrapolated[coarse] <= passThreshold && extrapolated[fine] <= passThreshold))
         }
         guard tail.count >= 2 else {
@@ -154,31 +117,88 @@ public struct ConvergenceOrder: Sendable, Codable, Equatable {
                     "the error falls only to \(formatNumber(smallest, significantDigits: 2)) of ⟨∇L, u⟩ (the noise of L hides smaller ones here); the test cannot confirm the gradient to \(formatNumber(passThreshold))"
                 )
         }
-        let order = StepSweep.slope(tail.map { log10(steps[$0]) }, tail.map { log10(absolute[$0]) })
+        let order = StepSweep.slope(tail.map { log10(steps[$0].h) }, tail.map { log10(steps[$0].error) })
         // A kink crossed: the one-sided gap of a smooth function halves with h; a kink's stays.
         let kinked = zip(tail, tail.dropFirst()).contains { coarse, fine in
-            gaps[fine] > 0.7 * gaps[coarse] && gaps[fine] > 20 * noise[fine]
+            steps[fine].gap > 0.7 * steps[coarse].gap && steps[fine].gap > 20 * steps[fine].noise
         }
         if kinked {
             return result(
                 order, .inconclusive,
                 "the direction crosses a kink (the one-sided gap does not shrink with h): the order cannot judge it")
         }
-        let last = tail[tail.count - 1]
+        let last = steps[tail[tail.count - 1]]
         let clearlyWrong =
-            absolute[last] > max(wrongThreshold * abs(expected), 20 * noise[last], absoluteFloor)
+            last.error > max(precision.orderWrongThreshold * abs(expected), 20 * last.noise, absoluteFloor)
         if order < failingOrder && clearlyWrong {
             return result(
                 order, .fail,
-                "the error does not shrink with h (order \(String(format: "%.2f", abs(order) < 0.005 ? 0 : order)), relative error \(formatNumber(errors[last], significantDigits: 2))): the gradient is wrong, whatever the tolerance"
+                "the error does not shrink with h (order \(String(format: "%.2f", abs(order) < 0.005 ? 0 : order)), relative error \(formatNumber(last.relativeError, significantDigits: 2))): the gradient is wrong, whatever the tolerance"
             )
         }
         if !resolved {
             return result(
                 order, .inconclusive,
-                "the error falls only to \(formatNumber(smallest, significantDigits: 2)) of ⟨∇L, u⟩ by h = \(formatNumber(steps[steps.count - 1], significantDigits: 2)) (noise or too few steps); the test cannot confirm the gradient to \(formatNumber(passThreshold))"
+                "the error falls only to \(formatNumber(smallest, significantDigits: 2)) of ⟨∇L, u⟩ by h = \(formatNumber(steps[steps.count - 1].h, significantDigits: 2)) (noise or too few steps); the test cannot confirm the gradient to \(formatNumber(passThreshold))"
             )
         }
         return result(order, .pass, "converges as h^\(String(format: "%.2f", order))")
+    }
+}
+
+/// One step of the Taylor test: the central quotient along u at step h and what it is judged by.
+struct TaylorStep: Sendable {
+    var h: Double
+    var quotient: Double
+    /// |quotient − ⟨∇L, u⟩|, and that relative to |⟨∇L, u⟩|.
+    var error: Double
+    var relativeError: Double
+    /// What rounding alone can do to the quotient: the noise of L (at least a few ulps) over h.
+    var noise: Double
+    /// The one-sided gap |(L₊ − L) − (L − L₋)| / h (a kink's does not shrink with h).
+    var gap: Double
+    /// No discrete decision flipped at ±h.
+    var clean: Bool
+
+    /// Ten halvings from 1e-2 × the tensor's spread (`minimumSteps`), and up to twenty more
+    /// while the error still falls and has not reached the pass threshold (a feature narrower
+    /// than the tensor's spread).
+    static func along(
+        _ u: Tensor, of tensor: Int, in probe: Probe, expected: Double, baseValue: Double, choice: StepChoice,
+        precision: Precision
+    ) throws -> [TaylorStep] {
+        let epsilon = precision.epsilon
+        let saved = probe.value(of: tensor)
+        defer { probe.restore(tensor, to: saved) }
+        var steps: [TaylorStep] = []
+        var h = 1e-2 * choice.spread / u.maxMagnitude
+        while true {
+            probe.restore(tensor, to: saved)
+            probe.add(u, scaledBy: h, to: tensor)
+            let (plus, flippedUp) = try probe.evaluateMarked()
+            probe.restore(tensor, to: saved)
+            probe.add(u, scaledBy: -h, to: tensor)
+            let (minus, flippedDown) = try probe.evaluateMarked()
+            let quotient = (plus - minus) / (2 * h)
+            var floor = max(choice.floor, 8 * epsilon * max(abs(plus), abs(minus)))
+            if plus == baseValue && minus == baseValue {
+                // L did not change at all: what it could not show is below its rounding (see Judge.flat).
+                floor = max(floor, 16 * epsilon * max(abs(baseValue), 1))
+            }
+            let error = abs(quotient - expected)
+            steps.append(
+                TaylorStep(
+                    h: h, quotient: quotient, error: error, relativeError: error / max(abs(expected), 1e-300),
+                    noise: floor / h, gap: abs((plus - baseValue) - (baseValue - minus)) / h,
+                    clean: !(flippedUp || flippedDown)))
+            h /= 2
+            let k = steps.count
+            if k < ConvergenceOrder.minimumSteps { continue }
+            let (last, before) = (steps[k - 1], steps[k - 2])
+            let stillFalling =
+                k < 30 && last.relativeError > precision.orderPassThreshold && last.error > 10 * last.noise
+                && last.error < 0.6 * before.error
+            if !stillFalling { return steps }
+        }
     }
 }

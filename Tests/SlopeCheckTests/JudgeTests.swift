@@ -137,3 +137,41 @@ private final class ShapeChangesInTheSecondHalf: Layer {
         #expect(workers.problem == alone.problem, "\(workers.problem.map { "\($0)" } ?? "no problem")")
     }
 }
+
+/// The Taylor test's reading alone: steps in, a verdict out.
+@Suite struct TaylorReadingTests {
+    /// Ten halvings from h = 1e-2 where the quotient errs by `error(h)` against ⟨∇L, u⟩ = 1.
+    static func steps(_ error: (Double) -> Double, noise: Double = 1e-14) -> [TaylorStep] {
+        (0..<10).map { k in
+            let h = 1e-2 / pow(2, Double(k))
+            return TaylorStep(
+                h: h, quotient: 1 + error(h), error: abs(error(h)), relativeError: abs(error(h)), noise: noise / h,
+                gap: 0, clean: true)
+        }
+    }
+
+    @Test func aRightGradientConvergesAsHSquared() {
+        let order = ConvergenceOrder.reading(Self.steps { 3 * $0 * $0 }, expected: 1, absoluteFloor: 0, precision: .double)
+        #expect(order.verdict == .pass)
+        #expect(abs((order.fitted ?? 0) - 2) < 0.01)
+    }
+
+    @Test func aWrongGradientLevelsOff() {
+        let order = ConvergenceOrder.reading(
+            Self.steps { 3 * $0 * $0 + 1e-3 }, expected: 1, absoluteFloor: 0, precision: .double)
+        #expect(order.verdict == .fail)
+        #expect(order.note.contains("does not shrink with h"))
+    }
+
+    @Test func errorsAtTheRoundingLevelAreExact() {
+        let order = ConvergenceOrder.reading(Self.steps { _ in 1e-15 }, expected: 1, absoluteFloor: 0, precision: .double)
+        #expect(order.verdict == .pass && order.fitted == nil)
+    }
+
+    @Test func aBugBelowTheNoiseIsInconclusiveNotPassed() {
+        // Noise 1e-9 over h hides an error of 5e-6 at the small steps, and truncation the rest.
+        let order = ConvergenceOrder.reading(
+            Self.steps({ 1e3 * $0 * $0 + 5e-6 }, noise: 1e-9), expected: 1, absoluteFloor: 0, precision: .double)
+        #expect(order.verdict != .pass, "\(order.note)")
+    }
+}
