@@ -173,11 +173,9 @@ struct TaylorStep: Sendable {
         var steps: [TaylorStep] = []
         var h = 1e-2 * choice.spread / u.maxMagnitude
         while true {
-            probe.restore(tensor, to: saved)
-            probe.add(u, scaledBy: h, to: tensor)
+            probe.place(tensor, at: saved, plus: u, scaledBy: h)
             let (plus, flippedUp) = try probe.evaluateMarked()
-            probe.restore(tensor, to: saved)
-            probe.add(u, scaledBy: -h, to: tensor)
+            probe.place(tensor, at: saved, plus: u, scaledBy: -h)
             let (minus, flippedDown) = try probe.evaluateMarked()
             let quotient = (plus - minus) / (2 * h)
             var floor = max(choice.floor, 8 * epsilon * max(abs(plus), abs(minus)))

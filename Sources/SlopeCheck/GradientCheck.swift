@@ -175,7 +175,9 @@ public struct GradientCheck: Sendable {
             // The Taylor test is the evidence below rtol: a tensor passes only when it passes too.
             report.verdict = max(report.verdict, order.verdict)
         }
-        if !keptElements.keeps(report.verdict, elementCount: report.elementCount) { report.elements = nil }
+        if keptElements.keeps(report.verdict, elementCount: report.elementCount) {
+            report.elements = ElementValues(differences, elementCount: report.elementCount)
+        }
         return report
     }
 

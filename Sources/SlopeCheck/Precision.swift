@@ -125,8 +125,7 @@ public struct RoundingLevel: Sendable, Codable, Equatable, CustomStringConvertib
         let spacing = 1e-9 * StepChoice.spread(of: saved)
         var values: [Double] = []
         for k in 0..<8 {
-            probe.restore(tensor, to: saved)
-            probe.add(direction, scaledBy: Double(k) * spacing, to: tensor)
+            probe.place(tensor, at: saved, plus: direction, scaledBy: Double(k) * spacing)
             values.append(try probe.evaluate())
             passes.forwardPasses += 1
         }

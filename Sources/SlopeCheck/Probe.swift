@@ -107,13 +107,31 @@ final class Probe {
         }
     }
 
-    /// Adds `scale·direction` to a whole tensor (for directional checks).
-    func add(_ direction: Tensor, scaledBy scale: Double, to tensor: Int) {
+    /// Sets a whole tensor to `base + scale·direction` in place (for steps along a direction: no
+    /// copy of the tensor per pass).
+    func place(_ tensor: Int, at base: Tensor, plus direction: Tensor, scaledBy scale: Double) {
+        overwrite(tensor, from: base) { out, x in
+            direction.data.withUnsafeBufferPointer { d in
+                for i in out.indices { out[i] = x[i] + scale * d[i] }
+            }
+        }
+    }
+
+    /// Writes a whole tensor in place from `base` (of the tensor's shape): `body(values, base)`
+    /// sets every value.
+    func overwrite(
+        _ tensor: Int, from base: Tensor,
+        _ body: (UnsafeMutableBufferPointer<Double>, UnsafeBufferPointer<Double>) -> Void
+    ) {
         if Breadcrumbs.isRecording { markTensor(tensor) }
+        func write(_ values: inout [Double]) {
+            if values.count != base.count { values = base.data }
+            values.withUnsafeMutableBufferPointer { out in base.data.withUnsafeBufferPointer { x in body(out, x) } }
+        }
         if tensor < inputs.count {
-            inputs[tensor].add(direction, scaledBy: scale)
+            write(&inputs[tensor].data)
         } else {
-            parameters[tensor - inputs.count].value.add(direction, scaledBy: scale)
+            write(&parameters[tensor - inputs.count].value.data)
         }
     }
 

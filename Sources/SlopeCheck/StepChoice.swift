@@ -87,8 +87,7 @@ extension Probe {
         var values = [base]
         defer { restore(tensor, to: saved) }
         for k in 1...StepChoice.noisePoints {
-            restore(tensor, to: saved)
-            add(direction, scaledBy: Double(k) * spacing, to: tensor)
+            place(tensor, at: saved, plus: direction, scaledBy: Double(k) * spacing)
             values.append(try evaluate())
         }
         let noise = StepChoice.noise(of: values)

@@ -163,6 +163,19 @@ import Testing
         #expect(report.tensors[0].failed == 32)
     }
 
+    /// The proof's window count equals the plain reading: t is checked when no member of the
+    /// set lies within r of it.
+    @Test func theWindowCountIsThePlainReading() {
+        var rng = SeededGenerator(seed: 3)
+        for d in 1...40 {
+            for r in 0...3 {
+                let set = (0..<d).map { _ in rng.next() % 3 == 0 }
+                let plain = (0..<d).map { t in !((max(t - r, 0))...min(t + r, d - 1)).contains { set[$0] } }
+                #expect(ElementPlan.unmoved(by: set, radius: r) == plain, "d \(d), r \(r)")
+            }
+        }
+    }
+
     /// Every pair of coordinates more than r apart is separated by one of a link's passes.
     @Test func theProofPassesCoverEveryPair() {
         for d in 1...40 {

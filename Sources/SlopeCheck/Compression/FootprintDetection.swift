@@ -130,6 +130,21 @@ extension ElementPlan {
         return moduli.flatMap { m in (0..<min(m, d)).map { rho in (0..<d).map { $0 % m == rho } } }
     }
 
+    /// Output coordinate t is checked when no coordinate of the set lies within r of it: a
+    /// running count of the set's members over the window [t − r, t + r].
+    static func unmoved(by set: [Bool], radius r: Int) -> [Bool] {
+        let d = set.count
+        guard r > 0 else { return set.map { !$0 } }
+        var inWindow = (0..<min(r, d)).count { set[$0] }
+        var checked = [Bool](repeating: false, count: d)
+        for t in 0..<d {
+            if t + r < d, set[t + r] { inWindow += 1 }
+            if t - r - 1 >= 0, set[t - r - 1] { inWindow -= 1 }
+            checked[t] = inWindow == 0
+        }
+        return checked
+    }
+
     static func binomial(_ n: Int, _ k: Int) -> Int {
         var result = 1
         for i in 0..<k { result = result * (n - i) / (i + 1) }
@@ -170,14 +185,11 @@ extension ElementPlan {
             let inputCoordinate = (0..<saved.count).map { Int32(axis.input($0)) }
             let outputCoordinate = (0..<y0.count).map { Int32(axis.output($0)) }
             for set in Self.coveringSets(length: d, radius: r) {
-                var moved = saved
-                moved.data.withUnsafeMutableBufferPointer { data in
-                    for j in 0..<data.count where set[Int(inputCoordinate[j])] { data[j] += moves[j] }
+                probe.overwrite(tensor, from: saved) { out, x in
+                    for j in out.indices { out[j] = set[Int(inputCoordinate[j])] ? x[j] + moves[j] : x[j] }
                 }
-                probe.restore(tensor, to: moved)
                 let (y, _) = try output()
-                // Output coordinate t is checked when no coordinate of P lies within r of it.
-                let checked = (0..<d).map { t in !((max(t - r, 0))...min(t + r, d - 1)).contains { set[$0] } }
+                let checked = Self.unmoved(by: set, radius: r)
                 for o in 0..<y.count where y.data[o].bitPattern != y0.data[o].bitPattern {
                     guard checked[Int(outputCoordinate[o])] else { continue }
                     let index = Tensor.index(ofFlat: o, in: footprint.outputShape)

@@ -212,8 +212,7 @@ struct ElementPlan {
             try quotients(
                 step: h, base: baseValue,
                 place: { offset in
-                    probe.restore(tensor, to: saved)
-                    probe.add(u, scaledBy: offset * h, to: tensor)
+                    probe.place(tensor, at: saved, plus: u, scaledBy: offset * h)
                     return offset * h
                 }, evaluate: probe.evaluateMarked)
         }

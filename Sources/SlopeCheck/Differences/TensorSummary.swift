@@ -64,10 +64,7 @@ extension TensorReport {
             worstFailures: worstFailures.prefix(check.worstCount).map(result), signature: signature, verdict: verdict,
             census: census,
             coverage: Coverage.statement(mode: check.mode, checked: outcomes.count, elementCount: elementCount),
-            order: nil, resolution: resolution, firstInconclusive: firstInconclusive.map(result),
-            // Kept when the tensor may yet fail (the Taylor test comes later); the check drops them after.
-            elements: check.keptElements.keeps(.fail, elementCount: elementCount)
-                ? ElementValues(differences, elementCount: elementCount) : nil)
+            order: nil, resolution: resolution, firstInconclusive: firstInconclusive.map(result), elements: nil)
         self.compression = differences.compression
     }
 }
