@@ -142,6 +142,42 @@ public struct Tensor: Sendable, Equatable, CustomStringConvertible {
         set { data[flatIndex(index)] = newValue }
     }
 
+    // The same element by two, three or four indices without building an index array: the
+    // readable references (plain loops over a formula) index every term this way.
+
+    /// The element at `[i, j]` of a rank-2 tensor.
+    public subscript(i: Int, j: Int) -> Double {
+        get { data[offset(i, j)] }
+        set { data[offset(i, j)] = newValue }
+    }
+
+    /// The element at `[i, j, k]` of a rank-3 tensor.
+    public subscript(i: Int, j: Int, k: Int) -> Double {
+        get { data[offset(i, j, k)] }
+        set { data[offset(i, j, k)] = newValue }
+    }
+
+    /// The element at `[i, j, k, l]` of a rank-4 tensor.
+    public subscript(i: Int, j: Int, k: Int, l: Int) -> Double {
+        get { data[offset(i, j, k, l)] }
+        set { data[offset(i, j, k, l)] = newValue }
+    }
+
+    @inline(__always) private func offset(_ i: Int, _ j: Int) -> Int {
+        precondition(shape.count == 2, "index [\(i), \(j)] for shape \(shape)")
+        return i * shape[1] + j
+    }
+
+    @inline(__always) private func offset(_ i: Int, _ j: Int, _ k: Int) -> Int {
+        precondition(shape.count == 3, "index [\(i), \(j), \(k)] for shape \(shape)")
+        return (i * shape[1] + j) * shape[2] + k
+    }
+
+    @inline(__always) private func offset(_ i: Int, _ j: Int, _ k: Int, _ l: Int) -> Int {
+        precondition(shape.count == 4, "index [\(i), \(j), \(k), \(l)] for shape \(shape)")
+        return ((i * shape[1] + j) * shape[2] + k) * shape[3] + l
+    }
+
     func flatIndex(_ index: [Int]) -> Int { Tensor.flatIndex(index, in: shape) }
 
     /// The position of a multi-index in row-major storage of `shape` (the inverse of `index(ofFlat:)`).
