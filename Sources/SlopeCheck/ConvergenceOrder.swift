@@ -53,8 +53,7 @@ public struct ConvergenceOrder: Sendable, Codable, Equatable {
         probe: Probe, tensor: Int, analytic: Tensor, baseValue: Double, choice: StepChoice, kinks: Set<Int>,
         absoluteFloor: Double, precision: Precision = .double, using generator: inout SeededGenerator
     ) throws -> ConvergenceOrder {
-        var u = Tensor.zeros(analytic.shape)
-        for i in 0..<u.count { u.data[i] = generator.nextNormal() }
+        var u = Tensor.normal(analytic.shape, using: &generator)
         for i in kinks where i < u.count { u.data[i] = 0 }
         guard u.maxMagnitude > 0 else {
             return ConvergenceOrder(

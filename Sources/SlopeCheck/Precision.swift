@@ -119,8 +119,7 @@ public struct RoundingLevel: Sendable, Codable, Equatable, CustomStringConvertib
         let tensor = probe.ids.indices.max { probe.value(of: $0).count < probe.value(of: $1).count } ?? 0
         let saved = probe.value(of: tensor)
         defer { probe.restore(tensor, to: saved) }
-        var direction = Tensor.zeros(saved.shape)
-        for i in 0..<direction.count { direction.data[i] = generator.nextNormal() }
+        var direction = Tensor.normal(saved.shape, using: &generator)
         direction = direction * (1 / max(direction.maxMagnitude, 1e-300))
         let spacing = 1e-9 * StepChoice.spread(of: saved)
         var values: [Double] = []

@@ -80,8 +80,7 @@ extension Probe {
         let saved = value(of: tensor)
         let spread = StepChoice.spread(of: saved)
         let h = method.step * spread
-        var direction = Tensor.zeros(saved.shape)
-        for i in 0..<direction.count { direction.data[i] = generator.nextNormal() }
+        var direction = Tensor.normal(saved.shape, using: &generator)
         direction = direction * (1 / max(direction.maxMagnitude, 1e-300))
         let spacing = 1e-2 * h
         var values = [base]

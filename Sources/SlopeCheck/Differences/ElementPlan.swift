@@ -86,8 +86,7 @@ struct ElementPlan {
             var outcomes: [ElementOutcome] = []
             for d in 0..<directions {
                 Breadcrumbs.direction(d)
-                var u = Tensor.zeros(analytic.shape)
-                for i in 0..<u.count { u.data[i] = generator.nextNormal() }
+                let u = Tensor.normal(analytic.shape, using: &generator)
                 outcomes.append(try direction(tensor: tensor, u, analytic: analytic))
             }
             differences = TensorDifferences(outcomes: outcomes, elements: nil, directions: true)

@@ -70,6 +70,26 @@ public struct Tensor: Sendable, Equatable, CustomStringConvertible {
         return Tensor(shape: shape, data: data)
     }
 
+    /// Standard normal values, drawn from a seeded generator two at a time by Marsaglia's polar
+    /// method (one logarithm and square root per pair, no trigonometry): about a third of the
+    /// cost of `nextNormal()` per value, which random directions through a tensor of a million
+    /// elements feel.
+    public static func normal(_ shape: [Int], using generator: inout SeededGenerator) -> Tensor {
+        let n = count(of: shape)
+        var data = [Double](repeating: 0, count: n)
+        var i = 0
+        while i < n {
+            let (u, v) = (2 * generator.nextUnit() - 1, 2 * generator.nextUnit() - 1)
+            let s = u * u + v * v
+            guard s > 0, s < 1 else { continue }
+            let factor = (-2 * log(s) / s).squareRoot()
+            data[i] = u * factor
+            if i + 1 < n { data[i + 1] = v * factor }
+            i += 2
+        }
+        return Tensor(shape: shape, data: data)
+    }
+
     /// The largest number of elements Slope will allocate for one tensor
     /// (2²⁷ doubles = 1 GiB); larger requests are refused with a clear error.
     public static let maximumElementCount = 1 << 27
