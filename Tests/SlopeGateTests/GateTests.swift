@@ -17,7 +17,7 @@ import Testing
 
     /// Runs `verify` with `arguments`; the exit status it would end with.
     func verify(_ arguments: [String]) throws -> Int32 {
-        var command = try VerifyCommand.parse(arguments)
+        let command = try VerifyCommand.parse(arguments)
         do { try command.run() } catch let exit as ExitCode { return exit.rawValue }
         return 0
     }
