@@ -65,8 +65,9 @@ final class ReadableConv2D: UnaryLayer {
                 for p in 0..<ho { for q in 0..<wo { y[n, o, p, q] = b.value[o] } }
             }
         }
+        let weights = W.value
         forEachTerm(x.shape) { n, o, p, q, c, i, j, row, column in
-            y[n, o, p, q] += W.value[o, c, i, j] * x[n, c, row, column]
+            y[n, o, p, q] += weights[o, c, i, j] * x[n, c, row, column]
         }
         return y
     }
@@ -75,12 +76,15 @@ final class ReadableConv2D: UnaryLayer {
         let x = try cached(x)
         let (ho, wo) = outputSize(x.shape[2], x.shape[3])
         try requireUpstream(dout, matches: [x.shape[0], W.value.shape[0], ho, wo])
+        let weights = W.value
         var dx = Tensor.zeros(x.shape)
+        var dW = Tensor.zeros(weights.shape)
         forEachTerm(x.shape) { n, o, p, q, c, i, j, row, column in
             let d = dout[n, o, p, q]
-            dx[n, c, row, column] += d * W.value[o, c, i, j]
-            W.gradient[o, c, i, j] += d * x[n, c, row, column]
+            dx[n, c, row, column] += d * weights[o, c, i, j]
+            dW[o, c, i, j] += d * x[n, c, row, column]
         }
+        W.gradient.add(dW)
         for n in 0..<x.shape[0] {
             for o in 0..<W.value.shape[0] {
                 for p in 0..<ho { for q in 0..<wo { b.gradient[o] += dout[n, o, p, q] } }
