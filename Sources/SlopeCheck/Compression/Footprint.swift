@@ -131,22 +131,27 @@ public struct Footprint: Sendable, Codable, Equatable, CustomStringConvertible {
         for axis in inputShape.indices where linked[axis] == nil { base += digits[axis] * inStrides[axis] }
         let count = Tensor.count(of: outputShape)
         var owners = [Int32](repeating: -1, count: count)
-        let perLink = links.map { link in
-            (
-                radius: link.radius, modulus: radix(link.input, linked), digit: digits[link.input],
-                length: inputShape[link.input], stride: inStrides[link.input]
-            )
-        }
-        outputs: for o in 0..<count {
-            var flat = base
-            for (k, link) in perLink.enumerated() {
-                let coordinate = Int(coordinates[k][o])
+        // Per link, per output coordinate: the owner's offset along the link's input axis — the
+        // one coordinate within the radius that has the colour's digit — or -1 when none has.
+        let offsets: [[Int]] = links.map { link in
+            let (modulus, digit) = (radix(link.input, linked), digits[link.input])
+            return (0..<outputShape[link.output]).map { coordinate in
                 let lower = max(coordinate - link.radius, 0)
-                let candidate = lower + ((link.digit - lower) % link.modulus + link.modulus) % link.modulus
-                guard candidate <= coordinate + link.radius, candidate < link.length else { continue outputs }
-                flat += candidate * link.stride
+                let candidate = lower + ((digit - lower) % modulus + modulus) % modulus
+                guard candidate <= coordinate + link.radius, candidate < inputShape[link.input] else { return -1 }
+                return candidate * inStrides[link.input]
             }
-            owners[o] = Int32(flat)
+        }
+        owners.withUnsafeMutableBufferPointer { owners in
+            outputs: for o in 0..<count {
+                var flat = base
+                for k in offsets.indices {
+                    let offset = offsets[k][Int(coordinates[k][o])]
+                    guard offset >= 0 else { continue outputs }
+                    flat += offset
+                }
+                owners[o] = Int32(flat)
+            }
         }
         return owners
     }
