@@ -145,6 +145,22 @@ private func parameter(_ values: [Double], gradient: [Double]) -> Parameter {
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path) == ["history.csv"])
         #expect(throws: FileWriteError.self) { try history.writeCSV(to: "/nonexistent/dir/history.csv") }
     }
+
+    /// The file is written a piece at a time: a history of several times the writer's
+    /// 64 KiB buffer arrives whole, byte for byte the text of `csv()`.
+    @Test func aLongHistoryIsStreamedByteForByte() throws {
+        let directory = try temporaryDirectory()
+        var history = History(parameterNames: ["0.Affine.W", "0.Affine.b"])
+        for epoch in 1...5_000 {
+            history.epochLoss.append(1 / Double(epoch))
+            history.appendGradientNorms([Double(epoch) / 3, .pi * Double(epoch)])
+        }
+        let path = directory.appendingPathComponent("history.csv").path
+        try history.writeCSV(to: path)
+        let written = try Data(contentsOf: URL(fileURLWithPath: path))
+        #expect(written.count > 4 * 65_536)
+        #expect(written == Data(history.csv().utf8))
+    }
 }
 
 @Suite struct ProgressLineTests {

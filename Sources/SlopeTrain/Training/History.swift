@@ -82,20 +82,26 @@ public struct History: Sendable, Equatable {
 
     /// CSV with a header: `epoch,loss,gradnorm.0.Affine.W,…`, numbers in full precision.
     public func csv() -> String {
-        var text = (["epoch", "loss"] + gradientNormNames).joined(separator: ",") + "\n"
-        text.reserveCapacity(epochLoss.count * 24 * (2 + gradientNormNames.count))
-        for (index, loss) in epochLoss.enumerated() {
-            text += "\(epoch(at: index)),\(loss)"
-            if index < gradientNormRowCount {
-                for norm in gradientNorms(at: index) { text += ",\(norm)" }
-            }
-            text += "\n"
-        }
+        var text = ""
+        writeCSV(to: &text)
         return text
     }
 
-    /// Writes `csv()` atomically (temporary file, then rename).
+    /// Writes the CSV of `csv()` row by row into `output`.
+    public func writeCSV(to output: inout some TextOutputStream) {
+        output.write((["epoch", "loss"] + gradientNormNames).joined(separator: ",") + "\n")
+        for (index, loss) in epochLoss.enumerated() {
+            output.write("\(epoch(at: index)),\(loss)")
+            if index < gradientNormRowCount {
+                for norm in gradientNorms(at: index) { output.write(",\(norm)") }
+            }
+            output.write("\n")
+        }
+    }
+
+    /// Writes the CSV atomically (temporary file, then rename), streamed: the text is never
+    /// held whole in memory (a 40,000-epoch history is 4 MB of it).
     public func writeCSV(to path: String) throws(FileWriteError) {
-        try AtomicFile.write(Data(csv().utf8), to: path)
+        try AtomicFile.write(to: URL(fileURLWithPath: path)) { writeCSV(to: &$0) }
     }
 }
