@@ -11,9 +11,12 @@ struct FitSummary {
 
 /// Runs an experiment and writes its files (history CSV, charts) and the lines to print;
 /// shared by `slope fit` and `slope demo`. The experiments themselves are SlopeTrain's.
+///
+/// The history files have one row per epoch, so no step losses are kept (40,000 epochs of
+/// the sine fit would hold 120,000 of them).
 enum FitOutput {
     static func sine(_ options: RunOptions, into directory: OutputDirectory) throws -> FitSummary {
-        let result = try Experiments.sine(options)
+        let result = try Experiments.sine(options.perEpochOnly)
         let history = result.run.history
         try history.writeCSV(to: directory.file("history.csv").path)
         var lines: [String] = []
@@ -39,7 +42,7 @@ enum FitOutput {
     }
 
     static func chain(_ options: RunOptions, buggy: Bool, into directory: OutputDirectory) throws -> FitSummary {
-        let result = try Experiments.chain(options, buggyGradient: buggy)
+        let result = try Experiments.chain(options.perEpochOnly, buggyGradient: buggy)
         let history = result.run.history
         try history.writeCSV(to: directory.file("chain-history.csv").path)
         var lines: [String] = []
@@ -59,7 +62,7 @@ enum FitOutput {
     }
 
     static func spiral(_ options: RunOptions, into directory: OutputDirectory) throws -> FitSummary {
-        let result = try Experiments.spiral(options)
+        let result = try Experiments.spiral(options.perEpochOnly)
         let history = result.run.history
         try history.writeCSV(to: directory.file("spiral-history.csv").path)
         var lines: [String] = []
@@ -86,5 +89,14 @@ enum FitOutput {
         let rendered = try chart.writePNG(to: url)
         lines.append("  \(url.path)")
         for warning in rendered.warnings { lines.append("    note: \(warning)") }
+    }
+}
+
+extension RunOptions {
+    /// These options without step losses in the history.
+    fileprivate var perEpochOnly: RunOptions {
+        var options = self
+        options.recordsStepLoss = false
+        return options
     }
 }

@@ -70,7 +70,9 @@ public final class Trainer {
     @discardableResult
     public func train(epochs total: Int) throws(TrainingError) -> TrainingOutcome {
         let keepsSnapshots = checkpointPath != nil || stopFlag != nil
-        history.stepLoss.reserveCapacity(history.stepLoss.count + max(0, total - epoch) * loader.batchSizes.count)
+        if recordsStepLoss {
+            history.stepLoss.reserveCapacity(history.stepLoss.count + max(0, total - epoch) * loader.batchSizes.count)
+        }
         history.epochLoss.reserveCapacity(history.epochLoss.count + max(0, total - epoch))
         history.reserveGradientNormRows(max(0, total - epoch), columns: parameters.count)
         progress?.update(epoch: epoch, loss: history.finalLoss ?? .nan)
