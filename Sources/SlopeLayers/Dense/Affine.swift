@@ -20,7 +20,7 @@ public final class Affine: UnaryLayer, FastPathLayer {
         public var description: String { self == .kernel ? "C kernel" : "OpenBLAS" }
     }
     public var availablePaths: [Path] { Path.allCases }
-    public var forcedPath: Path?
+    @exclusivity(unchecked) public var forcedPath: Path?
     public func readableReference() -> any Layer { ReadableAffine(weight: W.value, bias: b.value) }
 
     /// The kernel for products under `Tensor.blasThreshold` multiply-adds, unless forced.
@@ -29,10 +29,11 @@ public final class Affine: UnaryLayer, FastPathLayer {
     }
     public let W: Parameter
     public let b: Parameter
-    private var x: Tensor?
+    // Unchecked exclusivity, as `Parameter`'s: accessed on every pass, never overlapping.
+    @exclusivity(unchecked) private var x: Tensor?
     /// y and ∂L/∂x are written into reused tensors (see `ReusableTensors`).
-    private var outputs = ReusableTensors()
-    private var inputGradients = ReusableTensors()
+    @exclusivity(unchecked) private var outputs = ReusableTensors()
+    @exclusivity(unchecked) private var inputGradients = ReusableTensors()
 
     public var inFeatures: Int { W.value.shape[0] }
     public var outFeatures: Int { W.value.shape[1] }
