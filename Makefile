@@ -1,26 +1,27 @@
 # Slope — the two commands a newcomer types are `make run` and `make test`.
 SWIFT ?= swift
-APT_PACKAGES := libgd-dev libopenblas-dev fonts-dejavu-core
+APT_PACKAGES := libgd-dev libpng-dev libopenblas-dev fonts-dejavu-core
 OUT ?= output
 
 .PHONY: setup build release run test consumer bench coverage mutants fuzz sanitize clean lint docs report-check
 
 # Installs the C libraries and the font only when something is missing: each package must
 # be installed according to dpkg (a removed package's leftover config does not count) and
-# the two libraries must be visible to pkg-config.
+# the three libraries must be visible to pkg-config.
 installed = dpkg-query -W -f='$${Status}' $(1) 2>/dev/null | grep -q 'install ok installed'
 setup:
 	@missing=""; \
 	for p in $(APT_PACKAGES); do $(call installed,$$p) || missing="$$missing $$p"; done; \
 	pkg-config --exists gdlib 2>/dev/null || missing="$$missing libgd-dev"; \
 	pkg-config --exists openblas 2>/dev/null || missing="$$missing libopenblas-dev"; \
+	pkg-config --exists libpng 2>/dev/null || missing="$$missing libpng-dev"; \
 	missing=$$(echo $$missing | tr ' ' '\n' | sort -u | xargs); \
 	if [ -n "$$missing" ]; then \
 	  echo "setup: installing $$missing"; \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
 	  $$SUDO apt-get update && \
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y $(APT_PACKAGES); \
-	else echo "setup: libgd, OpenBLAS and DejaVu fonts present"; fi
+	else echo "setup: libgd, libpng, OpenBLAS and DejaVu fonts present"; fi
 
 build: setup
 	$(SWIFT) build

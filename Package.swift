@@ -27,17 +27,24 @@ let package = Package(
         .systemLibrary(
             name: "CBLAS", pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"])]),
+        // libpng, which libgd already links: charts are encoded a row at a time (CPNGWriter).
+        .systemLibrary(
+            name: "CPNG", pkgConfig: "libpng",
+            providers: [.apt(["libpng-dev"])]),
         // Small matrix products, the dense layer's small cases, and the element-wise kernels
         // that need vectorised exp (glibc's libmvec). No unsafe flags: a package with them
         // cannot be a versioned dependency; what the sums need is a pragma in the sources.
         .target(name: "CKernels"),
+        // libgd's PNG encoding of a true-colour image without its copy of the whole image:
+        // C, because libpng reports errors by longjmp.
+        .target(name: "CPNGWriter", dependencies: ["CPNG"]),
 
         // Files written so that a crash never leaves half of one: every module that writes uses it.
         .target(name: "SlopeFiles"),
         .target(name: "SlopeLayers", dependencies: ["CBLAS", "CKernels"]),
         .target(name: "SlopeTrain", dependencies: ["SlopeLayers", "SlopeFiles"]),
         .target(name: "SlopeCheck", dependencies: ["SlopeLayers"]),
-        .target(name: "SlopePlot", dependencies: ["CGD", "SlopeFiles"]),
+        .target(name: "SlopePlot", dependencies: ["CGD", "CPNGWriter", "SlopeFiles"]),
         // The verify and sweep commands over any registry of checks: a user's gate executable.
         .target(
             name: "SlopeGate",
@@ -86,7 +93,8 @@ let package = Package(
         .testTarget(
             name: "SlopeCheckTests", dependencies: ["SlopeCheck", "SlopeLayers", "SlopeZoo"],
             resources: []),
-        .testTarget(name: "SlopePlotTests", dependencies: ["SlopePlot"]),
+        // CGD and CPNGWriter too: the row-at-a-time PNG encoder is compared with libgd's own.
+        .testTarget(name: "SlopePlotTests", dependencies: ["SlopePlot", "CGD", "CPNGWriter"]),
         .testTarget(
             name: "SlopeGateTests", dependencies: ["SlopeGate", "SlopeCheck", "SlopeLayers", "SlopePlot", "SlopeZoo"],
             exclude: ["Fixtures"]),

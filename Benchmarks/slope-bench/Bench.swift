@@ -34,9 +34,8 @@ enum Bench {
         var rows: [Row] = []
         func report(_ row: Row) {
             rows.append(row)
-            let ratio = row.ratio.map { String(format: "%.2f×", $0) } ?? "—"
             print(
-                "\(row.group): \(formatSeconds(row.subject.median)) vs \(row.baselineName) \(row.baseline.map { formatSeconds($0.median) } ?? "skipped") → \(ratio)  \(row.note)"
+                "\(row.group): \(row.subject.medianText) vs \(row.baselineName) \(row.baseline?.medianText ?? "skipped") → \(row.comparison)  \(row.note)"
             )
         }
 

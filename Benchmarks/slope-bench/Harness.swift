@@ -3,7 +3,15 @@ import Foundation
 /// A careful little timing harness: warm-up, several runs, median and spread.
 struct Measurement {
     var name: String
-    var samples: [Double]  // seconds
+    var samples: [Double]  // seconds, or bytes when `unit` is `.bytes`
+    var unit = Unit.seconds
+
+    enum Unit { case seconds, bytes }
+
+    /// The median as the table prints it: a time, or mebibytes.
+    var medianText: String {
+        unit == .seconds ? formatSeconds(median) : String(format: "%.1f MiB", median / 1_048_576)
+    }
 
     var median: Double {
         let s = samples.sorted()
@@ -42,6 +50,15 @@ struct Row {
 
     /// baseline time / subject time: > 1 means the subject is faster.
     var ratio: Double? { baseline.map { $0.median / subject.median } }
+
+    /// The comparison column: the speed-up for times, the difference for memory.
+    var comparison: String {
+        guard let baseline else { return "—" }
+        if subject.unit == .bytes {
+            return String(format: "%+.1f MiB", (subject.median - baseline.median) / 1_048_576)
+        }
+        return String(format: "%.2f×", baseline.median / subject.median)
+    }
 }
 
 func formatSeconds(_ s: Double) -> String {
@@ -56,13 +73,12 @@ func renderTable(_ rows: [Row], machine: String) -> String {
     var out = "| benchmark | Slope median (spread) | baseline | baseline median (spread) | speed-up | notes | aim |\n"
     out += "|---|---|---|---|---|---|---|\n"
     for r in rows {
-        let base = r.baseline.map { "\(formatSeconds($0.median)) (±\(String(format: "%.0f", $0.spread / 2))%)" } ?? "skipped"
-        let ratio = r.ratio.map { String(format: "%.2f×", $0) } ?? "—"
+        let base = r.baseline.map { "\($0.medianText) (±\(String(format: "%.0f", $0.spread / 2))%)" } ?? "skipped"
         out +=
-            "| \(r.group) | \(formatSeconds(r.subject.median)) (±\(String(format: "%.0f", r.subject.spread / 2))%) | \(r.baselineName) | \(base) | \(ratio) | \(r.note) | \(r.aim) |\n"
+            "| \(r.group) | \(r.subject.medianText) (±\(String(format: "%.0f", r.subject.spread / 2))%) | \(r.baselineName) | \(base) | \(r.comparison) | \(r.note) | \(r.aim) |\n"
     }
     out +=
-        "\nSpeed-up = baseline median / Slope median (> 1: Slope is faster). Spread = ±half of (max − min)/median over the runs. \(machine)\n"
+        "\nSpeed-up = baseline median / Slope median (> 1: Slope is faster); for a memory row, Slope's peak minus the baseline's. Spread = ±half of (max − min)/median over the runs. \(machine)\n"
     return out
 }
 

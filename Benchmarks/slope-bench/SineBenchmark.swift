@@ -47,7 +47,71 @@ enum SineBenchmark {
                 note: "", aim: "≥10× numpy: not measured")
         }
         report(numpyRow)
-        return [cRow, numpyRow]
+        guard let memoryRow = peakMemoryRow(runs: quick ? 1 : 3) else { return [cRow, numpyRow] }
+        report(memoryRow)
+        return [cRow, numpyRow, memoryRow]
+    }
+
+    /// The release `slope` next to this executable: peak resident memory of `slope fit sine`
+    /// (its files into a temporary directory) against `slope --help`, the same binary's floor
+    /// (Foundation, OpenBLAS and libgd loaded, nothing run). Nil, with a line saying why, when
+    /// `slope` is not built, GNU time is missing or a run fails.
+    static func peakMemoryRow(runs: Int) -> Row? {
+        let slope = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("slope")
+        guard FileManager.default.isExecutableFile(atPath: slope.path) else {
+            print("sine fit, peak memory: \(slope.path) not built (make bench builds it); row skipped")
+            return nil
+        }
+        guard FileManager.default.isExecutableFile(atPath: gnuTime) else {
+            print("sine fit, peak memory: \(gnuTime) (GNU time) not installed; row skipped")
+            return nil
+        }
+        let output = FileManager.default.temporaryDirectory.appendingPathComponent("slope-bench-sine-\(getpid())")
+        try? FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: output) }
+        var fit: [Double] = [], help: [Double] = []
+        for _ in 0..<runs {
+            guard let floor = peakMemory(slope.path, ["--help"], report: output),
+                let peak = peakMemory(slope.path, ["fit", "sine", "--quiet", "--out", output.path], report: output)
+            else {
+                print("sine fit, peak memory: \(slope.path) did not run to the end; row skipped")
+                return nil
+            }
+            help.append(floor)
+            fit.append(peak)
+        }
+        let subject = Measurement(name: "slope fit sine", samples: fit, unit: .bytes)
+        let baseline = Measurement(name: "slope --help", samples: help, unit: .bytes)
+        let above = (subject.median - baseline.median) / 1_048_576
+        return Row(
+            group: "sine fit, peak memory of `slope fit sine` (whole process)", subject: subject, baseline: baseline,
+            baselineName: "`slope --help` (the same binary's floor)",
+            note: String(format: "%.1f MiB above the floor; median of %d runs each", above, runs),
+            aim: above <= 8 ? "≤ floor + 8 MiB: met" : "≤ floor + 8 MiB: missed")
+    }
+
+    /// GNU time, which reports a child's peak resident set (`-f %M`).
+    static let gnuTime = "/usr/bin/time"
+
+    /// The peak resident set of `executable` run with `arguments`, in bytes, as GNU time
+    /// measures it (its report written into `report`); nil when the run fails.
+    ///
+    /// Not wait4 on a child of this process: posix_spawn starts the child in this process's
+    /// memory, and Linux keeps that memory's peak as the child's when it execs, so every
+    /// figure would be at least this (large) process's. GNU time forks from its own small one.
+    static func peakMemory(_ executable: String, _ arguments: [String], report: URL) -> Double? {
+        let file = report.appendingPathComponent("peak-rss.txt")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: gnuTime)
+        process.arguments = ["-f", "%M", "-o", file.path, executable] + arguments
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        do { try process.run() } catch { return nil }
+        process.waitUntilExit()
+        guard process.terminationStatus == 0, let text = try? String(contentsOf: file, encoding: .utf8),
+            let kibibytes = Double(text.trimmingCharacters(in: .whitespacesAndNewlines))
+        else { return nil }
+        return kibibytes * 1024
     }
 
     /// Heap allocations per training step of the sine fit (malloc & co. counted by

@@ -43,6 +43,15 @@ public enum AtomicFile {
     }
 
     public static func write(_ data: Data, to url: URL) throws(WriteError) {
+        try write(to: url) { file in data.withUnsafeBytes { file.write($0) } }
+    }
+
+    /// Writes the file at `url` piece by piece: `produce` writes into a `Writer`, which
+    /// buffers up to `Writer.bufferSize` bytes before handing them to the system, so a large
+    /// file (a history of a million rows) never has to be held in memory whole. The file
+    /// appears at `url` only after `produce` returns and every byte is on disk; a crash in
+    /// between leaves at most the dot-prefixed `.tmp` file.
+    public static func write(to url: URL, _ produce: (inout Writer) -> Void) throws(WriteError) {
         let directory = url.deletingLastPathComponent()
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory) else {
@@ -63,18 +72,10 @@ public enum AtomicFile {
         guard fd >= 0 else {
             throw WriteError(path: url.path, reason: .notWritable(directory.path, because: lastError()))
         }
-        var failure: String? = nil
-        data.withUnsafeBytes { (buffer: UnsafeRawBufferPointer) in
-            var offset = 0
-            while offset < buffer.count, failure == nil {
-                let written = Foundation.write(fd, buffer.baseAddress! + offset, buffer.count - offset)
-                if written < 0 {
-                    if errno != EINTR { failure = lastError() }
-                } else {
-                    offset += written
-                }
-            }
-        }
+        var writer = Writer(fd: fd)
+        produce(&writer)
+        writer.flush()
+        var failure = writer.failure
         if failure == nil, fsync(fd) != 0 { failure = lastError() }
         if close(fd) != 0, failure == nil { failure = lastError() }
         if failure == nil, rename(temporary, url.path) != 0 { failure = lastError() }
@@ -84,9 +85,60 @@ public enum AtomicFile {
         }
     }
 
-    private static func lastError() -> String { String(cString: strerror(errno)) }
+    /// Where `write(to:_:)`'s `produce` writes: text (it is a `TextOutputStream`, so
+    /// `print(…, to: &writer)` works too) or raw bytes. The first failure of the system is
+    /// kept and every later write is skipped; `write(to:_:)` throws it.
+    public struct Writer: TextOutputStream {
+        /// Bytes gathered before one write(2).
+        public static let bufferSize = 1 << 16
+
+        fileprivate let fd: Int32
+        fileprivate var failure: String?
+        private var buffer: [UInt8] = []
+
+        fileprivate init(fd: Int32) {
+            self.fd = fd
+            buffer.reserveCapacity(Self.bufferSize)
+        }
+
+        public mutating func write(_ string: String) {
+            var string = string
+            string.withUTF8 { write(UnsafeRawBufferPointer($0)) }
+        }
+
+        public mutating func write(_ bytes: UnsafeRawBufferPointer) {
+            if buffer.count + bytes.count > Self.bufferSize { flush() }
+            if bytes.count >= Self.bufferSize {  // a large piece goes straight to the file
+                if failure == nil { failure = Self.writeAll(bytes, to: fd) }
+            } else {
+                buffer.append(contentsOf: bytes)
+            }
+        }
+
+        /// Hands the buffered bytes to the system.
+        fileprivate mutating func flush() {
+            if !buffer.isEmpty && failure == nil { failure = buffer.withUnsafeBytes { Self.writeAll($0, to: fd) } }
+            buffer.removeAll(keepingCapacity: true)
+        }
+
+        /// Writes every byte (again after a partial write or EINTR); the system's reason if it fails.
+        private static func writeAll(_ bytes: UnsafeRawBufferPointer, to fd: Int32) -> String? {
+            var offset = 0
+            while offset < bytes.count {
+                let written = Foundation.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
+                if written < 0 {
+                    if errno != EINTR { return AtomicFile.lastError() }
+                } else {
+                    offset += written
+                }
+            }
+            return nil
+        }
+    }
+
+    fileprivate static func lastError() -> String { String(cString: strerror(errno)) }
 
     public static func write(_ text: String, to url: URL) throws(WriteError) {
-        try write(Data(text.utf8), to: url)
+        try write(to: url) { $0.write(text) }
     }
 }

@@ -11,17 +11,32 @@ struct FitSummary {
 
 /// Runs an experiment and writes its files (history CSV, charts) and the lines to print;
 /// shared by `slope fit` and `slope demo`. The experiments themselves are SlopeTrain's.
+///
+/// The history files have one row per epoch, so no step losses are kept (40,000 epochs of
+/// the sine fit would hold 120,000 of them).
 enum FitOutput {
     static func sine(_ options: RunOptions, into directory: OutputDirectory) throws -> FitSummary {
-        let result = try Experiments.sine(options)
+        // The result is let go (in `trainSine`) before the charts are drawn: they need the
+        // epoch losses only, and each drawing takes an image's worth of memory.
+        let run = try trainSine(options, into: directory)
+        var lines = [run.headline]
+        try write(run.loss, directory.file("loss.png"), &lines)
+        try write(run.fit, directory.file("fit.png"), &lines)
+        return FitSummary(text: (lines + run.files).joined(separator: "\n"), interrupted: run.interrupted)
+    }
+
+    /// Trains the sine fit and writes history.csv; returns the charts to draw and the lines
+    /// to print before and after theirs.
+    private static func trainSine(_ options: RunOptions, into directory: OutputDirectory) throws
+        -> (headline: String, loss: Chart, fit: Chart, files: [String], interrupted: Bool)
+    {
+        let result = try Experiments.sine(options.perEpochOnly)
         let history = result.run.history
         try history.writeCSV(to: directory.file("history.csv").path)
-        var lines: [String] = []
         let loss = Chart.lossCurve(
             steps: history.epochNumbers,
             series: [("last-batch MSE", history.epochLoss)], logY: true,
             title: "Sine fit: loss per epoch", xLabel: "epoch", yLabel: "MSE (log scale)")
-        try write(loss, directory.file("loss.png"), &lines)
         let data = result.run.dataset
         let fit = Chart.fit(
             x: data.x.data, y: data.y.data, fitX: result.curveX, fitY: result.curveY,
@@ -29,17 +44,16 @@ enum FitOutput {
             title:
                 "Sine fit after \(result.run.outcome.epoch) epochs (MSE \(formatNumber(result.fullDataMSE, significantDigits: 4)))"
         )
-        try write(fit, directory.file("fit.png"), &lines)
-        lines.insert(
+        let headline =
             "sine: \(result.run.outcome.epoch) epochs · last-batch MSE \(formatNumber(result.run.finalLoss ?? .nan, significantDigits: 10)) · "
-                + "full-data MSE \(formatNumber(result.fullDataMSE, significantDigits: 10))", at: 0)
-        lines.append("  \(directory.file("history.csv").path)")
-        if let checkpoint = result.run.outcome.checkpointPath { lines.append("  \(checkpoint)") }
-        return FitSummary(text: lines.joined(separator: "\n"), interrupted: result.run.outcome.reason == .stopped)
+            + "full-data MSE \(formatNumber(result.fullDataMSE, significantDigits: 10))"
+        var files = ["  \(directory.file("history.csv").path)"]
+        if let checkpoint = result.run.outcome.checkpointPath { files.append("  \(checkpoint)") }
+        return (headline, loss, fit, files, result.run.outcome.reason == .stopped)
     }
 
     static func chain(_ options: RunOptions, buggy: Bool, into directory: OutputDirectory) throws -> FitSummary {
-        let result = try Experiments.chain(options, buggyGradient: buggy)
+        let result = try Experiments.chain(options.perEpochOnly, buggyGradient: buggy)
         let history = result.run.history
         try history.writeCSV(to: directory.file("chain-history.csv").path)
         var lines: [String] = []
@@ -59,7 +73,7 @@ enum FitOutput {
     }
 
     static func spiral(_ options: RunOptions, into directory: OutputDirectory) throws -> FitSummary {
-        let result = try Experiments.spiral(options)
+        let result = try Experiments.spiral(options.perEpochOnly)
         let history = result.run.history
         try history.writeCSV(to: directory.file("spiral-history.csv").path)
         var lines: [String] = []
@@ -86,5 +100,14 @@ enum FitOutput {
         let rendered = try chart.writePNG(to: url)
         lines.append("  \(url.path)")
         for warning in rendered.warnings { lines.append("    note: \(warning)") }
+    }
+}
+
+extension RunOptions {
+    /// These options without step losses in the history.
+    fileprivate var perEpochOnly: RunOptions {
+        var options = self
+        options.recordsStepLoss = false
+        return options
     }
 }

@@ -23,6 +23,24 @@ import Testing
         #expect(try Data(contentsOf: url) == data)
     }
 
+    /// A PNG larger than the file writer's 64 KiB buffer goes to the file in one piece, whole.
+    @Test func aLargePNGIsWrittenWhole() throws {
+        let dir = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var state: UInt64 = 7
+        let noise = (0..<200).map { _ in
+            (0..<200).map { _ in
+                state = state &* 6364136223846793005 &+ 1442695040888963407
+                return Double(state >> 11) / Double(1 << 53)
+            }
+        }
+        let chart = Chart.heatMap(noise, x: 0...1, y: 0...1, width: 1200, height: 1000)
+        let url = dir.appendingPathComponent("noise.png")
+        let rendered = try chart.writePNG(to: url)
+        #expect(rendered.png.count > 65_536)
+        #expect(try Data(contentsOf: url) == rendered.png)
+    }
+
     @Test func missingDirectoryIsAnErrorNamingThePath() throws {
         let dir = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }

@@ -18,6 +18,20 @@ import Testing
     }
 }
 
+@Suite struct RunOptionsTests {
+    /// Without step losses the history keeps one loss per epoch, and training is the same.
+    @Test func stepLossesCanBeLeftOut() throws {
+        var options = RunOptions(epochs: 5)
+        let recorded = try Experiments.sine(options)
+        options.recordsStepLoss = false
+        let perEpoch = try Experiments.sine(options)
+        #expect(recorded.run.history.stepLoss.count == 15 && perEpoch.run.history.stepLoss.isEmpty)
+        #expect(perEpoch.run.history.epochLoss == recorded.run.history.epochLoss)
+        #expect(perEpoch.run.history.gradientNorms == recorded.run.history.gradientNorms)
+        #expect(perEpoch.run.network.parameters.map(\.value) == recorded.run.network.parameters.map(\.value))
+    }
+}
+
 @Suite struct SpiralFitTests {
     @Test func trainingAccuracyIsAbove95Percent() throws {
         let result = try Experiments.spiral()

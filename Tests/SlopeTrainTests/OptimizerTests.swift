@@ -145,6 +145,42 @@ private func parameter(_ values: [Double], gradient: [Double]) -> Parameter {
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path) == ["history.csv"])
         #expect(throws: FileWriteError.self) { try history.writeCSV(to: "/nonexistent/dir/history.csv") }
     }
+
+    /// The file is written a piece at a time: a history of several times the writer's
+    /// 64 KiB buffer arrives whole, byte for byte the text of `csv()`.
+    @Test func aLongHistoryIsStreamedByteForByte() throws {
+        let directory = try temporaryDirectory()
+        var history = History(parameterNames: ["0.Affine.W", "0.Affine.b"])
+        for epoch in 1...5_000 {
+            history.epochLoss.append(1 / Double(epoch))
+            history.appendGradientNorms([Double(epoch) / 3, .pi * Double(epoch)])
+        }
+        let path = directory.appendingPathComponent("history.csv").path
+        try history.writeCSV(to: path)
+        let written = try Data(contentsOf: URL(fileURLWithPath: path))
+        #expect(written.count > 4 * 65_536)
+        #expect(written == Data(history.csv().utf8))
+    }
+
+    /// Gradient norms are kept as one flat array of equally long rows.
+    @Test func gradientNormRowsReadBackAsRecorded() {
+        var history = History(parameterNames: ["a", "b"])
+        history.gradientNorms = [[1, 2], [3, 4], [5, 6]]
+        history.appendGradientNorms([7, 8])
+        #expect(history.gradientNormRowCount == 4)
+        #expect(Array(history.gradientNorms(at: 1)) == [3, 4])
+        #expect(history.lastGradientNorms == [7, 8])
+        #expect(history.gradientNorms == [[1, 2], [3, 4], [5, 6], [7, 8]])
+        #expect(history.gradientNormValues == [1, 2, 3, 4, 5, 6, 7, 8])
+
+        // A network without parameters records rows of no norms.
+        var empty = History(parameterNames: [])
+        empty.epochLoss = [2, 1]
+        empty.appendGradientNorms([])
+        empty.appendGradientNorms([])
+        #expect(empty.gradientNormRowCount == 2 && empty.gradientNorms == [[], []])
+        #expect(empty.csv() == "epoch,loss\n1,2.0\n2,1.0\n")
+    }
 }
 
 @Suite struct ProgressLineTests {

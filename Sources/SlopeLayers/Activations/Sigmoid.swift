@@ -13,12 +13,13 @@ public final class Sigmoid: UnaryLayer, FastPathLayer {
     /// The forward's code paths (the backward is one C loop, the formula as written).
     public typealias Path = VectorPath
     public var availablePaths: [Path] { VectorPath.available(slope_vector_paths()) }
-    public var forcedPath: Path?
+    // Unchecked exclusivity, as `Parameter`'s: accessed on every pass, never overlapping.
+    @exclusivity(unchecked) public var forcedPath: Path?
     public func readableReference() -> any Layer { ReadableSigmoid() }
-    private var y: Tensor?
+    @exclusivity(unchecked) private var y: Tensor?
     /// y and ∂L/∂x are written into reused tensors (see `ReusableTensors`).
-    private var outputs = ReusableTensors()
-    private var inputGradients = ReusableTensors()
+    @exclusivity(unchecked) private var outputs = ReusableTensors()
+    @exclusivity(unchecked) private var inputGradients = ReusableTensors()
 
     public init() {}
 

@@ -20,7 +20,7 @@ public final class Affine: UnaryLayer, FastPathLayer {
         public var description: String { self == .kernel ? "C kernel" : "OpenBLAS" }
     }
     public var availablePaths: [Path] { Path.allCases }
-    public var forcedPath: Path?
+    @exclusivity(unchecked) public var forcedPath: Path?
     public func readableReference() -> any Layer { ReadableAffine(weight: W.value, bias: b.value) }
 
     /// The kernel for products under `Tensor.blasThreshold` multiply-adds, unless forced.
@@ -29,10 +29,11 @@ public final class Affine: UnaryLayer, FastPathLayer {
     }
     public let W: Parameter
     public let b: Parameter
-    private var x: Tensor?
+    // Unchecked exclusivity, as `Parameter`'s: accessed on every pass, never overlapping.
+    @exclusivity(unchecked) private var x: Tensor?
     /// y and ∂L/∂x are written into reused tensors (see `ReusableTensors`).
-    private var outputs = ReusableTensors()
-    private var inputGradients = ReusableTensors()
+    @exclusivity(unchecked) private var outputs = ReusableTensors()
+    @exclusivity(unchecked) private var inputGradients = ReusableTensors()
 
     public var inFeatures: Int { W.value.shape[0] }
     public var outFeatures: Int { W.value.shape[1] }
@@ -53,13 +54,12 @@ public final class Affine: UnaryLayer, FastPathLayer {
             bias: .zeros([outFeatures]))
     }
 
-    // The passes below read each parameter once into a local (`W.value`, `b.value`) and
-    // write each gradient through one in-place access: reading a class's stored property
-    // inside a closure costs a retain, a release and an exclusivity check every time.
+    // The passes below read W and b in place (`withParameters`) and write each gradient
+    // through one in-place access: a copy of a tensor (`let weight = W.value`) costs a
+    // retain and a release of each of its two arrays, on every pass.
 
     public func forward(_ x: Tensor) throws(LayerError) -> Tensor {
-        let weight = W.value, bias = b.value
-        let (inCount, out) = (weight.shape[0], weight.shape[1])
+        let (inCount, out) = (inFeatures, outFeatures)
         guard x.rank == 2, x.shape[1] == inCount else {
             throw .shapeMismatch(layer: kindName, expected: "x of shape [N, \(inCount)]", actual: [x.shape])
         }
@@ -68,35 +68,41 @@ public final class Affine: UnaryLayer, FastPathLayer {
         let small = takesKernel(n, inCount, out)
         return outputs.fill(rows: n, columns: out) { y in
             x.data.withUnsafeBufferPointer { px in
-                weight.data.withUnsafeBufferPointer { pw in
-                    bias.data.withUnsafeBufferPointer { pb in
-                        if small {  // one C pass: bias and product together
-                            slope_affine_forward(n, inCount, out, px.baseAddress, pw.baseAddress, pb.baseAddress, y.baseAddress)
-                            return
-                        }
-                        // y = b (broadcast), then y += x·W
-                        for i in 0..<n { for j in 0..<out { y[i * out + j] = pb[j] } }
-                        Tensor.gemm(
-                            m: n, n: out, k: inCount, a: px.baseAddress!, lda: inCount, transposeA: false,
-                            b: pw.baseAddress!, ldb: out, transposeB: false, c: y.baseAddress!, accumulate: true, forceBLAS: true)
+                withParameters { pw, pb in
+                    if small {  // one C pass: bias and product together
+                        slope_affine_forward(n, inCount, out, px.baseAddress, pw.baseAddress, pb.baseAddress, y.baseAddress)
+                        return
                     }
+                    // y = b (broadcast), then y += x·W
+                    for i in 0..<n { for j in 0..<out { y[i * out + j] = pb[j] } }
+                    Tensor.gemm(
+                        m: n, n: out, k: inCount, a: px.baseAddress!, lda: inCount, transposeA: false,
+                        b: pw.baseAddress!, ldb: out, transposeB: false, c: y.baseAddress!, accumulate: true, forceBLAS: true)
                 }
             }
         }
     }
 
+    /// W's and b's values, read in place: through mutating accesses, which cost a uniqueness
+    /// test where a read access copies the array out (a retain and a release); were a value
+    /// shared (a trainer's snapshot holds them), copy-on-write would copy it first, unchanged.
+    private func withParameters(_ body: (_ W: UnsafeBufferPointer<Double>, _ b: UnsafeBufferPointer<Double>) -> Void) {
+        W.value.data.withUnsafeMutableBufferPointer { pw in
+            b.value.data.withUnsafeMutableBufferPointer { pb in body(UnsafeBufferPointer(pw), UnsafeBufferPointer(pb)) }
+        }
+    }
+
     public func backwardInput(_ dout: Tensor) throws(LayerError) -> Tensor {
-        let x = try cached(x)
-        let weight = W.value
-        let (n, inCount, out) = (x.shape[0], weight.shape[0], weight.shape[1])
+        let n = try cachedRows()
+        let (inCount, out) = (inFeatures, outFeatures)
         try requireUpstream(dout, rows: n, columns: out)
         if takesKernel(n, inCount, out) {
-            return inputGradients.fill(rows: n, columns: inCount) { dx in smallBackward(x, weight, dout, dx) }
+            return inputGradients.fill(rows: n, columns: inCount) { dx in smallBackward(dout, dx) }
         }
-        accumulateParameterGradients(x, dout)
+        accumulateParameterGradients(dout)
         return inputGradients.fill(rows: n, columns: inCount) { dx in
             dout.data.withUnsafeBufferPointer { d in
-                weight.data.withUnsafeBufferPointer { pw in
+                withParameters { pw, _ in
                     Tensor.gemm(
                         m: n, n: inCount, k: out, a: d.baseAddress!, lda: out, transposeA: false,
                         b: pw.baseAddress!, ldb: out, transposeB: true, c: dx.baseAddress!, accumulate: false, forceBLAS: true)
@@ -107,22 +113,32 @@ public final class Affine: UnaryLayer, FastPathLayer {
 
     /// ∂L/∂W += xᵀ·dout and ∂L/∂b += Σₙ doutₙ, as `backwardInput` adds them, without ∂L/∂x.
     public func backwardParameters(_ dout: Tensor) throws(LayerError) {
-        let x = try cached(x)
-        let weight = W.value
-        let (n, inCount, out) = (x.shape[0], weight.shape[0], weight.shape[1])
+        let n = try cachedRows()
+        let (inCount, out) = (inFeatures, outFeatures)
         try requireUpstream(dout, rows: n, columns: out)
         if takesKernel(n, inCount, out) {
-            smallBackward(x, weight, dout, nil)
+            smallBackward(dout, nil)
         } else {
-            accumulateParameterGradients(x, dout)
+            accumulateParameterGradients(dout)
         }
     }
 
+    /// The rows of the cached input, or `backwardBeforeForward`.
+    private func cachedRows() throws(LayerError) -> Int {
+        guard let n = x?.shape[0] else { throw .backwardBeforeForward(layer: kindName) }
+        return n
+    }
+
+    /// The cached input's elements, read in place (`backward*` checked that there is one).
+    private func withInput(_ body: (UnsafeBufferPointer<Double>) -> Void) {
+        x?.data.withUnsafeBufferPointer(body)
+    }
+
     /// ∂L/∂W += xᵀ·dout (BLAS above the threshold), ∂L/∂b += Σₙ doutₙ.
-    private func accumulateParameterGradients(_ x: Tensor, _ dout: Tensor) {
-        let (n, inCount, out) = (x.shape[0], x.shape[1], dout.shape[1])
+    private func accumulateParameterGradients(_ dout: Tensor) {
+        let (n, inCount, out) = (dout.shape[0], inFeatures, outFeatures)
         dout.data.withUnsafeBufferPointer { d in
-            x.data.withUnsafeBufferPointer { px in
+            withInput { px in
                 W.gradient.data.withUnsafeMutableBufferPointer { dW in
                     Tensor.gemm(
                         m: inCount, n: out, k: n, a: px.baseAddress!, lda: inCount, transposeA: true,
@@ -137,11 +153,11 @@ public final class Affine: UnaryLayer, FastPathLayer {
 
     /// The backward for operands below `Tensor.blasThreshold`: one C pass over the batch,
     /// writing ∂L/∂x into `dx` unless it is nil.
-    private func smallBackward(_ x: Tensor, _ weight: Tensor, _ dout: Tensor, _ dx: UnsafeMutableBufferPointer<Double>?) {
-        let (n, inCount, out) = (x.shape[0], weight.shape[0], weight.shape[1])
+    private func smallBackward(_ dout: Tensor, _ dx: UnsafeMutableBufferPointer<Double>?) {
+        let (n, inCount, out) = (dout.shape[0], inFeatures, outFeatures)
         dout.data.withUnsafeBufferPointer { d in
-            x.data.withUnsafeBufferPointer { px in
-                weight.data.withUnsafeBufferPointer { pw in
+            withInput { px in
+                withParameters { pw, _ in
                     W.gradient.data.withUnsafeMutableBufferPointer { dW in
                         b.gradient.data.withUnsafeMutableBufferPointer { db in
                             slope_affine_backward(

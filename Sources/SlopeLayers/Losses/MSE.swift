@@ -6,10 +6,11 @@ import Foundation
 /// (Not ½·mean: the seed's code paired this loss with the gradient of half of it.)
 public final class MSE: LossLayer {
     public let kindName = "MSE"
-    private var difference: Tensor?
+    // Unchecked exclusivity, as `Parameter`'s: accessed on every pass, never overlapping.
+    @exclusivity(unchecked) private var difference: Tensor?
     /// y − t and ∂L/∂y are written into reused tensors (see `ReusableTensors`).
-    private var differences = ReusableTensors()
-    private var gradients = ReusableTensors()
+    @exclusivity(unchecked) private var differences = ReusableTensors()
+    @exclusivity(unchecked) private var gradients = ReusableTensors()
 
     public init() {}
 

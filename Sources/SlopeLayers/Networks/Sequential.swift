@@ -16,7 +16,8 @@ public final class Sequential: UnaryLayer {
     public let lossLayer: (any LossLayer)?
     private let stages: [Stage]
     /// The shape each layer's input had in the last forward pass (to check its gradient).
-    private var inputShapes: [[Int]] = []
+    /// (Unchecked exclusivity, as `Parameter`'s: accessed on every pass, never overlapping.)
+    @exclusivity(unchecked) private var inputShapes: [[Int]] = []
 
     public init(_ layers: [any Layer], loss: (any LossLayer)? = nil) {
         precondition(layers.allSatisfy { $0.arity == 1 }, "Sequential takes one-input layers")

@@ -37,17 +37,50 @@ public struct Checkpoint: Codable, Equatable, Sendable {
         rng = generator.state.map { String($0, radix: 16) }
     }
 
-    /// JSON text (pretty-printed, keys sorted; doubles print their shortest exact form).
+    /// JSON text (pretty-printed, keys sorted; doubles print their shortest exact form):
+    /// the bytes `JSONEncoder` gives with `[.prettyPrinted, .sortedKeys]`, written by `json`.
     public func encoded() -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        // Encoding a struct of finite numbers and strings cannot fail.
-        return try! encoder.encode(self)
+        var text = ""
+        json.write(to: &text)
+        return Data(text.utf8)
     }
 
-    /// Writes the checkpoint atomically (temporary file, then rename).
+    /// Writes the checkpoint atomically (temporary file, then rename), streamed.
     public func write(to path: String) throws(FileWriteError) {
-        try AtomicFile.write(encoded(), to: path)
+        try AtomicFile.write(to: URL(fileURLWithPath: path)) { json.write(to: &$0) }
+    }
+
+    /// The checkpoint as the JSON value its `Codable` conformance encodes (same keys, same
+    /// values; `loss` left out when there is none, as `encodeIfPresent` does).
+    var json: PrettyJSON {
+        func numbers(_ values: [Double]) -> PrettyJSON { .array(values.map(PrettyJSON.number)) }
+        let layers = architecture.layers.map { layer in
+            PrettyJSON.object([
+                "kind": .string(layer.kind),
+                "config": .object(layer.config.mapValues(numbers)),
+                "parameters": .object(layer.parameters.mapValues { .array($0.map(PrettyJSON.integer)) }),
+            ])
+        }
+        var architecture: [String: PrettyJSON] = ["layers": .array(layers)]
+        if let loss = self.architecture.loss { architecture["loss"] = .string(loss) }
+        return .object([
+            "format": .string(format),
+            "architecture": .object(architecture),
+            "parameters": .array(
+                parameters.map { tensor in
+                    .object([
+                        "name": .string(tensor.name), "shape": .array(tensor.shape.map(PrettyJSON.integer)),
+                        "data": numbers(tensor.data),
+                    ])
+                }),
+            "optimizer": .object([
+                "kind": .string(optimizer.kind), "step": .integer(optimizer.step),
+                "hyperparameters": .object(optimizer.hyperparameters.mapValues(PrettyJSON.number)),
+                "slots": .object(optimizer.slots.mapValues { .object($0.mapValues(numbers)) }),
+            ]),
+            "epoch": .integer(epoch),
+            "rng": .array(rng.map(PrettyJSON.string)),
+        ])
     }
 
     /// Reads and decodes a checkpoint, checking the format line first.

@@ -20,6 +20,9 @@ public struct RunOptions {
     /// Continue from `checkpointPath` instead of starting afresh.
     public var resume = false
     public var checkEveryLayer = false
+    /// Records every step's loss in the history (`Trainer.recordsStepLoss`); the CLI, which
+    /// writes one row per epoch, turns it off.
+    public var recordsStepLoss = true
     public var progress: ProgressLine?
     public var stopFlag: StopFlag?
     public var onEpoch: ((Trainer.EpochReport) -> Void)?
@@ -61,6 +64,7 @@ extension Experiments {
         trainer.checkpointPath = options.checkpointPath
         trainer.checkpointEvery = options.checkpointEvery
         trainer.checkEveryLayer = options.checkEveryLayer
+        trainer.recordsStepLoss = options.recordsStepLoss
         trainer.progress = options.progress
         trainer.stopFlag = options.stopFlag
         trainer.onEpoch = options.onEpoch

@@ -34,17 +34,15 @@ public final class Adam: Optimizer {
         let correction2 = 1 - pow(b2, Double(stepCount))
         for p in parameters {
             let slot = slots.slot(for: p)
-            p.gradient.data.withUnsafeBufferPointer { g in
-                p.value.data.withUnsafeMutableBufferPointer { x in
-                    slot.buffers[0].values.withUnsafeMutableBufferPointer { m in
-                        slot.buffers[1].values.withUnsafeMutableBufferPointer { v in
-                            for i in x.indices {
-                                m[i] = b1 * m[i] + (1 - b1) * g[i]
-                                v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i]
-                                let mHat = m[i] / correction1
-                                let vHat = v[i] / correction2
-                                x[i] -= lr * mHat / (vHat.squareRoot() + eps)
-                            }
+            p.update { x, g in
+                slot.buffers[0].values.withUnsafeMutableBufferPointer { m in
+                    slot.buffers[1].values.withUnsafeMutableBufferPointer { v in
+                        for i in x.indices {
+                            m[i] = b1 * m[i] + (1 - b1) * g[i]
+                            v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i]
+                            let mHat = m[i] / correction1
+                            let vHat = v[i] / correction2
+                            x[i] -= lr * mHat / (vHat.squareRoot() + eps)
                         }
                     }
                 }

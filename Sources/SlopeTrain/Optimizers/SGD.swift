@@ -14,14 +14,8 @@ public final class SGD: Optimizer {
     public func step(_ parameters: [Parameter]) {
         let lr = learningRate
         for index in parameters.indices {  // by index: borrows each parameter, no retain
-            let p = parameters[index]
-            // Both buffers through in-place (mutating) accesses: a read access to a class's
-            // stored property copies the array out (a retain and a release). The gradient
-            // is only read; were it shared, copy-on-write would copy it first, unchanged.
-            p.gradient.data.withUnsafeMutableBufferPointer { g in
-                p.value.data.withUnsafeMutableBufferPointer { x in
-                    for i in x.indices { x[i] -= lr * g[i] }
-                }
+            parameters[index].update { x, g in
+                for i in x.indices { x[i] -= lr * g[i] }
             }
         }
     }
@@ -55,13 +49,11 @@ public final class Momentum: Optimizer {
         let (lr, mu) = (learningRate, momentum)
         for p in parameters {
             let slot = slots.slot(for: p)
-            p.gradient.data.withUnsafeBufferPointer { g in
-                p.value.data.withUnsafeMutableBufferPointer { x in
-                    slot.buffers[0].values.withUnsafeMutableBufferPointer { v in
-                        for i in x.indices {
-                            v[i] = mu * v[i] - lr * g[i]
-                            x[i] += v[i]
-                        }
+            p.update { x, g in
+                slot.buffers[0].values.withUnsafeMutableBufferPointer { v in
+                    for i in x.indices {
+                        v[i] = mu * v[i] - lr * g[i]
+                        x[i] += v[i]
                     }
                 }
             }

@@ -14,56 +14,57 @@ public struct History: Sendable, Equatable {
     public var firstEpoch: Int
     public var stepLoss: [Double] = []
     public var epochLoss: [Double] = []
-    /// One row per epoch, one column per `gradientNormNames` entry.
+    /// One row per epoch, one column per `gradientNormNames` entry; every row has the
+    /// same length (a trainer records one norm per parameter).
     ///
     /// Stored flat (`gradientNormValues`, rows end to end) so that recording a row
     /// allocates nothing; this view builds the rows on each read, so per-row access in a
     /// loop should use `gradientNorms(at:)` instead.
     public var gradientNorms: [[Double]] {
-        get { gradientNormRowEnds.indices.map { Array(gradientNorms(at: $0)) } }
+        get { (0..<gradientNormRowCount).map { Array(gradientNorms(at: $0)) } }
         set {
+            precondition(newValue.allSatisfy { $0.count == newValue[0].count }, "gradient norm rows of different lengths")
             gradientNormValues = newValue.flatMap { $0 }
-            var end = 0
-            gradientNormRowEnds = newValue.map { row in
-                end += row.count
-                return end
-            }
+            gradientNormRowCount = newValue.count
         }
     }
     /// Every row of `gradientNorms`, end to end.
     public private(set) var gradientNormValues: [Double] = []
-    /// Where each row of `gradientNorms` ends in `gradientNormValues`.
-    private var gradientNormRowEnds: [Int] = []
-
     /// The number of rows of `gradientNorms`.
-    public var gradientNormRowCount: Int { gradientNormRowEnds.count }
+    public private(set) var gradientNormRowCount = 0
+    /// The length of every row of `gradientNorms` (0 before the first).
+    private var gradientNormColumns: Int {
+        gradientNormRowCount == 0 ? 0 : gradientNormValues.count / gradientNormRowCount
+    }
 
     /// Row `row` of `gradientNorms`, without building the other rows.
     public func gradientNorms(at row: Int) -> ArraySlice<Double> {
-        gradientNormValues[(row == 0 ? 0 : gradientNormRowEnds[row - 1])..<gradientNormRowEnds[row]]
+        let columns = gradientNormColumns
+        return gradientNormValues[row * columns..<(row + 1) * columns]
     }
 
     /// The last row of `gradientNorms`, or `[]` before any.
     public var lastGradientNorms: [Double] {
-        gradientNormRowEnds.isEmpty ? [] : Array(gradientNorms(at: gradientNormRowEnds.count - 1))
+        gradientNormRowCount == 0 ? [] : Array(gradientNorms(at: gradientNormRowCount - 1))
     }
 
-    /// Appends a row to `gradientNorms`.
+    /// Appends a row to `gradientNorms` (as long as the rows before it).
     public mutating func appendGradientNorms(_ row: [Double]) {
-        gradientNormValues.append(contentsOf: row)
-        gradientNormRowEnds.append(gradientNormValues.count)
+        appendGradientNormRow(count: row.count) { row[$0] }
     }
 
     /// Appends a row of `count` norms, `norm(i)` for each column i (allocates nothing once reserved).
     mutating func appendGradientNormRow(count: Int, _ norm: (Int) -> Double) {
+        precondition(
+            gradientNormRowCount == 0 || count == gradientNormColumns,
+            "a gradient norm row of \(count) values after rows of \(gradientNormColumns)")
         for i in 0..<count { gradientNormValues.append(norm(i)) }
-        gradientNormRowEnds.append(gradientNormValues.count)
+        gradientNormRowCount += 1
     }
 
     /// Reserves room for `rows` more rows of `columns` norms.
     mutating func reserveGradientNormRows(_ rows: Int, columns: Int) {
         gradientNormValues.reserveCapacity(gradientNormValues.count + rows * columns)
-        gradientNormRowEnds.reserveCapacity(gradientNormRowEnds.count + rows)
     }
 
     public init(parameterNames: [String], firstEpoch: Int = 1) {
@@ -82,20 +83,26 @@ public struct History: Sendable, Equatable {
 
     /// CSV with a header: `epoch,loss,gradnorm.0.Affine.W,…`, numbers in full precision.
     public func csv() -> String {
-        var text = (["epoch", "loss"] + gradientNormNames).joined(separator: ",") + "\n"
-        text.reserveCapacity(epochLoss.count * 24 * (2 + gradientNormNames.count))
-        for (index, loss) in epochLoss.enumerated() {
-            text += "\(epoch(at: index)),\(loss)"
-            if index < gradientNormRowCount {
-                for norm in gradientNorms(at: index) { text += ",\(norm)" }
-            }
-            text += "\n"
-        }
+        var text = ""
+        writeCSV(to: &text)
         return text
     }
 
-    /// Writes `csv()` atomically (temporary file, then rename).
+    /// Writes the CSV of `csv()` row by row into `output`.
+    public func writeCSV(to output: inout some TextOutputStream) {
+        output.write((["epoch", "loss"] + gradientNormNames).joined(separator: ",") + "\n")
+        for (index, loss) in epochLoss.enumerated() {
+            output.write("\(epoch(at: index)),\(loss)")
+            if index < gradientNormRowCount {
+                for norm in gradientNorms(at: index) { output.write(",\(norm)") }
+            }
+            output.write("\n")
+        }
+    }
+
+    /// Writes the CSV atomically (temporary file, then rename), streamed: the text is never
+    /// held whole in memory (a 40,000-epoch history is 4 MB of it).
     public func writeCSV(to path: String) throws(FileWriteError) {
-        try AtomicFile.write(Data(csv().utf8), to: path)
+        try AtomicFile.write(to: URL(fileURLWithPath: path)) { writeCSV(to: &$0) }
     }
 }

@@ -15,11 +15,13 @@ public final class Trainer {
     public let network: Sequential
     public let optimizer: any Optimizer
     public private(set) var loader: BatchLoader
+    // The three written on every step or epoch are accessed without the run-time exclusivity
+    // check (as `Parameter.value` is): only the trainer writes them, never while reading them.
     /// Epochs finished (also after resuming from a checkpoint).
-    public private(set) var epoch = 0
+    @exclusivity(unchecked) public private(set) var epoch = 0
     /// Steps (batches) taken.
-    public private(set) var step = 0
-    public private(set) var history: History
+    @exclusivity(unchecked) public private(set) var step = 0
+    @exclusivity(unchecked) public private(set) var history: History
 
     /// Where checkpoints go; when set, one is written at the end, on a stop request, on
     /// a non-finite value (the last good state) and every `checkpointEvery` epochs.
@@ -69,8 +71,13 @@ public final class Trainer {
     /// a layer error or a checkpoint that cannot be written.
     @discardableResult
     public func train(epochs total: Int) throws(TrainingError) -> TrainingOutcome {
+        // The settings, read once (a class's stored property costs a check on every read).
+        let (checked, recordsStepLoss, stopFlag, onStep) = (checkEveryLayer, self.recordsStepLoss, self.stopFlag, self.onStep)
+        let (optimizer, parameters) = (self.optimizer, self.parameters)
         let keepsSnapshots = checkpointPath != nil || stopFlag != nil
-        history.stepLoss.reserveCapacity(history.stepLoss.count + max(0, total - epoch) * loader.batchSizes.count)
+        if recordsStepLoss {
+            history.stepLoss.reserveCapacity(history.stepLoss.count + max(0, total - epoch) * loader.batchSizes.count)
+        }
         history.epochLoss.reserveCapacity(history.epochLoss.count + max(0, total - epoch))
         history.reserveGradientNormRows(max(0, total - epoch), columns: parameters.count)
         progress?.update(epoch: epoch, loss: history.finalLoss ?? .nan)
@@ -83,7 +90,7 @@ public final class Trainer {
                 step += 1
                 let loss: Double
                 do throws(TrainingError) {
-                    loss = try runStep(batches[index], epoch: current, checked: checkEveryLayer)
+                    loss = try runStep(batches[index], epoch: current, checked: checked)
                 } catch {
                     if case .nonFinite(var report) = error, let snapshot {
                         snapshot.restore(into: self)
@@ -256,20 +263,6 @@ public final class Trainer {
             trainer.loader.generator = generator
             trainer.epoch = epoch
             trainer.step = step
-        }
-    }
-}
-
-extension Parameter {
-    /// True when no gradient element is NaN or ±∞ (reads the gradient in place, no copy).
-    fileprivate var gradientIsFinite: Bool { gradient.data.withUnsafeBufferPointer(Trainer.isFinite) }
-
-    /// ‖gradient‖₂, read in place (the same sum, in the same order, as `gradient.norm`).
-    fileprivate var gradientNorm: Double {
-        gradient.data.withUnsafeBufferPointer { g in
-            var total = 0.0
-            for v in g { total += v * v }
-            return total.squareRoot()
         }
     }
 }
