@@ -310,6 +310,9 @@ struct NetworkInvariants {
             let gradients = parameters.map { $0.1.gradient }
             let squaredNorm = gradients.reduce(0) { $0 + $1.dot($1) }
             guard squaredNorm > 0 else { return results }
+            // Put back even when a pass at a moved point throws.
+            let snapshot = ParameterSnapshot(of: network)
+            defer { snapshot.restore() }
             let saved = parameters.map { $0.1.value }
             let largest = max(1, saved.map(\.maxMagnitude).max() ?? 1)
             let gradientSize = gradients.map(\.maxMagnitude).max() ?? 1
@@ -319,7 +322,7 @@ struct NetworkInvariants {
                 return try network.forward(input).scalar
             }
             let slope = (try loss(at: h) - loss(at: -h)) / (2 * h)
-            for ((_, p), value) in zip(parameters, saved) { p.value = value }
+            snapshot.restore()
             let ratio = squaredNorm / slope
             if abs(ratio - 1) <= 1e-4 {
                 results.append(.pass(.lossMatchesGradient, "ratio \(formatNumber(ratio, significantDigits: 8))"))

@@ -42,3 +42,37 @@ import Testing
         #expect(report.culprit == nil)
     }
 }
+
+/// y = x + b; throws once b has moved from where it started (a layer that breaks away from its
+/// starting point).
+private final class ThrowsOnceMoved: UnaryLayer {
+    let kindName = "ThrowsOnceMoved"
+    let b = Parameter("b", Tensor(shape: [2], data: [0.1, -0.2]))
+    var parameters: [Parameter] { [b] }
+
+    func forward(_ x: Tensor) throws(LayerError) -> Tensor {
+        guard b.value.data == [0.1, -0.2] else { throw .shapeMismatch(layer: kindName, expected: "b unmoved", actual: []) }
+        return Tensor(shape: x.shape, data: x.data.indices.map { x.data[$0] + b.value.data[$0 % 2] })
+    }
+
+    func backwardInput(_ dout: Tensor) throws(LayerError) -> Tensor {
+        for i in dout.data.indices { b.gradient.data[i % 2] += dout.data[i] }
+        return dout
+    }
+}
+
+@Suite struct NetworkInvariantTests {
+    /// The loss-against-gradient invariant moves every parameter; a pass that throws there
+    /// leaves them as they were, and the invariant says the network did not run.
+    @Test func parametersArePutBackWhenAPassAtAMovedPointThrows() {
+        let layer = ThrowsOnceMoved()
+        let network = NetworkWithLoss(
+            Sequential([layer], loss: MSE()), target: Tensor(shape: [3, 2], data: [1, 2, 3, 4, 5, 6]))
+        let results = NetworkInvariants(
+            network: network, input: Tensor(shape: [3, 2], data: [0, 0.5, 1, 1.5, 2, 2.5]), tolerance: .default,
+            method: .default
+        ).evaluate()
+        #expect(layer.b.value.data == [0.1, -0.2])
+        #expect(results.contains { $0.name == .networkRuns && $0.verdict == .fail }, "\(results)")
+    }
+}
