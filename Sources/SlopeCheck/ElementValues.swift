@@ -20,20 +20,6 @@ public struct ElementValues: Sendable, Codable, Equatable {
     public var kinks: [Int]
     public var inconclusive: [Int]
 
-    /// The columns of `results` (elements of a tensor of `shape`); nil when any result is a
-    /// direction.
-    init?(_ results: [ElementResult], shape: [Int]) {
-        guard results.allSatisfy({ $0.direction == nil }) else { return nil }
-        let flat = results.map { Tensor.flatIndex($0.index, in: shape) }
-        indices = flat.elementsEqual(0..<Tensor.count(of: shape)) ? nil : flat
-        analytic = results.map(\.analytic)
-        numeric = results.map(\.numeric)
-        allowance = results.map(\.allowance)
-        failed = zip(flat, results).filter { $0.1.verdict == .fail }.map(\.0)
-        kinks = zip(flat, results).filter { $0.1.isKink }.map(\.0)
-        inconclusive = zip(flat, results).filter { $0.1.verdict == .inconclusive }.map(\.0)
-    }
-
     /// A column spread over the whole tensor of `count` elements: unchecked elements are NaN.
     public func dense(_ column: [Double], count: Int) -> [Double] {
         guard let indices else { return column }
