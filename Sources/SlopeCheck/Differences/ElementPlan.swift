@@ -232,7 +232,7 @@ struct ElementPlan {
     func fanOut<R: Sendable>(
         _ chunks: [[Int]], _ body: @escaping @Sendable (ElementPlan, [Int]) throws -> R
     ) throws -> [R] {
-        guard let copies else { return [] }
+        guard let copies else { return try chunks.map { try body(self, $0) } }
         let (check, upstream, inputs, decisions) = (self.check, self.upstream, probe.inputs, probe.baseDecisions)
         let (choice, scale, base, output, tracker) = (self.choice, judge.gradientScale, baseValue, baseOutput, progress)
         let outcomes = Verification.parallelMap(chunks) { chunk -> (Result<R, WorkerError>, CheckCost.Phase) in
