@@ -82,6 +82,16 @@ enum CompressionBenchmark {
                 last = check.run(layer, inputs: inputs)
             }
             guard let result = last else { continue }
+            // `SLOPE_BENCH_PROFILE=1`: the check alone, five more times, and nothing else (for `perf record`).
+            if ProcessInfo.processInfo.environment["SLOPE_BENCH_PROFILE"] != nil {
+                for report in [result] + (0..<5).map({ _ in check.run(layer, inputs: inputs) }) {
+                    let cost = report.cost ?? CheckCost()
+                    print(
+                        "\(formatSeconds(report.seconds)): analytic \(formatSeconds(cost.analytic.seconds)), rounding \(formatSeconds(cost.rounding.seconds)), differences \(formatSeconds(cost.differences.seconds)) (element results \(formatSeconds(cost.elementResults)), report \(formatSeconds(cost.report))), Taylor \(formatSeconds(cost.taylor.seconds))"
+                    )
+                }
+                continue
+            }
             let passes = Double(result.forwardPasses) / Double(elements)
             let used = result.tensors.filter { $0.compression?.isUsed == true }.map(\.tensor.name)
             // One at a time: its passes per element, counted from a sampled check at k and 2k

@@ -117,8 +117,9 @@ final class Probe {
         }
     }
 
-    /// Writes a whole tensor in place from `base` (of the tensor's shape): `body(values, base)`
-    /// sets every value.
+    /// Writes a tensor in place from `base` (of the tensor's shape): `body(values, base)` sets
+    /// the values it changes; the others keep what the tensor holds (`base`'s, when the tensor
+    /// had been replaced by one of another size).
     func overwrite(
         _ tensor: Int, from base: Tensor,
         _ body: (UnsafeMutableBufferPointer<Double>, UnsafeBufferPointer<Double>) -> Void

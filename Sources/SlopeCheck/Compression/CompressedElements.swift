@@ -192,14 +192,22 @@ extension ElementPlan {
         let coordinates = footprint.linkedOutputCoordinates()
         for colour in colours {
             let members = groups[colour]
-            // Element by element, and back to the saved bits: the tensor is copied once, not per pass.
-            for e in members { probe[tensor, e] = saved.data[e] + steps[e] }
-            for e in members { sums.movedUp[e] = probe[tensor, e] - saved.data[e] }
+            // The members only, in place, and back to the saved bits: the tensor is copied once, not per pass.
+            probe.overwrite(tensor, from: saved) { out, x in
+                for e in members {
+                    out[e] = x[e] + steps[e]
+                    sums.movedUp[e] = out[e] - x[e]
+                }
+            }
             let (yPlus, flippedUp) = try output()
-            for e in members { probe[tensor, e] = saved.data[e] - steps[e] }
-            for e in members { sums.movedDown[e] = saved.data[e] - probe[tensor, e] }
+            probe.overwrite(tensor, from: saved) { out, x in
+                for e in members {
+                    out[e] = x[e] - steps[e]
+                    sums.movedDown[e] = x[e] - out[e]
+                }
+            }
             let (yMinus, flippedDown) = try output()
-            for e in members { probe[tensor, e] = saved.data[e] }
+            probe.overwrite(tensor, from: saved) { out, x in for e in members { out[e] = x[e] } }
             let owners = footprint.owners(ofColour: colour, coordinates: coordinates)
             for o in 0..<y0.count {
                 let owner = Int(owners[o])

@@ -189,9 +189,11 @@ extension ElementPlan {
                     for j in out.indices { out[j] = set[Int(inputCoordinate[j])] ? x[j] + moves[j] : x[j] }
                 }
                 let (y, _) = try output()
-                let checked = Self.unmoved(by: set, radius: r)
+                // (For r = 0 the outputs checked are those outside the set: no second array.)
+                let checked = r > 0 ? Self.unmoved(by: set, radius: r) : []
                 for o in 0..<y.count where y.data[o].bitPattern != y0.data[o].bitPattern {
-                    guard checked[Int(outputCoordinate[o])] else { continue }
+                    let c = Int(outputCoordinate[o])
+                    guard r > 0 ? checked[c] : !set[c] else { continue }
                     let index = Tensor.index(ofFlat: o, in: footprint.outputShape)
                     throw FootprintRefusal(
                         reason:
