@@ -90,7 +90,7 @@ extension GradientCheck {
         for tensor in probe.ids.indices {
             let count = probe.value(of: tensor).count
             estimate.elements += count
-            // The step choice and the Taylor test.
+            // The step choice and the Taylor test (its ten steps: it may stop after three).
             estimate.forwardPasses += StepChoice.noisePoints + (orderTest ? 2 * ConvergenceOrder.minimumSteps : 0)
             let points = method.points.count
             switch mode {

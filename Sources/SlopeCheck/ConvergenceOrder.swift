@@ -34,7 +34,8 @@ public struct ConvergenceOrder: Sendable, Codable, Equatable {
     /// A pass needs the smallest relative error over the steps to fall below this: a
     /// gradient off by 5e-6 (inside rtol) is then never passed.
     static let passThreshold = 1e-6
-    /// Steps every test takes (h, h/2, …, h/512), two passes each.
+    /// Steps a test takes (h, h/2, …, h/512), two passes each, unless the first ones are
+    /// already `settled`.
     static let minimumSteps = 10
 
     public var summary: String {
@@ -62,8 +63,25 @@ public struct ConvergenceOrder: Sendable, Codable, Equatable {
         }
         let expected = analytic.dot(u)
         let steps = try TaylorStep.along(
-            u, of: tensor, in: probe, expected: expected, baseValue: baseValue, choice: choice, precision: precision)
+            u, of: tensor, in: probe, expected: expected, baseValue: baseValue, choice: choice, precision: precision
+        ) { settled($0, expected: expected, precision: precision) }
         return reading(steps, expected: expected, absoluteFloor: absoluteFloor, precision: precision)
+    }
+
+    /// Whether the steps so far already decide what all ten would (the test then stops early):
+    /// three or more clean steps, and either every error at the rounding level (the largest
+    /// steps are the strictest test of that: the noise over h only grows as h shrinks), or the
+    /// last two relative errors at most a quarter of `passThreshold`. A wrong gradient's
+    /// constant error b then satisfies |b| ≤ 5/3 · passThreshold/4 ≈ 0.42 · `wrongThreshold`
+    /// (the two errors |c·h² + b| and |c·h²/4 + b| cannot both be smaller), so no later step
+    /// could have shown it as wrong.
+    static func settled(_ steps: [TaylorStep], expected: Double, precision: Precision) -> Bool {
+        guard steps.count >= 3, steps.allSatisfy(\.clean) else { return false }
+        let atNoiseLevel = steps.allSatisfy {
+            $0.error <= max(precision.orderExactThreshold * abs(expected), 10 * $0.noise)
+        }
+        let margin = precision.orderPassThreshold / 4
+        return atNoiseLevel || steps.suffix(2).allSatisfy { $0.relativeError <= margin }
     }
 
     /// The verdict of the steps: exact, converging as h², levelled off (wrong), or too noisy or
@@ -159,12 +177,12 @@ struct TaylorStep: Sendable {
     /// No discrete decision flipped at ±h.
     var clean: Bool
 
-    /// Ten halvings from 1e-2 × the tensor's spread (`minimumSteps`), and up to twenty more
-    /// while the error still falls and has not reached the pass threshold (a feature narrower
-    /// than the tensor's spread).
+    /// Ten halvings from 1e-2 × the tensor's spread (`minimumSteps`), fewer when the steps so far
+    /// are `settled`, and up to twenty more while the error still falls and has not reached the
+    /// pass threshold (a feature narrower than the tensor's spread).
     static func along(
         _ u: Tensor, of tensor: Int, in probe: Probe, expected: Double, baseValue: Double, choice: StepChoice,
-        precision: Precision
+        precision: Precision, settled: ([TaylorStep]) -> Bool = { _ in false }
     ) throws -> [TaylorStep] {
         let epsilon = precision.epsilon
         let saved = probe.value(of: tensor)
@@ -190,7 +208,10 @@ struct TaylorStep: Sendable {
                     clean: !(flippedUp || flippedDown)))
             h /= 2
             let k = steps.count
-            if k < ConvergenceOrder.minimumSteps { continue }
+            if k < ConvergenceOrder.minimumSteps {
+                if settled(steps) { return steps }
+                continue
+            }
             let (last, before) = (steps[k - 1], steps[k - 2])
             let stillFalling =
                 k < 30 && last.relativeError > precision.orderPassThreshold && last.error > 10 * last.noise

@@ -24,7 +24,8 @@ public struct GradientCheck: Sendable {
     public var checkInvariants: Bool
     /// Failing elements kept per tensor in the report.
     public var worstCount: Int
-    /// Also run the convergence-order (Taylor) test on every tensor: 20 forward passes each.
+    /// Also run the convergence-order (Taylor) test on every tensor: at most 20 forward passes each
+    /// (fewer once its first steps settle the verdict), more only for a feature narrower than the tensor.
     public var orderTest = true
     /// Use an all-ones upstream instead of a random one. Only for demonstrating why
     /// random matters: a backward that ignores its upstream passes with ones.

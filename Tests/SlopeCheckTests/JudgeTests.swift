@@ -168,6 +168,33 @@ private final class ShapeChangesInTheSecondHalf: Layer {
         #expect(order.verdict == .pass && order.fitted == nil)
     }
 
+    /// The first k steps of a sequence, as the test sees them when it asks whether to go on.
+    static func settlesAfter(_ steps: [TaylorStep]) -> Int? {
+        (3...steps.count).first { ConvergenceOrder.settled(Array(steps.prefix($0)), expected: 1, precision: .double) }
+    }
+
+    /// The early stop never hides what the ten steps would have shown: a constant error of
+    /// 0.5e-6 or more (over half the wrong threshold) never settles, at any truncation
+    /// coefficient, while right gradients and linear tensors do.
+    @Test func theTestStopsEarlyOnlyWhenTheRestCannotChangeTheVerdict() throws {
+        // Linear: errors at rounding from the first step; three steps decide.
+        #expect(Self.settlesAfter(Self.steps { _ in 1e-15 }) == 3)
+        // Right: c·h² falls under passThreshold/4 at two neighbouring steps, then it stops.
+        let right = Self.steps { 3 * $0 * $0 }
+        let k = try #require(Self.settlesAfter(right))
+        let early = ConvergenceOrder.reading(Array(right.prefix(k)), expected: 1, absoluteFloor: 0, precision: .double)
+        #expect(k < 10 && early.verdict == .pass, "\(k) steps: \(early.note)")
+        for b in [5e-7, -5e-7, 1.1e-6, -1.1e-6, 5e-6] {
+            for c in [-1e3, -30.0, -3.0, -0.3, 0.3, 3.0, 1e3] {
+                #expect(Self.settlesAfter(Self.steps { c * $0 * $0 + b }) == nil, "b = \(b), c = \(c)")
+            }
+        }
+        // A decision flip among the first steps: go on.
+        var flipped = Self.steps { _ in 1e-15 }
+        flipped[1].clean = false
+        #expect(Self.settlesAfter(flipped) == nil)
+    }
+
     @Test func aBugBelowTheNoiseIsInconclusiveNotPassed() {
         // Noise 1e-9 over h hides an error of 5e-6 at the small steps, and truncation the rest.
         let order = ConvergenceOrder.reading(
