@@ -123,6 +123,12 @@ enum CheckCostBenchmark {
                 guard let result = last, let counted = countedSeconds(result, forward: forward, backward: backward) else {
                     continue
                 }
+                // `SLOPE_BENCH_PROFILE=1`: each invariant's own seconds too.
+                if ProcessInfo.processInfo.environment["SLOPE_BENCH_PROFILE"] != nil {
+                    for invariant in result.invariants.sorted(by: { ($0.seconds ?? 0) > ($1.seconds ?? 0) }) {
+                        print("  \(label) \(subject.name): \(formatSeconds(invariant.seconds ?? 0)) \(invariant.name): \(invariant.detail)")
+                    }
+                }
                 var extraAim: String?
                 if label == "fast", let target = subject.fastTarget {
                     extraAim = timed.median <= target ? "≤ \(formatSeconds(target)): met" : "≤ \(formatSeconds(target)): missed"

@@ -50,8 +50,10 @@ import Testing
 
     @Test func aWrongPathFailsOnALargeBatchWhereTheReferenceSeesASample() throws {
         // 64 × 512 inputs: the reference runs on the first 8 rows; the blocked path's mistake,
-        // in the last element, shows against the plain path on the whole batch.
+        // in the last element of a tensor over 4,096 elements (none on the sample), shows
+        // against the layer's own path on the whole batch.
         let layer = TwoPathScale()
+        layer.blockedErrsAbove = 4_096
         var rng = SeededGenerator(seed: 3)
         let x = Tensor.uniform([64, 512], in: -1..<1, using: &rng)
         var check = GradientCheck(mode: .fast(directions: 2))
@@ -59,6 +61,25 @@ import Testing
         let report = check.run(layer, inputs: [x])
         let invariant = try #require(report.failedInvariants.first { $0.name == .fastPathsMatchReference })
         #expect(invariant.detail.contains("the blocked path's output at [63, 511]"), "\(invariant.detail)")
+    }
+
+    /// A path whose pass at full size would cost far more than the layer's own (plain loops
+    /// beside OpenBLAS) is compared on the sample only, and the detail says so.
+    @Test func aCostlyPathIsComparedOnTheSampleOnlyAndSaysSo() throws {
+        let layer = TwoPathScale()
+        layer.blockedRepeats = 200
+        layer.blockedErrsAbove = .max
+        var rng = SeededGenerator(seed: 3)
+        let x = Tensor.uniform([64, 512], in: -1..<1, using: &rng)
+        let invariant = try #require(
+            FastPathComparison(layer: layer, inputs: [x], upstream: Tensor(shape: [64, 512], repeating: 1)).evaluate())
+        #expect(invariant.verdict == .pass, "\(invariant.detail)")
+        #expect(invariant.detail.contains("not compared there: blocked (about"), "\(invariant.detail)")
+        // The same mistake at full size goes unseen there, and the detail never claims otherwise.
+        layer.blockedErrsAbove = 4_096
+        let unseen = try #require(
+            FastPathComparison(layer: layer, inputs: [x], upstream: Tensor(shape: [64, 512], repeating: 1)).evaluate())
+        #expect(unseen.detail.contains("first 8 of 64 rows") && unseen.detail.contains("not compared there: blocked"))
     }
 
     @Test func aMistakeEveryPathSharesShowsOnTheSample() throws {
@@ -111,6 +132,10 @@ private final class TwoPathScale: UnaryLayer, FastPathLayer {
     var availablePaths: [Path] { listsNoPaths ? [] : [.plain, .blocked] }
     var forcedPath: Path?
     var blockedThrows = false
+    /// The blocked path errs only on tensors of more elements than this (nil: always).
+    var blockedErrsAbove: Int?
+    /// The blocked path does its work this many times (a costly path).
+    var blockedRepeats = 1
     /// Every path (not the reference) drops the factor of the first element.
     var everyPathDropsTheFirstFactor = false
     func readableReference() -> any Layer { ThreeX() }
@@ -124,7 +149,8 @@ private final class TwoPathScale: UnaryLayer, FastPathLayer {
         guard forcedPath == .blocked else { return x * 3 }
         if blockedThrows { throw .brokenContract(layer: kindName, detail: "the blocked path is not built") }
         var y = x * 3
-        y.data[y.count - 1] = x.data[x.count - 1]
+        for _ in 1..<max(blockedRepeats, 1) { y = x * 3 }
+        if x.count > (blockedErrsAbove ?? 0) { y.data[y.count - 1] = x.data[x.count - 1] }
         return y
     }
 
