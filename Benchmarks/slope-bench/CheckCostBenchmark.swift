@@ -126,7 +126,9 @@ enum CheckCostBenchmark {
                 // `SLOPE_BENCH_PROFILE=1`: each invariant's own seconds too.
                 if ProcessInfo.processInfo.environment["SLOPE_BENCH_PROFILE"] != nil {
                     for invariant in result.invariants.sorted(by: { ($0.seconds ?? 0) > ($1.seconds ?? 0) }) {
-                        print("  \(label) \(subject.name): \(formatSeconds(invariant.seconds ?? 0)) \(invariant.name): \(invariant.detail)")
+                        print(
+                            "  \(label) \(subject.name): \(formatSeconds(invariant.seconds ?? 0)) \(invariant.name): \(invariant.detail)"
+                        )
                     }
                 }
                 var extraAim: String?
