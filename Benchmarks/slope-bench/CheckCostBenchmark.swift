@@ -116,15 +116,18 @@ enum CheckCostBenchmark {
             let (layer, inputs) = subject.make()
             let (forward, backward) = passTimes(layer, inputs)
             var modes: [(String, GradientCheck)] = [("fast", GradientCheck(mode: .fast(directions: 2)))]
-            if subject.exhaustive { modes.append(("exhaustive", GradientCheck())) }
+            let profiling = ProcessInfo.processInfo.environment["SLOPE_BENCH_PROFILE"] != nil
+            if subject.exhaustive && !profiling { modes.append(("exhaustive", GradientCheck())) }
             for (label, check) in modes {
                 var last: CheckReport?
                 let timed = measure(label, warmup: 1, runs: quick ? 1 : min(runs, 3)) { last = check.run(layer, inputs: inputs) }
                 guard let result = last, let counted = countedSeconds(result, forward: forward, backward: backward) else {
                     continue
                 }
-                // `SLOPE_BENCH_PROFILE=1`: each invariant's own seconds too.
-                if ProcessInfo.processInfo.environment["SLOPE_BENCH_PROFILE"] != nil {
+                // `SLOPE_BENCH_PROFILE=1`: fast mode only, 30 more checks for `perf record`, and
+                // each invariant's own seconds.
+                if profiling {
+                    for _ in 0..<30 { _ = check.run(layer, inputs: inputs) }
                     for invariant in result.invariants.sorted(by: { ($0.seconds ?? 0) > ($1.seconds ?? 0) }) {
                         print(
                             "  \(label) \(subject.name): \(formatSeconds(invariant.seconds ?? 0)) \(invariant.name): \(invariant.detail)"

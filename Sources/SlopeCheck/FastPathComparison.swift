@@ -36,8 +36,8 @@ struct FastPathComparison {
     static let sampledAbove = 16_384
     /// The rows of that sample cover at least this many input elements, and at least two rows.
     static let sampleElements = 4_096
-    /// Above `sampledAbove`, another path runs at full size when its pass would cost at most
-    /// this many of the layer's own (estimated from the sample).
+    /// Above `sampledAbove`, a path runs at full size when its pass would cost at most this many
+    /// of the cheapest path's (both estimated from the sample).
     static let fullSizeBudget = 8.0
 
     private func compare<L: FastPathLayer>(_ layer: L) throws -> InvariantResult {
@@ -65,11 +65,11 @@ struct FastPathComparison {
             return .pass(.fastPathsMatchReference, "\(paths): largest difference \(formatNumber(worst)) of the tensor's size")
         }
         // Every path on the sample against the reference: a mistake every path shares shows
-        // there. At full size, the path the layer takes by itself is what the finite differences
-        // check; another path is compared with it there (a path that errs only at this size
-        // differs from it) when its pass, estimated from the sample, costs at most
-        // `fullSizeBudget` of the layer's own: the plain loops of a layer whose own path is
-        // OpenBLAS would cost more than the check's finite differences.
+        // there. On the whole batch the paths are compared with each other (a path that errs
+        // only at this size differs from the others), each whose pass, estimated from the
+        // sample, costs at most `fullSizeBudget` of the cheapest one's: plain loops beside
+        // OpenBLAS would cost more there than the check's finite differences, and the path the
+        // layer takes at this size is the finite differences' to check.
         let reference = try results(
             of: layer.readableReference(), at: sampleInputs, upstream: sampleUpstream, counted: false)
         var sampleSeconds: [Double] = []
@@ -85,27 +85,28 @@ struct FastPathComparison {
             }
         }
         let batch = inputs[0].shape[0]
-        layer.forcedPath = chosen
-        let start = DispatchTime.now()
-        let own = try results(of: layer, at: inputs, upstream: upstream)
-        let ownSeconds = max(seconds(since: start), 1e-9)
+        let estimates = sampleSeconds.map { $0 * Double(batch) / Double(rows) }
+        let cheapest = max(estimates.min() ?? 0, 1e-9)
+        var compared: [(L.Path, [Tensor])] = []
         var skipped: [String] = []
-        for (path, sampled) in zip(layer.availablePaths, sampleSeconds) {
-            let estimate = sampled * Double(batch) / Double(rows)
-            guard estimate <= Self.fullSizeBudget * ownSeconds else {
-                skipped.append("\(path) (about \(Int((estimate / ownSeconds).rounded()))× its pass)")
+        for (path, estimate) in zip(layer.availablePaths, estimates) {
+            guard estimate <= Self.fullSizeBudget * cheapest else {
+                skipped.append("\(path) (about \(Int((estimate / cheapest).rounded()))× the cheapest path's pass)")
                 continue
             }
             layer.forcedPath = path
             let taken = try results(of: layer, at: inputs, upstream: upstream)
-            if let (at, expected) = difference(taken, own, upstream: upstream, worst: &worst) {
-                return .fail(.fastPathsMatchReference, "the \(path) path's \(at), the layer's own path's \(expected)")
+            if let (first, reference) = compared.first,
+                let (at, expected) = difference(taken, reference, upstream: upstream, worst: &worst)
+            {
+                return .fail(.fastPathsMatchReference, "the \(path) path's \(at), the \(first) path's \(expected)")
             }
+            compared.append((path, taken))
         }
         let fullSize =
             skipped.isEmpty
-            ? "every path against the layer's own on the whole batch"
-            : "on the whole batch, the layer's own path is the finite differences' to check; not compared there: \(skipped.joined(separator: ", "))"
+            ? "the paths against each other on the whole batch"
+            : "on the whole batch, the path the layer takes is the finite differences' to check; not run there: \(skipped.joined(separator: ", "))"
         return .pass(
             .fastPathsMatchReference,
             "\(paths): largest difference \(formatNumber(worst)) of the tensor's size (against the reference on its first \(rows) of \(batch) rows; \(fullSize))"

@@ -43,17 +43,87 @@ struct Invariants {
         let parameters = layer.namedParameters
         let expectedGradients = inputs.count
 
+        // One fresh forward, on copies with their own storage (the originals stay as the
+        // reference for "untouched"), and two backward calls after it: the gradient shapes, the
+        // untouched arguments, the reference gradients, repeatability and accumulation, and one
+        // of the two forwards of determinism all read this one pass.
+        var shared: SharedPass?
+        var sharedError: (any Error)?
+        record(.gradientShapes) {
+            let pass: SharedPass
+            do { pass = try SharedPass(self) } catch {
+                sharedError = error
+                throw error
+            }
+            shared = pass
+            let gradients = pass.first
+            guard gradients.count == expectedGradients else {
+                return .fail(.gradientShapes, "backward returned \(gradients.count) gradients for \(expectedGradients) inputs")
+            }
+            for (i, (g, x)) in zip(gradients, inputs).enumerated() where g.shape != x.shape {
+                return .fail(.gradientShapes, "gradient of input \(i) has shape \(g.shape), input has \(x.shape)")
+            }
+            for ((name, p), g) in zip(parameters, pass.firstParameters) where g.shape != p.value.shape {
+                return .fail(.gradientShapes, "gradient of \(name) has shape \(g.shape), parameter has \(p.value.shape)")
+            }
+            return .pass(.gradientShapes)
+        }
+        guard let shared else {
+            results.append(.fail(.backwardRuns, "threw: \(sharedError.map { "\($0)" } ?? "")"))
+            return results
+        }
+
+        record(.argumentsUntouched) {
+            for (i, (x, original)) in zip(shared.given, inputs).enumerated() where !sameBits(x, original) {
+                return .fail(.argumentsUntouched, "input \(i) was modified (at \(firstDifference(x, original)))")
+            }
+            if !sameBits(shared.givenUpstream, upstream) {
+                return .fail(
+                    .argumentsUntouched,
+                    "backward modified its upstream argument in place (at \(firstDifference(shared.givenUpstream, upstream)))")
+            }
+            return .pass(.argumentsUntouched)
+        }
+
+        record(.forwardDeterministic) {
+            passes.forward += 1
+            let second = try layer.forward(inputs)
+            return sameBits(shared.output, second)
+                ? .pass(.forwardDeterministic)
+                : .fail(
+                    .forwardDeterministic,
+                    "two forward passes on the same input differ (at \(firstDifference(shared.output, second)))")
+        }
+
+        // Gradients of a fresh forward(x), backward(u): the reference for the next checks.
+        let reference = shared.first + shared.firstParameters
+
+        record(.backwardRepeatable) {
+            if let where_ = mismatch(shared.first, shared.second) {
+                return .fail(
+                    .backwardRepeatable,
+                    "a second backward after the same forward gives other input gradients (\(where_)); does backward modify its cached values?"
+                )
+            }
+            if !parameters.isEmpty {
+                if let where_ = mismatch(shared.secondParameters, shared.firstParameters.map { $0 * 2 }) {
+                    return .fail(
+                        .backwardRepeatable,
+                        "parameter gradients do not accumulate: after two backward calls they should double (\(where_))")
+                }
+            }
+            return .pass(.backwardRepeatable, parameters.isEmpty ? "" : "parameter gradients accumulate")
+        }
+
         record(.noStateBetweenCalls) {
-            // The check has already called the layer at x. Take the gradient at another point
-            // x′ (shifted, ties broken) right after a call at x, and compare each with a
-            // directional difference. A layer whose gradient agrees at x but not at x′ kept
-            // something from the earlier call. (A gradient wrong at both is the finite
-            // differences' finding, not this invariant's.)
+            // The last calls were at x. Take the gradient at another point x′ (shifted, ties
+            // broken) right after them, and compare each with a directional difference. A layer
+            // whose gradient agrees at x but not at x′ kept something from the earlier call. (A
+            // gradient wrong at both is the finite differences' finding, not this invariant's.)
             var other = inputs
             for i in other.indices {
                 for k in 0..<other[i].count { other[i].data[k] += 0.37 + 0.05 * generator.nextNormal() }
             }
-            _ = try gradients(upstream, at: inputs)
             let atOther = try directionalMismatch(at: other, using: &generator)
             guard let atOther else { return .pass(.noStateBetweenCalls) }
             _ = try gradients(upstream, at: other)
@@ -65,81 +135,6 @@ struct Invariants {
                 )
             }
             return .pass(.noStateBetweenCalls, "gradient wrong at every point; see the finite differences")
-        }
-
-        record(.gradientShapes) {
-            zeroGradients()
-            try forward(inputs, for: upstream)
-            let gradients = try backward(upstream.copied())
-            guard gradients.count == expectedGradients else {
-                return .fail(.gradientShapes, "backward returned \(gradients.count) gradients for \(expectedGradients) inputs")
-            }
-            for (i, (g, x)) in zip(gradients, inputs).enumerated() where g.shape != x.shape {
-                return .fail(.gradientShapes, "gradient of input \(i) has shape \(g.shape), input has \(x.shape)")
-            }
-            for (name, p) in parameters where p.gradient.shape != p.value.shape {
-                return .fail(
-                    .gradientShapes, "gradient of \(name) has shape \(p.gradient.shape), parameter has \(p.value.shape)")
-            }
-            return .pass(.gradientShapes)
-        }
-
-        record(.argumentsUntouched) {
-            // The layer gets copies with their own storage; the originals stay as the reference.
-            let given = inputs.map { $0.copied() }
-            let givenUpstream = upstream.copied()
-            zeroGradients()
-            try forward(given, for: givenUpstream)
-            _ = try backward(givenUpstream)
-            for (i, (x, original)) in zip(given, inputs).enumerated() where !sameBits(x, original) {
-                return .fail(.argumentsUntouched, "input \(i) was modified (at \(firstDifference(x, original)))")
-            }
-            if !sameBits(givenUpstream, upstream) {
-                return .fail(
-                    .argumentsUntouched,
-                    "backward modified its upstream argument in place (at \(firstDifference(givenUpstream, upstream)))")
-            }
-            return .pass(.argumentsUntouched)
-        }
-
-        record(.forwardDeterministic) {
-            passes.forward += 2
-            let first = try layer.forward(inputs)
-            let second = try layer.forward(inputs)
-            return sameBits(first, second)
-                ? .pass(.forwardDeterministic)
-                : .fail(
-                    .forwardDeterministic, "two forward passes on the same input differ (at \(firstDifference(first, second)))")
-        }
-
-        // Gradients of a fresh forward(x), backward(u): the reference for the next checks.
-        let reference: [Tensor]
-        do { reference = try gradients(upstream) } catch {
-            results.append(.fail(.backwardRuns, "threw: \(error)"))
-            return results
-        }
-
-        record(.backwardRepeatable) {
-            zeroGradients()
-            try forward(inputs, for: upstream)
-            let first = try backward(upstream.copied())
-            let second = try backward(upstream.copied())
-            if let where_ = mismatch(first, second) {
-                return .fail(
-                    .backwardRepeatable,
-                    "a second backward after the same forward gives other input gradients (\(where_)); does backward modify its cached values?"
-                )
-            }
-            if !parameters.isEmpty {
-                let doubled = parameters.map { $0.1.gradient }
-                let single = Array(reference[inputs.count...])
-                if let where_ = mismatch(doubled, single.map { $0 * 2 }) {
-                    return .fail(
-                        .backwardRepeatable,
-                        "parameter gradients do not accumulate: after two backward calls they should double (\(where_))")
-                }
-            }
-            return .pass(.backwardRepeatable, parameters.isEmpty ? "" : "parameter gradients accumulate")
         }
 
         if let unary = layer as? any UnaryLayer, !parameters.isEmpty {
@@ -267,6 +262,37 @@ struct Invariants {
             }
         }
         return nil
+    }
+}
+
+/// The invariants' shared pass: zeroed gradients, one forward on copies of the inputs, and two
+/// backward calls (each with its own copy of the upstream) after it.
+struct SharedPass {
+    /// The copies the layer was given, and the upstream of the first backward, as the layer left them.
+    let given: [Tensor]
+    let givenUpstream: Tensor
+    let output: Tensor
+    /// Input and parameter gradients after the first backward, and after the second.
+    let first: [Tensor]
+    let firstParameters: [Tensor]
+    let second: [Tensor]
+    let secondParameters: [Tensor]
+
+    init(_ invariants: Invariants) throws {
+        let (layer, upstream) = (invariants.layer, invariants.upstream)
+        let given = invariants.inputs.map { $0.copied() }
+        let givenUpstream = upstream.copied()
+        invariants.zeroGradients()
+        invariants.passes.forward += 1
+        output = try layer.forward(given)
+        guard output.shape == upstream.shape else {
+            throw CheckProblem.outputShapeChanged(from: upstream.shape, to: output.shape)
+        }
+        first = try invariants.backward(givenUpstream)
+        firstParameters = layer.namedParameters.map(\.parameter.gradient)
+        second = try invariants.backward(upstream.copied())
+        secondParameters = layer.namedParameters.map(\.parameter.gradient)
+        (self.given, self.givenUpstream) = (given, givenUpstream)
     }
 }
 

@@ -51,7 +51,7 @@ import Testing
     @Test func aWrongPathFailsOnALargeBatchWhereTheReferenceSeesASample() throws {
         // 64 × 512 inputs: the reference runs on the first 8 rows; the blocked path's mistake,
         // in the last element of a tensor over 4,096 elements (none on the sample), shows
-        // against the layer's own path on the whole batch.
+        // against the plain path on the whole batch.
         let layer = TwoPathScale()
         layer.blockedErrsAbove = 4_096
         var rng = SeededGenerator(seed: 3)
@@ -74,12 +74,12 @@ import Testing
         let invariant = try #require(
             FastPathComparison(layer: layer, inputs: [x], upstream: Tensor(shape: [64, 512], repeating: 1)).evaluate())
         #expect(invariant.verdict == .pass, "\(invariant.detail)")
-        #expect(invariant.detail.contains("not compared there: blocked (about"), "\(invariant.detail)")
+        #expect(invariant.detail.contains("not run there: blocked (about"), "\(invariant.detail)")
         // The same mistake at full size goes unseen there, and the detail never claims otherwise.
         layer.blockedErrsAbove = 4_096
         let unseen = try #require(
             FastPathComparison(layer: layer, inputs: [x], upstream: Tensor(shape: [64, 512], repeating: 1)).evaluate())
-        #expect(unseen.detail.contains("first 8 of 64 rows") && unseen.detail.contains("not compared there: blocked"))
+        #expect(unseen.detail.contains("first 8 of 64 rows") && unseen.detail.contains("not run there: blocked"))
     }
 
     @Test func aMistakeEveryPathSharesShowsOnTheSample() throws {

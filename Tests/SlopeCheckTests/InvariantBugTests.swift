@@ -1,0 +1,102 @@
+import SlopeLayers
+import Testing
+
+@testable import SlopeCheck
+
+/// Every invariant that reads the invariants' shared pass (one forward on copies, two backward
+/// calls) still fails its own planted bug, by name, and passes the same layer without it.
+@Suite struct InvariantBugTests {
+    static let x = Tensor(rows: [[0.5, -1.25, 2], [0.75, 1.5, -0.25]])
+    static let upstream = Tensor(rows: [[0.3, -0.7, 0.2], [-0.4, 0.9, 0.6]])
+
+    static func failed(_ layer: any Layer) -> [InvariantName: String] {
+        var generator = SeededGenerator(seed: 5)
+        let invariants = Invariants(layer: layer, inputs: [x], upstream: upstream, tolerance: .default)
+        var failures: [InvariantName: String] = [:]
+        for result in invariants.evaluate(using: &generator) where result.verdict == .fail {
+            failures[result.name] = result.detail
+        }
+        return failures
+    }
+
+    @Test func theRightLayerFailsNone() {
+        #expect(Self.failed(PlantedScale()).isEmpty, "\(Self.failed(PlantedScale()))")
+    }
+
+    @Test func aForwardThatDriftsIsNotDeterministic() {
+        let layer = PlantedScale()
+        layer.drifts = true
+        let failures = Self.failed(layer)
+        #expect(failures[.forwardDeterministic]?.contains("two forward passes on the same input differ") == true)
+    }
+
+    @Test func aBackwardThatSpendsItsCacheIsNotRepeatable() {
+        let layer = PlantedScale()
+        layer.backwardSpendsCache = true
+        #expect(Self.failed(layer)[.backwardRepeatable]?.contains("a second backward") == true)
+    }
+
+    @Test func parameterGradientsThatOverwriteDoNotAccumulate() {
+        let layer = PlantedScale()
+        layer.overwritesGradient = true
+        #expect(Self.failed(layer)[.backwardRepeatable]?.contains("do not accumulate") == true)
+    }
+
+    @Test func aGradientOfTheWrongShapeIsNamed() {
+        let layer = PlantedScale()
+        layer.flattensGradient = true
+        #expect(Self.failed(layer)[.gradientShapes]?.contains("has shape [6]") == true)
+    }
+
+    @Test func aForwardThatWritesIntoItsInputIsCaught() {
+        let layer = PlantedScale()
+        layer.writesIntoInput = true
+        #expect(Self.failed(layer)[.argumentsUntouched]?.contains("input 0 was modified") == true)
+    }
+
+    @Test func aBackwardThatThrowsEndsTheInvariantsWithBackwardRuns() {
+        let layer = PlantedScale()
+        layer.backwardThrows = true
+        let failures = Self.failed(layer)
+        #expect(failures[.gradientShapes]?.contains("threw") == true)
+        #expect(failures[.backwardRuns]?.contains("not built") == true, "\(failures)")
+    }
+}
+
+/// y = s·x with a parameter s of one element; each flag plants one bug.
+private final class PlantedScale: Layer {
+    let kindName = "PlantedScale"
+    let s = Parameter("s", Tensor(shape: [1], data: [1.5]))
+    var parameters: [Parameter] { [s] }
+    var drifts = false
+    var backwardSpendsCache = false
+    var overwritesGradient = false
+    var flattensGradient = false
+    var writesIntoInput = false
+    var backwardThrows = false
+    private var x: Tensor?
+    /// s as the forward saw it: the input gradient's factor.
+    private var scale = 0.0
+    private var calls = 0.0
+
+    func forward(_ inputs: [Tensor]) throws(LayerError) -> Tensor {
+        let x = inputs[0]
+        self.x = x
+        scale = s.value.data[0]
+        calls += 1
+        if writesIntoInput {
+            x.data.withUnsafeBufferPointer { UnsafeMutablePointer(mutating: $0.baseAddress!)[0] = 0 }
+        }
+        return x * s.value.data[0] + (drifts ? calls * 1e-3 : 0)
+    }
+
+    func backward(_ upstream: Tensor) throws(LayerError) -> [Tensor] {
+        if backwardThrows { throw .brokenContract(layer: kindName, detail: "backward is not built") }
+        guard let x else { throw .backwardBeforeForward(layer: kindName) }
+        let ds = Tensor(shape: [1], data: [x.dot(upstream)])
+        if overwritesGradient { s.gradient = ds } else { s.gradient = s.gradient + ds }
+        let dx = upstream * scale
+        if backwardSpendsCache { scale *= 2 }
+        return [flattensGradient ? dx.reshaped([dx.count]) : dx]
+    }
+}
