@@ -41,6 +41,34 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable, Equatable, Codab
 
     private func rotl(_ x: UInt64, _ k: UInt64) -> UInt64 { (x << k) | (x >> (64 - k)) }
 
+    /// The same stream as `next()` with its state in four locals, for loops that draw a million
+    /// numbers (the array-backed state is bounds-checked and uniqueness-checked on every draw);
+    /// the generator goes on from where `body` left it.
+    mutating func withStream<R>(_ body: (inout Stream) -> R) -> R {
+        var stream = Stream(s0: state[0], s1: state[1], s2: state[2], s3: state[3])
+        defer { state = [stream.s0, stream.s1, stream.s2, stream.s3] }
+        return body(&stream)
+    }
+
+    /// xoshiro256** on four registers: `next()` without the array.
+    struct Stream {
+        var s0, s1, s2, s3: UInt64
+
+        @inline(__always) mutating func next() -> UInt64 {
+            let result = ((s1 &* 5) << 7 | (s1 &* 5) >> 57) &* 9
+            let t = s1 << 17
+            s2 ^= s0
+            s3 ^= s1
+            s1 ^= s2
+            s0 ^= s3
+            s2 ^= t
+            s3 = s3 << 45 | s3 >> 19
+            return result
+        }
+
+        @inline(__always) mutating func nextUnit() -> Double { Double(next() >> 11) * 0x1.0p-53 }
+    }
+
     /// A uniform double in [0, 1) with 53 random bits.
     public mutating func nextUnit() -> Double { Double(next() >> 11) * 0x1.0p-53 }
 

@@ -77,15 +77,19 @@ public struct Tensor: Sendable, Equatable, CustomStringConvertible {
     public static func normal(_ shape: [Int], using generator: inout SeededGenerator) -> Tensor {
         let n = count(of: shape)
         var data = [Double](repeating: 0, count: n)
-        var i = 0
-        while i < n {
-            let (u, v) = (2 * generator.nextUnit() - 1, 2 * generator.nextUnit() - 1)
-            let s = u * u + v * v
-            guard s > 0, s < 1 else { continue }
-            let factor = (-2 * log(s) / s).squareRoot()
-            data[i] = u * factor
-            if i + 1 < n { data[i + 1] = v * factor }
-            i += 2
+        generator.withStream { stream in
+            data.withUnsafeMutableBufferPointer { out in
+                var i = 0
+                while i < n {
+                    let (u, v) = (2 * stream.nextUnit() - 1, 2 * stream.nextUnit() - 1)
+                    let s = u * u + v * v
+                    guard s > 0, s < 1 else { continue }
+                    let factor = (-2 * log(s) / s).squareRoot()
+                    out[i] = u * factor
+                    if i + 1 < n { out[i + 1] = v * factor }
+                    i += 2
+                }
+            }
         }
         return Tensor(shape: shape, data: data)
     }
