@@ -28,6 +28,18 @@ import Testing
                 gradientScale: analytic[tensor].maxMagnitude, baseValue: baseValue, baseOutput: baseOutput)
             let differences = try plan.run(tensor: tensor, analytic: analytic[tensor], using: &generator)
             let shape = probe.value(of: tensor).shape
+            // What a summary reads of each outcome, and the kinks, are those of the outcome itself
+            // (a compressed tensor's first looks are computed when read).
+            let outcomes = differences.outcomes
+            let misread = outcomes.indices.filter { i in
+                let (full, light) = (outcomes[i], outcomes.essentials(i))
+                return light.analytic.bitPattern != full.analytic.bitPattern
+                    || light.numeric.bitPattern != full.numeric.bitPattern
+                    || light.resolution.bitPattern != full.resolution.bitPattern || light.verdict != full.verdict
+                    || light.isKink != full.isKink
+            }
+            #expect(misread.isEmpty, "outcomes read otherwise in a summary: \(misread.prefix(5))")
+            #expect(outcomes.kinkPositions == outcomes.indices.filter { outcomes[$0].isKink })
             let results = differences.outcomes.indices.map {
                 ElementResult(differences.outcomes[$0], index: Tensor.index(ofFlat: differences.element($0), in: shape))
             }

@@ -88,7 +88,7 @@ import Testing
     @Test func aPassThatCouldNotSeeASmallErrorIsInconclusive() {
         // Noise 1e-7 over h = 1e-5: errors below 1e-2 are invisible, a tenth of the largest derivative.
         let judge = Self.judge(floor: 1e-7, gradientScale: 0.1)
-        var outcomes = [judge.atOnce(analytic: 0.1, Self.smooth(0.1, step: 1e-5))]
+        var outcomes = ElementOutcomes([judge.atOnce(analytic: 0.1, Self.smooth(0.1, step: 1e-5))])
         #expect(outcomes[0].verdict == .pass)
         #expect(!judge.resolves(outcomes[0]))
         judge.requireResolution(&outcomes, directions: false)

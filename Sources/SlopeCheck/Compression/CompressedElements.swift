@@ -18,11 +18,11 @@ import SlopeLayers
 extension ElementPlan {
     /// The tensor's outcomes by colouring, or nil with the reason it fell back.
     func compressedOutcomes(tensor: Int, analytic: Tensor, using generator: inout SeededGenerator) throws -> (
-        [ElementOutcome]?, CompressionSummary
+        ElementOutcomes?, CompressionSummary
     ) {
         var summary = CompressionSummary()
         let passesBefore = probe.passes.forwardPasses
-        func fallback(_ reason: String) -> ([ElementOutcome]?, CompressionSummary) {
+        func fallback(_ reason: String) -> (ElementOutcomes?, CompressionSummary) {
             summary.fallback = reason
             summary.forwardPasses = probe.passes.forwardPasses - passesBefore
             return (nil, summary)
@@ -96,16 +96,9 @@ extension ElementPlan {
                 tensor: tensor, colours: colours, groups: groups, footprint: footprint, steps: steps, base: y0, into: &sums)
         }
         if let refutation = sums.refutation { return fallback(refutation) }
-        let (central, up, down, movedUp, movedDown, alone) = (
-            sums.central, sums.up, sums.down, sums.movedUp, sums.movedDown, sums.alone
-        )
         probe.restore(tensor, to: saved)
-        func level(_ e: Int) -> StencilLevel {
-            let scale = max(abs(baseValue), abs(baseValue + up[e]), abs(baseValue - down[e]))
-            return StencilLevel(
-                step: steps[e], numeric: central[e] / (movedUp[e] + movedDown[e]), forward: up[e] / movedUp[e],
-                backward: down[e] / movedDown[e], scale: scale, flipped: false)
-        }
+        let looks = GroupedLooks(
+            sums: sums, steps: steps, analytic: analytic, values: saved, baseValue: baseValue, judge: judge)
 
         // Spot checks: random elements moved alone by +h must give their grouped forward quotient
         // (L(x + hᵢeᵢ) − L(x))/hᵢ, one pass each. The one-sided quotient sees everything another
@@ -113,11 +106,11 @@ extension ElementPlan {
         for _ in 0..<spots {
             // A random element not already bound for the one-at-a-time path.
             var e = Int(generator.next() % UInt64(count))
-            for _ in 0..<8 where alone[e] { e = Int(generator.next() % UInt64(count)) }
-            guard !alone[e] else { continue }
+            for _ in 0..<8 where sums.alone[e] { e = Int(generator.next() % UInt64(count)) }
+            guard !sums.alone[e] else { continue }
             let single = try oneAtATimeForward(tensor: tensor, element: e, step: steps[e])
             guard !single.flipped else { continue }
-            let compressed = level(e)
+            let compressed = looks.level(e)
             let difference = abs(compressed.forward - single.forward)
             guard difference <= judge.noiseAllowance(single, oneSided: true) else {
                 let index = Tensor.index(ofFlat: e, in: saved.shape)
@@ -128,28 +121,17 @@ extension ElementPlan {
             summary.spotChecks += 1
         }
 
-        // Clean passes from the grouped numbers; everything else one at a time.
-        // (A leftover's place holds its grouped first look until the ordinary path replaces it.)
-        var outcomes: [ElementOutcome] = []
-        outcomes.reserveCapacity(count)
-        var leftovers: [Int] = []
-        for e in 0..<count {
-            let look = level(e)
-            var outcome = judge.atOnce(analytic: analytic.data[e], look)
-            if alone[e] || outcome.verdict != .pass || !judge.resolves(outcome)
-                || judge.flat(analytic: analytic.data[e], look) != nil
-            {
-                leftovers.append(e)
-            }
-            outcome.value = saved.data[e]
-            outcomes.append(outcome)
-        }
+        // Clean passes from the grouped numbers, read back when needed; everything else one at
+        // a time. (A leftover's place holds its grouped first look until the ordinary path
+        // replaces it.)
+        let leftovers = (0..<count).filter { !looks.clean[$0] }
         summary.judgedOneAtATime = leftovers.count
         summary.forwardPasses = probe.passes.forwardPasses - passesBefore
         // Their progress was counted with their colour.
         var quiet = self
         quiet.progress = nil
         let rejudged = try quiet.oneAtATime(tensor: tensor, leftovers, analytic: analytic)
+        var outcomes = ElementOutcomes(looks: looks)
         for (e, outcome) in zip(leftovers, rejudged) { outcomes[e] = outcome }
         return (outcomes, summary)
     }

@@ -4,7 +4,7 @@ import SlopeLayers
 /// What the finite differences of one tensor found: an outcome per checked element (or per
 /// random direction in fast mode), in one array.
 struct TensorDifferences {
-    var outcomes: [ElementOutcome]
+    var outcomes: ElementOutcomes
     /// The flat index of each outcome's element; nil when every element was checked, in order.
     var elements: [Int]?
     /// Whether the outcomes are random directions (fast mode), not elements.
@@ -18,7 +18,7 @@ struct TensorDifferences {
     var kinks: Set<Int> {
         guard !directions else { return [] }
         var found = Set<Int>()
-        for i in outcomes.indices where outcomes[i].isKink { found.insert(element(i)) }
+        for i in outcomes.kinkPositions { found.insert(element(i)) }
         return found
     }
 }
@@ -63,7 +63,7 @@ struct ElementPlan {
         switch check.mode {
         case .exhaustive:
             var compression: CompressionSummary?
-            var compressed: [ElementOutcome]?
+            var compressed: ElementOutcomes?
             if check.compression.isEnabled, count >= max(check.compression.minimumElements, 2) {
                 // Its own generator: the rest of the check draws the same numbers with or without it.
                 var own = SeededGenerator(seed: check.seed ^ 0xC0_10_0A ^ UInt64(tensor))
@@ -75,12 +75,12 @@ struct ElementPlan {
                     compression = CompressionSummary(fallback: "a pass with elements moved together failed: \(error)")
                 }
             }
-            let outcomes = try compressed ?? oneAtATime(tensor: tensor, Array(0..<count), analytic: analytic)
+            let outcomes = try compressed ?? ElementOutcomes(oneAtATime(tensor: tensor, Array(0..<count), analytic: analytic))
             differences = TensorDifferences(outcomes: outcomes, elements: nil, directions: false, compression: compression)
         case .sampled(let k):
             let elements = Self.sample(k, of: count, using: &generator)
             differences = TensorDifferences(
-                outcomes: try oneAtATime(tensor: tensor, elements, analytic: analytic),
+                outcomes: ElementOutcomes(try oneAtATime(tensor: tensor, elements, analytic: analytic)),
                 elements: elements.count == count ? nil : elements, directions: false)
         case .fast(let directions):
             var outcomes: [ElementOutcome] = []
@@ -89,7 +89,7 @@ struct ElementPlan {
                 let u = Tensor.normal(analytic.shape, using: &generator)
                 outcomes.append(try direction(tensor: tensor, u, analytic: analytic))
             }
-            differences = TensorDifferences(outcomes: outcomes, elements: nil, directions: true)
+            differences = TensorDifferences(outcomes: ElementOutcomes(outcomes), elements: nil, directions: true)
         }
         judge.requireResolution(&differences.outcomes, directions: differences.directions)
         return differences

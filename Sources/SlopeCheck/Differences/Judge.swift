@@ -149,16 +149,21 @@ struct Judge: Sendable {
     /// an element's allowance exceeds `resolution` × the tensor's largest numeric derivative
     /// (or its largest analytic one, when that is larger: sampled elements may all sit where the
     /// derivative is 0), the element is inconclusive. Directions are measured by Σ|gᵢuᵢ|.
-    func requireResolution(_ outcomes: inout [ElementOutcome], directions: Bool) {
+    func requireResolution(_ outcomes: inout ElementOutcomes, directions: Bool) {
+        // One read of each outcome (a compressed tensor's are computed when read): the passes
+        // that could be unresolved are those above the limit's lower bound, the analytic scale.
         var numericScale = 0.0
+        var candidates: [(Int, Double)] = []
+        let lowerLimit = directions ? 0 : tolerance.resolution * gradientScale
         for i in outcomes.indices {
-            let size = directions ? outcomes[i].scale : abs(outcomes[i].numeric)
+            let outcome = outcomes.essentials(i)
+            let size = directions ? outcome.scale : abs(outcome.numeric)
             if numericScale < size || numericScale.isNaN { numericScale = size }
+            if outcome.verdict == .pass, !(outcome.resolution <= lowerLimit) { candidates.append((i, outcome.resolution)) }
         }
         let largest = max(outcomes.isEmpty ? 0 : numericScale, directions ? 0 : gradientScale)
-        for i in outcomes.indices {
-            let seen = outcomes[i].resolution
-            guard outcomes[i].verdict == .pass, seen > tolerance.resolution * largest else { continue }
+        let limit = tolerance.resolution * largest
+        for (i, seen) in candidates where seen > limit {
             outcomes[i].verdict = .inconclusive
             outcomes[i].note = largest == 0 ? .noChange(resolution: seen) : .unresolved(resolution: seen, largest: largest)
         }

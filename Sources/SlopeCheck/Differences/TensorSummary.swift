@@ -18,24 +18,26 @@ extension TensorReport {
         var inconclusiveCount = 0, kinkCount = 0
         var firstInconclusive: Int?
         var maxAbsoluteError: Double?, maxRelativeError: Double?, resolution: Double?
+        var largestError = 0.0
         for i in outcomes.indices {
-            let absolute = outcomes[i].absoluteError
-            let relative = relativeError(outcomes[i].analytic, outcomes[i].numeric)
-            switch outcomes[i].verdict {
+            let outcome = outcomes.essentials(i)
+            let absolute = outcome.absoluteError
+            let relative = relativeError(outcome.analytic, outcome.numeric)
+            switch outcome.verdict {
             case .fail: failures.append(i)
             case .inconclusive:
                 inconclusiveCount += 1
                 if firstInconclusive == nil { firstInconclusive = i }
             case .pass: break
             }
-            verdict = max(verdict, outcomes[i].verdict)
-            if outcomes[i].isKink { kinkCount += 1 }
+            verdict = max(verdict, outcome.verdict)
+            if outcome.isKink { kinkCount += 1 }
             census.add(relative)
             // As Sequence.max(): the first of equal largest values, a NaN never replacing one.
-            if largest.map({ outcomes[$0].absoluteError < absolute }) ?? true { largest = i }
+            if largest == nil || largestError < absolute { (largest, largestError) = (i, absolute) }
             if maxAbsoluteError.map({ $0 < absolute }) ?? true { maxAbsoluteError = absolute }
             if maxRelativeError.map({ $0 < relative }) ?? true { maxRelativeError = relative }
-            let seen = outcomes[i].resolution
+            let seen = outcome.resolution
             if resolution.map({ $0 < seen }) ?? true { resolution = seen }
         }
         func result(_ i: Int) -> ElementResult {
@@ -75,15 +77,19 @@ extension ElementValues {
         guard !differences.directions else { return nil }
         let outcomes = differences.outcomes
         indices = differences.elements.flatMap { $0.elementsEqual(0..<elementCount) ? nil : $0 }
-        analytic = outcomes.map(\.analytic)
-        numeric = outcomes.map(\.numeric)
-        allowance = outcomes.map(\.allowance)
+        (analytic, numeric, allowance) = ([], [], [])
         (failed, kinks, inconclusive) = ([], [], [])
-        for i in outcomes.indices {
+        analytic.reserveCapacity(outcomes.count)
+        numeric.reserveCapacity(outcomes.count)
+        allowance.reserveCapacity(outcomes.count)
+        for (i, outcome) in outcomes.enumerated() {
+            analytic.append(outcome.analytic)
+            numeric.append(outcome.numeric)
+            allowance.append(outcome.allowance)
             let flat = differences.element(i)
-            if outcomes[i].verdict == .fail { failed.append(flat) }
-            if outcomes[i].isKink { kinks.append(flat) }
-            if outcomes[i].verdict == .inconclusive { inconclusive.append(flat) }
+            if outcome.verdict == .fail { failed.append(flat) }
+            if outcome.isKink { kinks.append(flat) }
+            if outcome.verdict == .inconclusive { inconclusive.append(flat) }
         }
     }
 }
