@@ -110,7 +110,11 @@ enum CheckCostBenchmark {
     }
 
     static func rows(runs: Int, quick: Bool, report: (Row) -> Void) {
-        let torchAvailable = runCommand("python3", ["-c", "import torch"]) != nil
+        // The peer runs after every Slope row of the group: a torch process leaves this machine
+        // slower for a while (Conv2D's forward pass measured 1.2 ms after it, 0.6 ms before),
+        // and the Slope rows would pay for it. Rows are reported in their usual order.
+        var rows: [Row?] = []
+        var peers: [(slot: Int, run: (_ torchAvailable: Bool) -> Row)] = []
         let filter = ProcessInfo.processInfo.environment["SLOPE_BENCH_SUBJECT"]
         for subject in subjects() where filter.map({ subject.name.contains($0) }) ?? true {
             let (layer, inputs) = subject.make()
@@ -138,28 +142,48 @@ enum CheckCostBenchmark {
                 if label == "fast", let target = subject.fastTarget {
                     extraAim = timed.median <= target ? "≤ \(formatSeconds(target)): met" : "≤ \(formatSeconds(target)): missed"
                 }
-                report(
+                rows.append(
                     passesRow(
                         group: "\(label) check, \(subject.name) (\(result.elementsChecked) elements)", timed: timed,
                         result: result, counted: counted, forward: forward, backward: backward,
                         notePrefix: "verdict \(result.verdict.rawValue); ", extraAim: extraAim))
-                if let torch = subject.torch {
-                    let runs = torchAvailable && (label == "fast" || subject.peerExhaustive)
-                    let peer = runs ? runTorch(subject: subject, layer: layer, inputs: inputs, fast: label == "fast") : nil
-                    report(
-                        Row(
-                            group: "\(label) check, \(subject.name), the peer", subject: timed, baseline: peer,
-                            baselineName: !torchAvailable
-                                ? "torch.autograd.gradcheck (not installed)"
-                                : !runs
-                                    ? "torch.autograd.gradcheck, every element (not run: its Jacobian needs > 24 GiB)"
-                                    : peer == nil
-                                        ? "torch.autograd.gradcheck (did not finish)"
-                                        : "torch.autograd.gradcheck\(label == "fast" ? " fast_mode" : ", every element")",
-                            note: "float64, same sizes; " + torch, aim: ""))
+                if subject.torch != nil {
+                    rows.append(nil)
+                    peers.append(
+                        (
+                            rows.count - 1,
+                            { torchAvailable in
+                                peerRow(
+                                    subject: subject, label: label, timed: timed, layer: layer, inputs: inputs,
+                                    runs: torchAvailable && (label == "fast" || subject.peerExhaustive),
+                                    torchAvailable: torchAvailable)
+                            }
+                        ))
                 }
             }
         }
+        let torchAvailable = !peers.isEmpty && runCommand("python3", ["-c", "import torch"]) != nil
+        for (slot, run) in peers { rows[slot] = run(torchAvailable) }
+        for row in rows { if let row { report(row) } }
+    }
+
+    /// The peer's row beside a Slope row: gradcheck timed when it `runs`, or why not.
+    static func peerRow(
+        subject: Subject, label: String, timed: Measurement, layer: any Layer, inputs: [Tensor], runs: Bool,
+        torchAvailable: Bool
+    ) -> Row {
+        let peer = runs ? runTorch(subject: subject, layer: layer, inputs: inputs, fast: label == "fast") : nil
+        let name =
+            !torchAvailable
+            ? "torch.autograd.gradcheck (not installed)"
+            : !runs
+                ? "torch.autograd.gradcheck, every element (not run: its Jacobian needs > 24 GiB)"
+                : peer == nil
+                    ? "torch.autograd.gradcheck (did not finish)"
+                    : "torch.autograd.gradcheck\(label == "fast" ? " fast_mode" : ", every element")"
+        return Row(
+            group: "\(label) check, \(subject.name), the peer", subject: timed, baseline: peer, baselineName: name,
+            note: "float64, same sizes; " + (subject.torch ?? ""), aim: "")
     }
 
     /// gradcheck on the same layer and sizes (random values of the same shapes) after a warm-up:
