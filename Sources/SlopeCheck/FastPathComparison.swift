@@ -30,17 +30,7 @@ struct FastPathComparison {
         }
     }
 
-    /// Inputs of more elements than this (all inputs together) compare the reference on the
-    /// first rows of the batch only: its plain loops cost hundreds of the layer's passes there
-    /// (ReadableConv2D on 8×3×32×32: 0.43 s, the finite differences of fast mode 0.05 s).
-    static let sampledAbove = 16_384
-    /// The rows of that sample cover at least this many input elements, and at least two rows
-    /// (a path that mixes rows differs there). Every column of a row is in it, so a formula or
-    /// tail mistake every path shares shows; a mistake only in later rows is the finite
-    /// differences' to find in the path the layer takes. (4,096 cost Affine 64×784's fast check
-    /// 6.6 ms of reference loops on 6 rows; 2 rows cost a third.)
-    static let sampleElements = 1_024
-    /// Above `sampledAbove`, a path runs at full size when its pass would cost at most this many
+    /// On a sampled batch, a path runs at full size when its pass would cost at most this many
     /// of the cheapest path's (both estimated from the sample).
     static let fullSizeBudget = 8.0
 
@@ -68,7 +58,7 @@ struct FastPathComparison {
             }
             return .pass(.fastPathsMatchReference, "\(paths): largest difference \(formatNumber(worst)) of the tensor's size")
         }
-        // Every path on the sample against the reference: a mistake every path shares shows
+        // Every path on the sample (``BatchSample``) against the reference: a mistake every path shares shows
         // there. On the whole batch the paths are compared with each other (a path that errs
         // only at this size differs from the others), each whose pass, estimated from the
         // sample, costs at most `fullSizeBudget` of the cheapest one's: plain loops beside
@@ -117,27 +107,13 @@ struct FastPathComparison {
         )
     }
 
-    /// The first rows of every input and of the upstream, when the inputs are large and share
-    /// a batch axis that the output keeps; nil: compare on everything.
+    /// The first rows of every input and of the upstream (see ``BatchSample``), the sample's
+    /// forward run down the first path; nil: compare on everything.
     private func sample<L: FastPathLayer>(_ layer: L) throws -> (rows: Int, inputs: [Tensor], upstream: Tensor)? {
-        let total = inputs.reduce(0) { $0 + $1.count }
-        guard total > Self.sampledAbove, let batch = inputs.first?.shape.first, upstream.shape.first == batch,
-            inputs.allSatisfy({ $0.shape.first == batch })
-        else { return nil }
-        let perRow = max(total / batch, 1)
-        let rows = max(2, (Self.sampleElements + perRow - 1) / perRow)
-        guard rows < batch else { return nil }
-        func firstRows(_ t: Tensor) -> Tensor {
-            let size = t.count / batch
-            return Tensor(shape: [rows] + t.shape.dropFirst(), data: Array(t.data[0..<rows * size]))
-        }
-        let sampled = inputs.map(firstRows)
-        // The output of the sample must be the upstream's rows' shape (a layer that mixes the
-        // batch into another axis is compared on everything).
-        layer.forcedPath = layer.availablePaths[0]
-        let y = try layer.forward(sampled)
-        guard y.shape == [rows] + upstream.shape.dropFirst() else { return nil }
-        return (rows, sampled, firstRows(upstream))
+        try BatchSample.of(inputs, upstream: upstream) { sampled in
+            layer.forcedPath = layer.availablePaths[0]
+            return try layer.forward(sampled)
+        }.map { ($0.rows, $0.inputs, $0.upstream) }
     }
 
     /// Where `taken` differs from `plain` beyond rounding ("output at [0, 3] is 1.5") and what

@@ -21,7 +21,7 @@ struct Invariants {
     var precision: Precision = .double
     /// The layer's passes, counted where they are made (the fast paths' included, their
     /// readable reference's not: that is another layer).
-    let passes = PassCounter()
+    var passes = PassCounter()
 
     func evaluate(using generator: inout SeededGenerator) -> [InvariantResult] {
         var results: [InvariantResult] = []
@@ -115,24 +115,42 @@ struct Invariants {
             return .pass(.backwardRepeatable, parameters.isEmpty ? "" : "parameter gradients accumulate")
         }
 
+        // The invariants that make passes of their own at other points run on the first rows
+        // of a large batch (``BatchSample``): properties of the layer's code, tested for a
+        // fraction of a full pass.
+        let sample = try? BatchSample.of(inputs, upstream: upstream) { x in
+            passes.forward += 1
+            return try layer.forward(x)
+        }
+        let small = sample.map { sample in
+            var small = Invariants(
+                layer: layer, inputs: sample.inputs, upstream: sample.upstream, tolerance: tolerance, precision: precision)
+            small.passes = passes
+            return small
+        }
+        let target = small ?? self
+        let sampled = sample.map(\.words) ?? ""
+
         record(.noStateBetweenCalls) {
-            // The last calls were at x. Take the gradient at another point x′ (shifted, ties
-            // broken) right after them, and compare each with a directional difference. A layer
-            // whose gradient agrees at x but not at x′ kept something from the earlier call. (A
-            // gradient wrong at both is the finite differences' finding, not this invariant's.)
-            var other = inputs
+            // The last calls were at x (on a sample, a call at its x first). Take the gradient at
+            // another point x′ (shifted, ties broken) right after them, and compare each with a
+            // directional difference. A layer whose gradient agrees at x but not at x′ kept
+            // something from the earlier call. (A gradient wrong at both is the finite
+            // differences' finding, not this invariant's.)
+            if let small { _ = try small.gradients(small.upstream) }
+            var other = target.inputs
             for i in other.indices {
                 for k in 0..<other[i].count { other[i].data[k] += 0.37 + 0.05 * generator.nextNormal() }
             }
-            let atOther = try directionalMismatch(at: other, using: &generator)
-            guard let atOther else { return .pass(.noStateBetweenCalls) }
-            _ = try gradients(upstream, at: other)
-            let atInputs = try directionalMismatch(at: inputs, using: &generator)
+            let atOther = try target.directionalMismatch(at: other, using: &generator)
+            guard let atOther else { return .pass(.noStateBetweenCalls, sampled) }
+            _ = try target.gradients(target.upstream, at: other)
+            let atInputs = try target.directionalMismatch(at: target.inputs, using: &generator)
             if atInputs == nil {
                 return .fail(
                     .noStateBetweenCalls,
                     "after a call at one input, the gradient at another does not match its function (\(atOther)); does the layer keep values from earlier calls?"
-                )
+                        + (sampled.isEmpty ? "" : " (\(sampled))"))
             }
             return .pass(.noStateBetweenCalls, "gradient wrong at every point; see the finite differences")
         }
@@ -157,22 +175,24 @@ struct Invariants {
         }
 
         record(.backwardLinear) {
-            let v = Tensor.uniform(upstream.shape, in: -1..<1, using: &generator)
+            let u = target.upstream
+            let gu = try small.map { try $0.gradients($0.upstream) } ?? reference
+            let v = Tensor.uniform(u.shape, in: -1..<1, using: &generator)
             let (alpha, beta) = (0.75, -1.5)
-            let gv = try gradients(v)
-            let combined = try gradients(upstream * alpha + v * beta)
-            guard gv.map(\.shape) == reference.map(\.shape) else {
+            let gv = try target.gradients(v)
+            let combined = try target.gradients(u * alpha + v * beta)
+            guard gv.map(\.shape) == gu.map(\.shape) else {
                 return .fail(
-                    .backwardLinear,
-                    "another upstream gives gradients of shapes \(gv.map(\.shape)), not \(reference.map(\.shape))")
+                    .backwardLinear, "another upstream gives gradients of shapes \(gv.map(\.shape)), not \(gu.map(\.shape))")
             }
-            let expected = zip(reference, gv).map { $0 * alpha + $1 * beta }
+            let expected = zip(gu, gv).map { $0 * alpha + $1 * beta }
             if let where_ = mismatch(combined, expected) {
                 return .fail(
                     .backwardLinear,
-                    "g(αu + βv) ≠ α·g(u) + β·g(v) (\(where_)); does backward ignore or square its upstream?")
+                    "g(αu + βv) ≠ α·g(u) + β·g(v) (\(where_)); does backward ignore or square its upstream?"
+                        + (sampled.isEmpty ? "" : " (\(sampled))"))
             }
-            return .pass(.backwardLinear)
+            return .pass(.backwardLinear, sampled)
         }
         timed {
             FastPathComparison(layer: layer, inputs: inputs, upstream: upstream, passes: passes).evaluate().map { [$0] } ?? []

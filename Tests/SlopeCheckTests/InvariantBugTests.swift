@@ -54,6 +54,34 @@ import Testing
         #expect(Self.failed(layer)[.argumentsUntouched]?.contains("input 0 was modified") == true)
     }
 
+    /// On a large batch the invariants that make passes at other points run on its first rows
+    /// (``BatchSample``), and still catch their bugs there, saying so.
+    static func failedOnALargeBatch(_ layer: any Layer) -> [InvariantName: String] {
+        var generator = SeededGenerator(seed: 5)
+        let x = Tensor.uniform([64, 512], in: -2..<2, using: &generator)
+        let u = Tensor.uniform([64, 512], in: -1..<1, using: &generator)
+        var failures: [InvariantName: String] = [:]
+        let invariants = Invariants(layer: layer, inputs: [x], upstream: u, tolerance: .default)
+        for result in invariants.evaluate(using: &generator) where result.verdict != .pass || !result.detail.isEmpty {
+            failures[result.name] = "\(result.verdict): \(result.detail)"
+        }
+        return failures
+    }
+
+    @Test func aLargeBatchTestsStateAndLinearityOnItsFirstRows() {
+        let right = Self.failedOnALargeBatch(PlantedScale())
+        #expect(right[.noStateBetweenCalls] == "pass: on the first 2 of 64 rows", "\(right)")
+        #expect(right[.backwardLinear] == "pass: on the first 2 of 64 rows", "\(right)")
+        let stateful = PlantedScale()
+        stateful.keepsFirstInput = true
+        let state = Self.failedOnALargeBatch(stateful)[.noStateBetweenCalls] ?? ""
+        #expect(state.hasPrefix("fail") && state.contains("on the first 2 of 64 rows"), "\(state)")
+        let squaring = PlantedScale()
+        squaring.squaresUpstream = true
+        let linear = Self.failedOnALargeBatch(squaring)[.backwardLinear] ?? ""
+        #expect(linear.hasPrefix("fail") && linear.contains("square its upstream"), "\(linear)")
+    }
+
     @Test func aBackwardThatThrowsEndsTheInvariantsWithBackwardRuns() {
         let layer = PlantedScale()
         layer.backwardThrows = true
@@ -74,6 +102,10 @@ private final class PlantedScale: Layer {
     var flattensGradient = false
     var writesIntoInput = false
     var backwardThrows = false
+    /// Keeps the input of its first forward call at a shape for every later backward.
+    var keepsFirstInput = false
+    /// Backward uses the upstream squared.
+    var squaresUpstream = false
     private var x: Tensor?
     /// s as the forward saw it: the input gradient's factor.
     private var scale = 0.0
@@ -81,7 +113,7 @@ private final class PlantedScale: Layer {
 
     func forward(_ inputs: [Tensor]) throws(LayerError) -> Tensor {
         let x = inputs[0]
-        self.x = x
+        if !keepsFirstInput || self.x?.shape != x.shape { self.x = x }
         scale = s.value.data[0]
         calls += 1
         if writesIntoInput {
@@ -90,7 +122,8 @@ private final class PlantedScale: Layer {
         return x * s.value.data[0] + (drifts ? calls * 1e-3 : 0)
     }
 
-    func backward(_ upstream: Tensor) throws(LayerError) -> [Tensor] {
+    func backward(_ given: Tensor) throws(LayerError) -> [Tensor] {
+        let upstream = squaresUpstream ? given * given : given
         if backwardThrows { throw .brokenContract(layer: kindName, detail: "backward is not built") }
         guard let x else { throw .backwardBeforeForward(layer: kindName) }
         let ds = Tensor(shape: [1], data: [x.dot(upstream)])
