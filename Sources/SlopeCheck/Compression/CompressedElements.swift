@@ -174,20 +174,14 @@ extension ElementPlan {
         let coordinates = footprint.linkedOutputCoordinates()
         for colour in colours {
             let members = groups[colour]
-            // The members only, in place, and back to the saved bits: the tensor is copied once, not per pass.
-            probe.overwrite(tensor, from: saved) { out, x in
-                for e in members {
-                    out[e] = x[e] + steps[e]
-                    sums.movedUp[e] = out[e] - x[e]
-                }
-            }
+            // The members only, in place, and back to the saved bits: the tensor is copied once,
+            // not per pass. (The moves are the same sums outside the closure: `sums` captured in
+            // one would slow every access to it below, the per-output loop's too.)
+            probe.overwrite(tensor, from: saved) { out, x in for e in members { out[e] = x[e] + steps[e] } }
+            for e in members { sums.movedUp[e] = (saved.data[e] + steps[e]) - saved.data[e] }
             let (yPlus, flippedUp) = try output()
-            probe.overwrite(tensor, from: saved) { out, x in
-                for e in members {
-                    out[e] = x[e] - steps[e]
-                    sums.movedDown[e] = x[e] - out[e]
-                }
-            }
+            probe.overwrite(tensor, from: saved) { out, x in for e in members { out[e] = x[e] - steps[e] } }
+            for e in members { sums.movedDown[e] = saved.data[e] - (saved.data[e] - steps[e]) }
             let (yMinus, flippedDown) = try output()
             probe.overwrite(tensor, from: saved) { out, x in for e in members { out[e] = x[e] } }
             let owners = footprint.owners(ofColour: colour, coordinates: coordinates)
