@@ -96,3 +96,62 @@ import Testing
         #expect(try padded.forward(.zeros([1, 1, 2, 2])).shape == [1, 1, 2, 2])
     }
 }
+
+/// im2col copies spans and col2im adds them back without a test per entry: both against the
+/// formula entry by entry, over kernels, strides and paddings where the span is empty, whole,
+/// cut at either side, or the padding exceeds the kernel.
+@Suite struct ConvolutionGeometryTests {
+    static var geometries: [ConvolutionGeometry] {
+        var all: [ConvolutionGeometry] = []
+        for (height, width) in [(1, 1), (3, 5), (6, 4)] {
+            for kernel in [(1, 1), (2, 3), (3, 3)] {
+                for stride in [(1, 1), (2, 1), (1, 3)] {
+                    for padding in [(0, 0), (1, 2), (3, 4)] {
+                        let geometry = ConvolutionGeometry(
+                            channels: 2, height: height, width: width, kernel: kernel, stride: stride, padding: padding)
+                        if geometry.outHeight > 0 && geometry.outWidth > 0 { all.append(geometry) }
+                    }
+                }
+            }
+        }
+        return all
+    }
+
+    @Test func im2colAndCol2imFollowTheirFormula() {
+        var checked = 0
+        for g in Self.geometries {
+            let x = (0..<(g.channels * g.height * g.width)).map { Double($0) + 0.5 }
+            var cols = [Double](repeating: .nan, count: g.columnRows * g.columnCount)
+            x.withUnsafeBufferPointer { x in
+                cols.withUnsafeMutableBufferPointer { g.im2col(x.baseAddress!, into: $0.baseAddress!) }
+            }
+            var expected = [Double](repeating: 0, count: cols.count)
+            var back = [Double](repeating: 0, count: x.count)
+            var row = 0
+            for c in 0..<g.channels {
+                for i in 0..<g.kernel.0 {
+                    for j in 0..<g.kernel.1 {
+                        for p in 0..<g.outHeight {
+                            for q in 0..<g.outWidth {
+                                let (h, w) = (p * g.stride.0 + i - g.padding.0, q * g.stride.1 + j - g.padding.1)
+                                let inside = h >= 0 && h < g.height && w >= 0 && w < g.width
+                                let entry = row * g.columnCount + p * g.outWidth + q
+                                expected[entry] = inside ? x[(c * g.height + h) * g.width + w] : 0
+                                if inside { back[(c * g.height + h) * g.width + w] += cols[entry] }
+                            }
+                        }
+                        row += 1
+                    }
+                }
+            }
+            #expect(cols == expected, "im2col, \(g)")
+            var added = [Double](repeating: 0, count: x.count)
+            cols.withUnsafeBufferPointer { cols in
+                added.withUnsafeMutableBufferPointer { g.col2im(cols.baseAddress!, into: $0.baseAddress!) }
+            }
+            #expect(added == back, "col2im, \(g)")
+            checked += 1
+        }
+        #expect(checked > 50)
+    }
+}

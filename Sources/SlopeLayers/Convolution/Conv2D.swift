@@ -198,22 +198,32 @@ struct ConvolutionGeometry {
     var columnCount: Int { outHeight * outWidth }
 
     /// cols[(c, i, j), (p, q)] = xpad[c, p·sh + i, q·sw + j] (zero outside the image);
-    /// consecutive rows of cols are `rowStride` apart (Ho·Wo for one image alone).
+    /// consecutive rows of cols are `rowStride` apart (Ho·Wo for one image alone). Each row of
+    /// output positions copies the span of q whose input column lies inside the image and
+    /// zeroes the rest: no test per entry.
     func im2col(_ x: UnsafePointer<Double>, into cols: UnsafeMutablePointer<Double>, rowStride: Int? = nil) {
         let stride_ = rowStride ?? (outHeight * outWidth)
         let (oh, ow) = (outHeight, outWidth)
+        let (sh, sw) = stride
         var row = 0
         for c in 0..<channels {
+            let image = x + c * height * width
             for i in 0..<kernel.0 {
                 for j in 0..<kernel.1 {
                     let out = cols + row * stride_
+                    let offset = j - padding.1
+                    let inside = Self.inside(offset: offset, stride: sw, count: ow, limit: width)
                     for p in 0..<oh {
-                        let h = p * stride.0 + i - padding.0
-                        for q in 0..<ow {
-                            let w = q * stride.1 + j - padding.1
-                            out[p * ow + q] =
-                                (h >= 0 && h < height && w >= 0 && w < width) ? x[(c * height + h) * width + w] : 0
+                        let h = p * sh + i - padding.0
+                        let segment = out + p * ow
+                        guard h >= 0, h < height else {
+                            segment.update(repeating: 0, count: ow)
+                            continue
                         }
+                        let source = image + h * width
+                        segment.update(repeating: 0, count: inside.lowerBound)
+                        for q in inside { segment[q] = source[q * sw + offset] }
+                        (segment + inside.upperBound).update(repeating: 0, count: ow - inside.upperBound)
                     }
                     row += 1
                 }
@@ -225,22 +235,33 @@ struct ConvolutionGeometry {
     func col2im(_ cols: UnsafePointer<Double>, rowStride: Int? = nil, into x: UnsafeMutablePointer<Double>) {
         let stride_ = rowStride ?? (outHeight * outWidth)
         let (oh, ow) = (outHeight, outWidth)
+        let (sh, sw) = stride
         var row = 0
         for c in 0..<channels {
+            let image = x + c * height * width
             for i in 0..<kernel.0 {
                 for j in 0..<kernel.1 {
                     let source = cols + row * stride_
+                    let offset = j - padding.1
+                    let inside = Self.inside(offset: offset, stride: sw, count: ow, limit: width)
                     for p in 0..<oh {
-                        let h = p * stride.0 + i - padding.0
-                        if h < 0 || h >= height { continue }
-                        for q in 0..<ow {
-                            let w = q * stride.1 + j - padding.1
-                            if w >= 0 && w < width { x[(c * height + h) * width + w] += source[p * ow + q] }
-                        }
+                        let h = p * sh + i - padding.0
+                        guard h >= 0, h < height else { continue }
+                        let target = image + h * width
+                        let segment = source + p * ow
+                        for q in inside { target[q * sw + offset] += segment[q] }
                     }
                     row += 1
                 }
             }
         }
+    }
+
+    /// The q in 0..<count with 0 ≤ q·stride + offset < limit (one span: q·stride + offset grows with q).
+    static func inside(offset: Int, stride: Int, count: Int, limit: Int) -> Range<Int> {
+        let first = offset >= 0 ? 0 : (-offset + stride - 1) / stride
+        let end = limit - 1 - offset < 0 ? 0 : (limit - 1 - offset) / stride + 1
+        let lower = min(first, count)
+        return lower..<min(max(end, lower), count)
     }
 }
