@@ -28,6 +28,7 @@ final class ReadableConv2D: UnaryLayer {
 
     /// Calls `term(n, o, p, q, c, i, j, row, column)` for every term of the sum whose input
     /// element (row, column) lies inside the image.
+    @inline(__always)
     private func forEachTerm(_ shape: [Int], _ term: (Int, Int, Int, Int, Int, Int, Int, Int, Int) -> Void) {
         let (batch, channels, h, w) = (shape[0], shape[1], shape[2], shape[3])
         let (outChannels, kh, kw) = (W.value.shape[0], W.value.shape[2], W.value.shape[3])
