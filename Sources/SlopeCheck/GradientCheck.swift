@@ -127,6 +127,15 @@ public struct GradientCheck: Sendable {
                         tensor, probe: probe, upstream: upstream, analytic: analytic[tensor], progress: progress,
                         clock: &clock, using: &generator, taylor: &taylorGenerator))
             }
+            // L's rounding (``RoundingLevel/forward``): the noise the step choice read along
+            // the largest tensor, as a share of |L|.
+            if report.rounding != nil,
+                let largest = probe.ids.indices.max(by: { probe.value(of: $0).count < probe.value(of: $1).count }),
+                let noise = report.tensors[largest].stepChoice?.noise
+            {
+                let magnitude = abs(report.checkedValue)
+                report.rounding?.forward = magnitude > 0 ? noise / magnitude : 0
+            }
             report.forwardPasses = clock.cost.differences.forwardPasses + clock.cost.taylor.forwardPasses
             report.cost = clock.cost
         } catch let problem as CheckProblem {
@@ -203,10 +212,9 @@ public struct GradientCheck: Sendable {
         Breadcrumbs.phase("measuring how the checked code rounds")
         let start = DispatchTime.now()
         defer { cost.seconds += seconds(since: start) }
-        var own = SeededGenerator(seed: seed ^ 0x9EC1_5100)
         guard
             let rounding = try? RoundingLevel.measure(
-                layer, probe: probe, upstream: upstream, analytic: analytic, passes: &cost, using: &own)
+                layer, probe: probe, upstream: upstream, analytic: analytic, passes: &cost)
         else { return self }
         report.rounding = rounding
         guard rounding.precision == .float else { return self }

@@ -79,6 +79,22 @@ struct MeasuredPrecisionTests {
         #expect(distinguishable(2, 2) == ("2", "2"))
     }
 
+    /// L's rounding, read off the step choice of the largest tensor: Float code rounds L near
+    /// 6e-8 of |L|, Double code near 1e-16, and Double code that cancels (a BatchNorm at inputs
+    /// offset by 1e6) in between.
+    @Test("L's rounding is measured where the step choice measured it")
+    func lsRoundingIsMeasured() throws {
+        let gelu = FloatCase.activation("gelu")
+        let float = try #require(GradientCheck().run(FloatInside(gelu), inputs: gelu.inputs(seed: 0)).rounding)
+        var rng = SeededGenerator(seed: 3)
+        let x = Tensor.uniform([4, 6], in: -2..<2, using: &rng)
+        let plain = try #require(GradientCheck().run(Tanh(), inputs: [x]).rounding)
+        let offset = try #require(GradientCheck().run(BatchNorm(features: 6), inputs: [x + 1e6]).rounding)
+        #expect(float.forward > 1e-9 && float.forward < 1e-5, "\(float)")
+        #expect(plain.forward < 1e-14, "\(plain)")
+        #expect(offset.forward > 1e-13 && offset.forward < 1e-7, "\(offset)")
+    }
+
     @Test("every built-in kind and code path measures Double precision and is judged as before")
     func builtInsMeasureDouble() throws {
         for item in CheckRegistry.builtIn.cases {
