@@ -33,3 +33,19 @@ import Testing
         #expect(fast == plain)
     }
 }
+
+/// `maxMagnitude` keeps four running maxima: the same value as the plain reduction, NaN and
+/// signed zeros included, at every length around the lanes.
+@Suite struct MaxMagnitudeTests {
+    @Test func fourLanesGiveThePlainReductionsValue() {
+        var generator = SeededGenerator(seed: 21)
+        for count in [0, 1, 2, 3, 4, 5, 7, 8, 9, 1_001] {
+            var values = Tensor.normal([count], using: &generator).data
+            if count > 2 { (values[1], values[count - 1]) = (.nan, -0.0) }
+            if count > 5 { values[5] = -.infinity }
+            let plain = values.reduce(0) { Swift.max($0, abs($1)) }
+            let lanes = Tensor(shape: [count], data: values).maxMagnitude
+            #expect(lanes.bitPattern == plain.bitPattern, "\(count): \(lanes) vs \(plain)")
+        }
+    }
+}

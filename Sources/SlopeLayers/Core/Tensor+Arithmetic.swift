@@ -147,7 +147,24 @@ extension Tensor {
     }
 
     /// The largest |element| (0 for an empty tensor).
-    public var maxMagnitude: Double { data.reduce(0) { Swift.max($0, abs($1)) } }
+    public var maxMagnitude: Double {
+        // Four running maxima, not one: the same value (a NaN is never kept, as in
+        // `reduce(0) { max($0, abs($1)) }`), without waiting on each comparison in turn.
+        data.withUnsafeBufferPointer { x in
+            var (m0, m1, m2, m3) = (0.0, 0.0, 0.0, 0.0)
+            var i = 0
+            while i + 4 <= x.count {
+                (m0, m1) = (Swift.max(m0, abs(x[i])), Swift.max(m1, abs(x[i + 1])))
+                (m2, m3) = (Swift.max(m2, abs(x[i + 2])), Swift.max(m3, abs(x[i + 3])))
+                i += 4
+            }
+            while i < x.count {
+                m0 = Swift.max(m0, abs(x[i]))
+                i += 1
+            }
+            return Swift.max(Swift.max(m0, m1), Swift.max(m2, m3))
+        }
+    }
 
     /// √(Σ x²).
     public var norm: Double { dot(self).squareRoot() }
