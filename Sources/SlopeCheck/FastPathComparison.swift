@@ -125,20 +125,24 @@ struct FastPathComparison {
         guard taken.map(\.shape) == plain.map(\.shape) else {
             return ("tensors have shapes \(taken.map(\.shape))", "\(plain.map(\.shape))")
         }
+        let propagated = upstream.maxMagnitude * (plain.first?.maxMagnitude ?? 0)
         for (index, (fast, reference)) in zip(taken, plain).enumerated() {
             // The output against its own size; a gradient also against upstream × output.
-            let propagated = index == 0 ? 0 : upstream.maxMagnitude * plain[0].maxMagnitude
-            let scale = max(reference.maxMagnitude + propagated, Double.leastNormalMagnitude)
+            let scale = max(reference.maxMagnitude + (index == 0 ? 0 : propagated), Double.leastNormalMagnitude)
+            let limit = Self.relativeTolerance * scale
+            var largest = 0.0
             for i in 0..<fast.count {
                 let gap = abs(fast.data[i] - reference.data[i])
-                if !(gap <= Self.relativeTolerance * scale) {
+                if !(gap <= limit) {
                     return (
                         "\(name(index)) at \(fast.index(ofFlat: i)) is \(formatNumber(fast.data[i]))",
                         formatNumber(reference.data[i])
                     )
                 }
-                worst = max(worst, gap / scale)
+                largest = max(largest, gap)
             }
+            // (Division rounds monotonically: the largest gap over the scale is the largest ratio.)
+            worst = max(worst, largest / scale)
         }
         return nil
     }
