@@ -161,13 +161,13 @@ public struct GradientCheck: Sendable {
             let baseOutput = probe.producesOutputs ? try probe.output() : nil
             let baseValue = try baseOutput.map { $0.dot(upstream) } ?? probe.evaluate()
             probe.baseDecisions = probe.decisions()
-            let choice = try probe.chooseStep(
+            let (choice, direction) = try probe.chooseStepAlong(
                 for: tensor, method: method, tolerance: tolerance, epsilon: precision.epsilon, base: baseValue,
                 using: &generator)
             var plan = ElementPlan(
                 check: self, probe: probe, upstream: upstream, choice: choice, gradientScale: analytic.maxMagnitude,
                 baseValue: baseValue, baseOutput: baseOutput)
-            (plan.copies, plan.progress) = (copies, progress)
+            (plan.copies, plan.progress, plan.firstDirection) = (copies, progress, direction)
             return (try plan.run(tensor: tensor, analytic: analytic, using: &generator), choice, baseValue)
         }
         var report = clock.summarizing {

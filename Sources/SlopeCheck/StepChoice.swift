@@ -75,6 +75,17 @@ extension Probe {
         for tensor: Int, method: FiniteDifference, tolerance: Tolerance, epsilon: Double = Double.ulpOfOne, base: Double,
         using generator: inout SeededGenerator
     ) throws -> StepChoice {
+        try chooseStepAlong(
+            for: tensor, method: method, tolerance: tolerance, epsilon: epsilon, base: base, using: &generator
+        ).choice
+    }
+
+    /// `chooseStep`, and the random direction (largest element 1) it moved the tensor along:
+    /// fast mode's first direction.
+    func chooseStepAlong(
+        for tensor: Int, method: FiniteDifference, tolerance: Tolerance, epsilon: Double = Double.ulpOfOne, base: Double,
+        using generator: inout SeededGenerator
+    ) throws -> (choice: StepChoice, direction: Tensor) {
         Breadcrumbs.phase("choosing the step of \(ids[tensor]) (moving it along a random direction)")
         defer { Breadcrumbs.phase("taking the finite differences of \(ids[tensor])") }
         let saved = value(of: tensor)
@@ -92,6 +103,6 @@ extension Probe {
         let noise = StepChoice.noise(of: values)
         let largest = values.map(abs).max() ?? abs(base)
         let floor = max(4 * noise, tolerance.roundingFactor * epsilon * largest)
-        return StepChoice(step: h, spread: spread, noise: noise, floor: floor)
+        return (StepChoice(step: h, spread: spread, noise: noise, floor: floor), direction)
     }
 }

@@ -41,6 +41,9 @@ struct ElementPlan {
     var copies: LayerCopies?
     /// Where elements done are counted for a progress display (nil: nobody is watching).
     var progress: ProgressTracker?
+    /// Fast mode's first direction: the random direction the step choice already drew (nil:
+    /// draw every direction).
+    var firstDirection: Tensor?
 
     init(
         check: GradientCheck, probe: Probe, upstream: Tensor, choice: StepChoice, gradientScale: Double,
@@ -86,7 +89,9 @@ struct ElementPlan {
             var outcomes: [ElementOutcome] = []
             for d in 0..<directions {
                 Breadcrumbs.direction(d)
-                let u = Tensor.normal(analytic.shape, using: &generator)
+                let u =
+                    d == 0 && firstDirection?.shape == analytic.shape
+                    ? firstDirection! : Tensor.normal(analytic.shape, using: &generator)
                 outcomes.append(try direction(tensor: tensor, u, analytic: analytic))
             }
             differences = TensorDifferences(outcomes: ElementOutcomes(outcomes), elements: nil, directions: true)
