@@ -58,8 +58,8 @@ struct FastPathComparison {
             }
             return .pass(.fastPathsMatchReference, "\(paths): largest difference \(formatNumber(worst)) of the tensor's size")
         }
-        // Every path on the sample (``BatchSample``) against the reference: a mistake every path shares shows
-        // there. On the whole batch the paths are compared with each other (a path that errs
+        // Every path on the sample (``BatchSample``) against the reference: a mistake every path
+        // shares shows there. On the whole batch the paths are compared with each other (a path that errs
         // only at this size differs from the others), each whose pass, estimated from the
         // sample, costs at most `fullSizeBudget` of the cheapest one's: plain loops beside
         // OpenBLAS would cost more there than the check's finite differences, and the path the
@@ -81,7 +81,7 @@ struct FastPathComparison {
         let batch = inputs[0].shape[0]
         let estimates = sampleSeconds.map { $0 * Double(batch) / Double(rows) }
         let cheapest = max(estimates.min() ?? 0, 1e-9)
-        var compared: [(L.Path, [Tensor])] = []
+        var first: (path: L.Path, results: [Tensor])?
         var skipped: [String] = []
         for (path, estimate) in zip(layer.availablePaths, estimates) {
             guard estimate <= Self.fullSizeBudget * cheapest else {
@@ -90,12 +90,13 @@ struct FastPathComparison {
             }
             layer.forcedPath = path
             let taken = try results(of: layer, at: inputs, upstream: upstream)
-            if let (first, reference) = compared.first,
-                let (at, expected) = difference(taken, reference, upstream: upstream, worst: &worst)
-            {
-                return .fail(.fastPathsMatchReference, "the \(path) path's \(at), the \(first) path's \(expected)")
+            guard let first else {
+                first = (path, taken)
+                continue
             }
-            compared.append((path, taken))
+            if let (at, expected) = difference(taken, first.results, upstream: upstream, worst: &worst) {
+                return .fail(.fastPathsMatchReference, "the \(path) path's \(at), the \(first.path) path's \(expected)")
+            }
         }
         let fullSize =
             skipped.isEmpty
