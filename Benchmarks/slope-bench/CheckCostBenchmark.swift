@@ -118,11 +118,13 @@ enum CheckCostBenchmark {
         let filter = ProcessInfo.processInfo.environment["SLOPE_BENCH_SUBJECT"]
         for subject in subjects() where filter.map({ subject.name.contains($0) }) ?? true {
             let (layer, inputs) = subject.make()
-            let (forward, backward) = passTimes(layer, inputs)
             var modes: [(String, GradientCheck)] = [("fast", GradientCheck(mode: .fast(directions: 2)))]
             let profiling = ProcessInfo.processInfo.environment["SLOPE_BENCH_PROFILE"] != nil
             if subject.exhaustive && !profiling { modes.append(("exhaustive", GradientCheck())) }
             for (label, check) in modes {
+                // The pass times right before the check's runs: this machine's speed drifts over
+                // minutes, and the ratio needs both sides measured in the same state.
+                let (forward, backward) = passTimes(layer, inputs)
                 var last: CheckReport?
                 let timed = measure(label, warmup: 1, runs: quick ? 1 : min(runs, 3)) { last = check.run(layer, inputs: inputs) }
                 guard let result = last, let counted = countedSeconds(result, forward: forward, backward: backward) else {
