@@ -182,7 +182,7 @@ struct TaylorStep: Sendable {
     /// pass threshold (a feature narrower than the tensor's spread).
     static func along(
         _ u: Tensor, of tensor: Int, in probe: Probe, expected: Double, baseValue: Double, choice: StepChoice,
-        precision: Precision, settled: ([TaylorStep]) -> Bool = { _ in false }
+        precision: Precision, settled: ([TaylorStep]) -> Bool
     ) throws -> [TaylorStep] {
         let epsilon = precision.epsilon
         let saved = probe.value(of: tensor)

@@ -47,7 +47,7 @@ struct FastPathComparison {
         }
         var worst = 0.0
         let paths = layer.availablePaths.map(\.description).joined(separator: ", ")
-        guard let (rows, sampleInputs, sampleUpstream) = try sample(layer) else {
+        guard let sample = try sample(layer) else {
             let reference = try results(of: layer.readableReference(), at: inputs, upstream: upstream, counted: false)
             for path in layer.availablePaths {
                 layer.forcedPath = path
@@ -65,21 +65,21 @@ struct FastPathComparison {
         // OpenBLAS would cost more there than the check's finite differences, and the path the
         // layer takes at this size is the finite differences' to check.
         let reference = try results(
-            of: layer.readableReference(), at: sampleInputs, upstream: sampleUpstream, counted: false)
+            of: layer.readableReference(), at: sample.inputs, upstream: sample.upstream, counted: false)
         var sampleSeconds: [Double] = []
         for path in layer.availablePaths {
             layer.forcedPath = path
             let start = DispatchTime.now()
-            let taken = try results(of: layer, at: sampleInputs, upstream: sampleUpstream, counted: false)
+            let taken = try results(of: layer, at: sample.inputs, upstream: sample.upstream, counted: false)
             sampleSeconds.append(seconds(since: start))
-            if let (at, expected) = difference(taken, reference, upstream: sampleUpstream, worst: &worst) {
+            if let (at, expected) = difference(taken, reference, upstream: sample.upstream, worst: &worst) {
                 return .fail(
                     .fastPathsMatchReference,
-                    "on the first \(rows) rows of the batch, the \(path) path's \(at), the readable reference's \(expected)")
+                    "on the first \(sample.rows) rows of the batch, the \(path) path's \(at), the readable reference's \(expected)"
+                )
             }
         }
-        let batch = inputs[0].shape[0]
-        let estimates = sampleSeconds.map { $0 * Double(batch) / Double(rows) }
+        let estimates = sampleSeconds.map { $0 * Double(sample.batch) / Double(sample.rows) }
         let cheapest = max(estimates.min() ?? 0, 1e-9)
         var first: (path: L.Path, results: [Tensor])?
         var skipped: [String] = []
@@ -104,17 +104,17 @@ struct FastPathComparison {
             : "on the whole batch, the path the layer takes is the finite differences' to check; not run there: \(skipped.joined(separator: ", "))"
         return .pass(
             .fastPathsMatchReference,
-            "\(paths): largest difference \(formatNumber(worst)) of the tensor's size (against the reference on its first \(rows) of \(batch) rows; \(fullSize))"
+            "\(paths): largest difference \(formatNumber(worst)) of the tensor's size (against the reference \(sample.words); \(fullSize))"
         )
     }
 
-    /// The first rows of every input and of the upstream (see ``BatchSample``), the sample's
-    /// forward run down the first path; nil: compare on everything.
-    private func sample<L: FastPathLayer>(_ layer: L) throws -> (rows: Int, inputs: [Tensor], upstream: Tensor)? {
+    /// The batch's first rows (``BatchSample``), their forward run down the first path; nil:
+    /// compare on everything.
+    private func sample<L: FastPathLayer>(_ layer: L) throws -> BatchSample? {
         try BatchSample.of(inputs, upstream: upstream) { sampled in
             layer.forcedPath = layer.availablePaths[0]
             return try layer.forward(sampled)
-        }.map { ($0.rows, $0.inputs, $0.upstream) }
+        }
     }
 
     /// Where `taken` differs from `plain` beyond rounding ("output at [0, 3] is 1.5") and what

@@ -161,7 +161,7 @@ public struct GradientCheck: Sendable {
             let baseOutput = probe.producesOutputs ? try probe.output() : nil
             let baseValue = try baseOutput.map { $0.dot(upstream) } ?? probe.evaluate()
             probe.baseDecisions = probe.decisions()
-            let (choice, direction) = try probe.chooseStepAlong(
+            let (choice, direction) = try probe.chooseStep(
                 for: tensor, method: method, tolerance: tolerance, epsilon: precision.epsilon, base: baseValue,
                 using: &generator)
             var plan = ElementPlan(

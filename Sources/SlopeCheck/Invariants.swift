@@ -117,42 +117,36 @@ struct Invariants {
 
         // The invariants that make passes of their own at other points run on the first rows
         // of a large batch (``BatchSample``): properties of the layer's code, tested for a
-        // fraction of a full pass.
+        // fraction of a full pass. Only the inputs given decide a failure (`sampledFirst`).
         let sample = try? BatchSample.of(inputs, upstream: upstream) { x in
             passes.forward += 1
             return try layer.forward(x)
         }
-        let small = sample.map { sample in
-            var small = Invariants(
-                layer: layer, inputs: sample.inputs, upstream: sample.upstream, tolerance: tolerance, precision: precision)
-            small.passes = passes
-            return small
-        }
-        let target = small ?? self
-        let sampled = sample.map(\.words) ?? ""
 
         record(.noStateBetweenCalls) {
-            // The last calls were at x (on a sample, a call at its x first). Take the gradient at
-            // another point x′ (shifted, ties broken) right after them, and compare each with a
-            // directional difference. A layer whose gradient agrees at x but not at x′ kept
-            // something from the earlier call. (A gradient wrong at both is the finite
-            // differences' finding, not this invariant's.)
-            if let small { _ = try small.gradients(small.upstream) }
-            var other = target.inputs
-            for i in other.indices {
-                for k in 0..<other[i].count { other[i].data[k] += 0.37 + 0.05 * generator.nextNormal() }
+            try sampledFirst(sample, .noStateBetweenCalls) { target, fresh in
+                // The last calls were at x (when not, a call at x first). Take the gradient
+                // at another point x′ (shifted, ties broken) right after them, and compare each
+                // with a directional difference. A layer whose gradient agrees at x but not at x′
+                // kept something from the earlier call. (A gradient wrong at both is the finite
+                // differences' finding, not this invariant's.)
+                if !fresh { _ = try target.gradients(target.upstream) }
+                var other = target.inputs
+                for i in other.indices {
+                    for k in 0..<other[i].count { other[i].data[k] += 0.37 + 0.05 * generator.nextNormal() }
+                }
+                let atOther = try target.directionalMismatch(at: other, using: &generator)
+                guard let atOther else { return .pass(.noStateBetweenCalls) }
+                _ = try target.gradients(target.upstream, at: other)
+                let atInputs = try target.directionalMismatch(at: target.inputs, using: &generator)
+                if atInputs == nil {
+                    return .fail(
+                        .noStateBetweenCalls,
+                        "after a call at one input, the gradient at another does not match its function (\(atOther)); does the layer keep values from earlier calls?"
+                    )
+                }
+                return .pass(.noStateBetweenCalls, "gradient wrong at every point; see the finite differences")
             }
-            let atOther = try target.directionalMismatch(at: other, using: &generator)
-            guard let atOther else { return .pass(.noStateBetweenCalls, sampled) }
-            _ = try target.gradients(target.upstream, at: other)
-            let atInputs = try target.directionalMismatch(at: target.inputs, using: &generator)
-            if atInputs == nil {
-                return .fail(
-                    .noStateBetweenCalls,
-                    "after a call at one input, the gradient at another does not match its function (\(atOther)); does the layer keep values from earlier calls?"
-                        + (sampled.isEmpty ? "" : " (\(sampled))"))
-            }
-            return .pass(.noStateBetweenCalls, "gradient wrong at every point; see the finite differences")
         }
 
         if let unary = layer as? any UnaryLayer, !parameters.isEmpty {
@@ -175,24 +169,27 @@ struct Invariants {
         }
 
         record(.backwardLinear) {
-            let u = target.upstream
-            let gu = try small.map { try $0.gradients($0.upstream) } ?? reference
-            let v = Tensor.uniform(u.shape, in: -1..<1, using: &generator)
-            let (alpha, beta) = (0.75, -1.5)
-            let gv = try target.gradients(v)
-            let combined = try target.gradients(u * alpha + v * beta)
-            guard gv.map(\.shape) == gu.map(\.shape) else {
-                return .fail(
-                    .backwardLinear, "another upstream gives gradients of shapes \(gv.map(\.shape)), not \(gu.map(\.shape))")
+            try sampledFirst(sample, .backwardLinear) { target, _ in
+                // g(u) from the shared pass when the target is the whole batch.
+                let u = target.upstream
+                let gu = u.shape == upstream.shape ? reference : try target.gradients(u)
+                let v = Tensor.uniform(u.shape, in: -1..<1, using: &generator)
+                let (alpha, beta) = (0.75, -1.5)
+                let gv = try target.gradients(v)
+                let combined = try target.gradients(u * alpha + v * beta)
+                guard gv.map(\.shape) == gu.map(\.shape) else {
+                    return .fail(
+                        .backwardLinear,
+                        "another upstream gives gradients of shapes \(gv.map(\.shape)), not \(gu.map(\.shape))")
+                }
+                let expected = zip(gu, gv).map { $0 * alpha + $1 * beta }
+                if let where_ = mismatch(combined, expected) {
+                    return .fail(
+                        .backwardLinear,
+                        "g(αu + βv) ≠ α·g(u) + β·g(v) (\(where_)); does backward ignore or square its upstream?")
+                }
+                return .pass(.backwardLinear)
             }
-            let expected = zip(gu, gv).map { $0 * alpha + $1 * beta }
-            if let where_ = mismatch(combined, expected) {
-                return .fail(
-                    .backwardLinear,
-                    "g(αu + βv) ≠ α·g(u) + β·g(v) (\(where_)); does backward ignore or square its upstream?"
-                        + (sampled.isEmpty ? "" : " (\(sampled))"))
-            }
-            return .pass(.backwardLinear, sampled)
         }
         timed {
             FastPathComparison(layer: layer, inputs: inputs, upstream: upstream, passes: passes).evaluate().map { [$0] } ?? []
@@ -203,6 +200,39 @@ struct Invariants {
     }
 
     func zeroGradients() { layer.zeroGradients() }
+
+    /// `body` on the batch's first rows when there is a sample, and on the inputs given when it
+    /// does not pass there: a failure is only ever what the inputs given show (a layer may be
+    /// written for its batch size). A pass on the sample says where it was seen; a pass on the
+    /// whole batch after a miss on the sample says that too.
+    func sampledFirst(
+        _ sample: BatchSample?, _ name: InvariantName,
+        _ body: (_ target: Invariants, _ fresh: Bool) throws -> InvariantResult
+    ) throws -> InvariantResult {
+        // `fresh`: the layer's last calls were at the target's inputs (the shared pass's).
+        guard let sample else { return try body(self, true) }
+        var small = Invariants(
+            layer: layer, inputs: sample.inputs, upstream: sample.upstream, tolerance: tolerance, precision: precision)
+        small.passes = passes
+        let first = Result { try body(small, false) }
+        if case .success(let result) = first, result.verdict == .pass {
+            return .pass(name, [sample.words, result.detail].filter { !$0.isEmpty }.joined(separator: "; "))
+        }
+        let whole = try body(self, false)
+        guard whole.verdict == .pass else { return whole }
+        let missed: String
+        switch first {
+        case .success(let result): missed = result.detail
+        case .failure(let error): missed = "threw: \(error)"
+        }
+        return .pass(
+            name,
+            [
+                whole.detail,
+                "on the whole batch; \(sample.words) it did not hold (\(missed)): does the layer depend on the batch size?",
+            ]
+            .filter { !$0.isEmpty }.joined(separator: "; "))
+    }
 
     /// Compares ⟨g, d⟩ with a central difference along one random direction d at `point`
     /// (the gradient is taken right after whatever call came before); nil when they agree.
@@ -247,10 +277,12 @@ struct Invariants {
     /// A forward pass before a backward: an output of another shape than the upstream about to
     /// be handed to backward is the layer's broken contract, reported before backward could
     /// trap on it.
-    func forward(_ x: [Tensor], for upstream: Tensor) throws {
+    @discardableResult
+    func forward(_ x: [Tensor], for upstream: Tensor) throws -> Tensor {
         passes.forward += 1
         let y = try layer.forward(x)
         guard y.shape == upstream.shape else { throw CheckProblem.outputShapeChanged(from: upstream.shape, to: y.shape) }
+        return y
     }
 
     /// The layer's backward, counted.
@@ -303,11 +335,7 @@ struct SharedPass {
         let given = invariants.inputs.map { $0.copied() }
         let givenUpstream = upstream.copied()
         invariants.zeroGradients()
-        invariants.passes.forward += 1
-        output = try layer.forward(given)
-        guard output.shape == upstream.shape else {
-            throw CheckProblem.outputShapeChanged(from: upstream.shape, to: output.shape)
-        }
+        output = try invariants.forward(given, for: upstream)
         first = try invariants.backward(givenUpstream)
         firstParameters = layer.namedParameters.map(\.parameter.gradient)
         second = try invariants.backward(upstream.copied())

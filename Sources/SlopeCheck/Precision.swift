@@ -119,7 +119,6 @@ public struct RoundingLevel: Sendable, Codable, Equatable, CustomStringConvertib
         // The forward is read later off the step choice's points along the largest tensor
         // (`GradientCheck.check`): eight passes of its own cost as much as the differences of a
         // small tensor.
-        let forward = 0.0
-        return RoundingLevel(backward: backward, forward: forward, systematic: systematic)
+        return RoundingLevel(backward: backward, forward: 0, systematic: systematic)
     }
 }

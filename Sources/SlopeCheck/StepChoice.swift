@@ -70,19 +70,9 @@ public struct StepChoice: Sendable, Codable, Equatable {
 }
 
 extension Probe {
-    /// Chooses the step of `tensor` and measures the noise of L there (`noisePoints` evaluations).
+    /// Chooses the step of `tensor` and measures the noise of L there (`noisePoints` evaluations
+    /// along a random direction); returns the direction too (largest element 1: fast mode's first).
     func chooseStep(
-        for tensor: Int, method: FiniteDifference, tolerance: Tolerance, epsilon: Double = Double.ulpOfOne, base: Double,
-        using generator: inout SeededGenerator
-    ) throws -> StepChoice {
-        try chooseStepAlong(
-            for: tensor, method: method, tolerance: tolerance, epsilon: epsilon, base: base, using: &generator
-        ).choice
-    }
-
-    /// `chooseStep`, and the random direction (largest element 1) it moved the tensor along:
-    /// fast mode's first direction.
-    func chooseStepAlong(
         for tensor: Int, method: FiniteDifference, tolerance: Tolerance, epsilon: Double = Double.ulpOfOne, base: Double,
         using generator: inout SeededGenerator
     ) throws -> (choice: StepChoice, direction: Tensor) {

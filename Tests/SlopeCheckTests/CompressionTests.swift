@@ -21,7 +21,7 @@ import Testing
         let baseValue = baseOutput.dot(upstream)
         probe.baseDecisions = probe.decisions()
         return try probe.ids.indices.map { tensor in
-            let choice = try probe.chooseStep(
+            let (choice, _) = try probe.chooseStep(
                 for: tensor, method: check.method, tolerance: check.tolerance, base: baseValue, using: &generator)
             var plan = ElementPlan(
                 check: check, probe: probe, upstream: upstream, choice: choice,

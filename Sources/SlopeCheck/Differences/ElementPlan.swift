@@ -2,7 +2,7 @@ import Foundation
 import SlopeLayers
 
 /// What the finite differences of one tensor found: an outcome per checked element (or per
-/// random direction in fast mode), in one array.
+/// random direction in fast mode), in one ``ElementOutcomes``.
 struct TensorDifferences {
     var outcomes: ElementOutcomes
     /// The flat index of each outcome's element; nil when every element was checked, in order.
@@ -89,9 +89,12 @@ struct ElementPlan {
             var outcomes: [ElementOutcome] = []
             for d in 0..<directions {
                 Breadcrumbs.direction(d)
-                let u =
-                    d == 0 && firstDirection?.shape == analytic.shape
-                    ? firstDirection! : Tensor.normal(analytic.shape, using: &generator)
+                let u: Tensor
+                if d == 0, let first = firstDirection, first.shape == analytic.shape {
+                    u = first
+                } else {
+                    u = Tensor.normal(analytic.shape, using: &generator)
+                }
                 outcomes.append(try direction(tensor: tensor, u, analytic: analytic))
             }
             differences = TensorDifferences(outcomes: ElementOutcomes(outcomes), elements: nil, directions: true)
