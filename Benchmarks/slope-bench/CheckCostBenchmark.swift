@@ -116,10 +116,10 @@ enum CheckCostBenchmark {
         var rows: [Row?] = []
         var peers: [(slot: Int, run: (_ torchAvailable: Bool) -> Row)] = []
         let filter = ProcessInfo.processInfo.environment["SLOPE_BENCH_SUBJECT"]
+        let profiling = ProcessInfo.processInfo.environment["SLOPE_BENCH_PROFILE"] != nil
         for subject in subjects() where filter.map({ subject.name.contains($0) }) ?? true {
             let (layer, inputs) = subject.make()
             var modes: [(String, GradientCheck)] = [("fast", GradientCheck(mode: .fast(directions: 2)))]
-            let profiling = ProcessInfo.processInfo.environment["SLOPE_BENCH_PROFILE"] != nil
             if subject.exhaustive && !profiling { modes.append(("exhaustive", GradientCheck())) }
             for (label, check) in modes {
                 // The pass times right before the check's runs: this machine's speed drifts over

@@ -27,19 +27,13 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable, Equatable, Codab
         self.state = state
     }
 
+    /// One step of xoshiro256** (`Stream.next`, the one implementation), the state kept in `state`.
     public mutating func next() -> UInt64 {
-        let result = rotl(state[1] &* 5, 7) &* 9
-        let t = state[1] << 17
-        state[2] ^= state[0]
-        state[3] ^= state[1]
-        state[1] ^= state[2]
-        state[0] ^= state[3]
-        state[2] ^= t
-        state[3] = rotl(state[3], 45)
+        var stream = Stream(s0: state[0], s1: state[1], s2: state[2], s3: state[3])
+        let result = stream.next()
+        (state[0], state[1], state[2], state[3]) = (stream.s0, stream.s1, stream.s2, stream.s3)
         return result
     }
-
-    private func rotl(_ x: UInt64, _ k: UInt64) -> UInt64 { (x << k) | (x >> (64 - k)) }
 
     /// The same stream as `next()` with its state in four locals, for loops that draw a million
     /// numbers (the array-backed state is bounds-checked and uniqueness-checked on every draw);
@@ -50,23 +44,25 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable, Equatable, Codab
         return body(&stream)
     }
 
-    /// xoshiro256** on four registers: `next()` without the array.
+    /// xoshiro256** on four registers.
     struct Stream {
         var s0, s1, s2, s3: UInt64
 
         @inline(__always) mutating func next() -> UInt64 {
-            let result = ((s1 &* 5) << 7 | (s1 &* 5) >> 57) &* 9
+            let result = Self.rotl(s1 &* 5, 7) &* 9
             let t = s1 << 17
             s2 ^= s0
             s3 ^= s1
             s1 ^= s2
             s0 ^= s3
             s2 ^= t
-            s3 = s3 << 45 | s3 >> 19
+            s3 = Self.rotl(s3, 45)
             return result
         }
 
         @inline(__always) mutating func nextUnit() -> Double { Double(next() >> 11) * 0x1.0p-53 }
+
+        @inline(__always) private static func rotl(_ x: UInt64, _ k: UInt64) -> UInt64 { (x << k) | (x >> (64 - k)) }
     }
 
     /// A uniform double in [0, 1) with 53 random bits.
