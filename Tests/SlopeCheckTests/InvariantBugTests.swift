@@ -23,35 +23,46 @@ import Testing
         #expect(Self.failed(PlantedScale()).isEmpty, "\(Self.failed(PlantedScale()))")
     }
 
-    @Test func aForwardThatDriftsIsNotDeterministic() {
-        let layer = PlantedScale()
-        layer.drifts = true
-        let failures = Self.failed(layer)
-        #expect(failures[.forwardDeterministic]?.contains("two forward passes on the same input differ") == true)
+    /// One bug per invariant of the shared pass, and the words its failure must say.
+    enum Plant: CaseIterable, Sendable {
+        case drifts, spendsCache, overwritesGradient, flattensGradient, writesIntoInput
+
+        var invariant: InvariantName {
+            switch self {
+            case .drifts: .forwardDeterministic
+            case .spendsCache, .overwritesGradient: .backwardRepeatable
+            case .flattensGradient: .gradientShapes
+            case .writesIntoInput: .argumentsUntouched
+            }
+        }
+
+        var words: String {
+            switch self {
+            case .drifts: "two forward passes on the same input differ"
+            case .spendsCache: "a second backward"
+            case .overwritesGradient: "do not accumulate"
+            case .flattensGradient: "has shape [6]"
+            case .writesIntoInput: "input 0 was modified"
+            }
+        }
+
+        fileprivate func planted() -> PlantedScale {
+            let layer = PlantedScale()
+            switch self {
+            case .drifts: layer.drifts = true
+            case .spendsCache: layer.backwardSpendsCache = true
+            case .overwritesGradient: layer.overwritesGradient = true
+            case .flattensGradient: layer.flattensGradient = true
+            case .writesIntoInput: layer.writesIntoInput = true
+            }
+            return layer
+        }
     }
 
-    @Test func aBackwardThatSpendsItsCacheIsNotRepeatable() {
-        let layer = PlantedScale()
-        layer.backwardSpendsCache = true
-        #expect(Self.failed(layer)[.backwardRepeatable]?.contains("a second backward") == true)
-    }
-
-    @Test func parameterGradientsThatOverwriteDoNotAccumulate() {
-        let layer = PlantedScale()
-        layer.overwritesGradient = true
-        #expect(Self.failed(layer)[.backwardRepeatable]?.contains("do not accumulate") == true)
-    }
-
-    @Test func aGradientOfTheWrongShapeIsNamed() {
-        let layer = PlantedScale()
-        layer.flattensGradient = true
-        #expect(Self.failed(layer)[.gradientShapes]?.contains("has shape [6]") == true)
-    }
-
-    @Test func aForwardThatWritesIntoItsInputIsCaught() {
-        let layer = PlantedScale()
-        layer.writesIntoInput = true
-        #expect(Self.failed(layer)[.argumentsUntouched]?.contains("input 0 was modified") == true)
+    @Test(arguments: Plant.allCases)
+    func eachPlantedBugFailsItsInvariant(plant: Plant) {
+        let failures = Self.failed(plant.planted())
+        #expect(failures[plant.invariant]?.contains(plant.words) == true, "\(failures)")
     }
 
     /// On a large batch the invariants that make passes at other points run on its first rows
