@@ -69,14 +69,9 @@ struct FastPathComparison {
         var sampleSeconds: [Double] = []
         for path in layer.availablePaths {
             layer.forcedPath = path
-            var start = DispatchTime.now()
+            let start = DispatchTime.now()
             let taken = try results(of: layer, at: sample.inputs, upstream: sample.upstream, counted: false)
-            var spent = seconds(since: start)
-            // The faster of two runs: a run the scheduler interrupted would misjudge the path's cost.
-            start = DispatchTime.now()
-            _ = try results(of: layer, at: sample.inputs, upstream: sample.upstream, counted: false)
-            spent = min(spent, seconds(since: start))
-            sampleSeconds.append(spent)
+            sampleSeconds.append(seconds(since: start))
             if let (at, expected) = difference(taken, reference, upstream: sample.upstream, worst: &worst) {
                 return .fail(
                     .fastPathsMatchReference,
@@ -88,7 +83,16 @@ struct FastPathComparison {
         let cheapest = max(estimates.min() ?? 0, 1e-9)
         var first: (path: L.Path, results: [Tensor])?
         var skipped: [String] = []
-        for (path, estimate) in zip(layer.availablePaths, estimates) {
+        for (path, sampled) in zip(layer.availablePaths, estimates) {
+            var estimate = sampled
+            if estimate > Self.fullSizeBudget * cheapest {
+                // Timed again before it is left out: a run the scheduler interrupted would
+                // misjudge the path's cost.
+                layer.forcedPath = path
+                let start = DispatchTime.now()
+                _ = try results(of: layer, at: sample.inputs, upstream: sample.upstream, counted: false)
+                estimate = min(estimate, seconds(since: start) * Double(sample.batch) / Double(sample.rows))
+            }
             guard estimate <= Self.fullSizeBudget * cheapest else {
                 skipped.append("\(path) (about \(Int((estimate / cheapest).rounded()))× the cheapest path's pass)")
                 continue
