@@ -133,7 +133,8 @@ struct Invariants {
                 if !fresh { _ = try target.gradients(target.upstream) }
                 var other = target.inputs
                 for i in other.indices {
-                    for k in 0..<other[i].count { other[i].data[k] += 0.37 + 0.05 * generator.nextNormal() }
+                    let noise = Tensor.normal(other[i].shape, using: &generator)
+                    for k in 0..<other[i].count { other[i].data[k] += 0.37 + 0.05 * noise.data[k] }
                 }
                 let atOther = try target.directionalMismatch(at: other, using: &generator)
                 guard let atOther else { return .pass(.noStateBetweenCalls) }

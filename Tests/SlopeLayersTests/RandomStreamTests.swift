@@ -25,6 +25,27 @@ import Testing
         #expect(fast == plain)
     }
 
+    /// `Tensor.uniform` and Dropout's mask draw through the stream: the numbers of the standard
+    /// library's `Double.random(in:using:)` on the generator, ranges whose rounding can land on
+    /// the excluded bound included (it draws again there).
+    @Test(arguments: [-1.0..<1.0, 0.0..<1.0, -0.37..<2.5, 1e300..<1.0000000000000002e300])
+    func uniformDrawsTheStandardLibrarysNumbers(range: Range<Double>) {
+        var fast = SeededGenerator(seed: 13)
+        var plain = fast
+        let drawn = Tensor.uniform([10_007], in: range, using: &fast)
+        let reference = (0..<10_007).map { _ in Double.random(in: range, using: &plain) }
+        #expect(drawn.data.map(\.bitPattern) == reference.map(\.bitPattern))
+        #expect(fast == plain)
+    }
+
+    @Test func dropoutsMaskIsTheStreamsUnitDraws() throws {
+        let dropout = Dropout(rate: 0.3, seed: 5)
+        let y = try dropout.forward(Tensor(shape: [1_000], repeating: 1))
+        var plain = SeededGenerator(seed: 5)
+        let kept = (0..<1_000).map { _ in plain.nextUnit() >= 0.3 }
+        #expect(y.data.map { $0 != 0 } == kept)
+    }
+
     @Test(arguments: [1, 2, 1_001])
     func normalDrawsThePolarMethodsNumbers(count: Int) {
         var fast = SeededGenerator(seed: 11)

@@ -179,7 +179,9 @@ extension ElementPlan {
         let saved = probe.value(of: tensor)
         defer { probe.restore(tensor, to: saved) }
         // Each element's move when its set is perturbed: ±(1 to 2)·h, random.
-        let moves = steps.map { h in (generator.next() & 1 == 0 ? 1 : -1) * h * (1 + generator.nextUnit()) }
+        let moves = generator.withStream { stream in
+            steps.map { h in (stream.next() & 1 == 0 ? 1 : -1) * h * (1 + stream.nextUnit()) }
+        }
         for axis in Self.proofAxes(of: footprint) {
             let (d, r) = (axis.length, axis.radius)
             let inputCoordinate = (0..<saved.count).map { Int32(axis.input($0)) }

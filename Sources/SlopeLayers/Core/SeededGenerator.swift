@@ -37,18 +37,24 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable, Equatable, Codab
 
     /// The same stream as `next()` with its state in four locals, for loops that draw a million
     /// numbers (the array-backed state is bounds-checked and uniqueness-checked on every draw);
-    /// the generator goes on from where `body` left it.
-    mutating func withStream<R>(_ body: (inout Stream) -> R) -> R {
+    /// the generator goes on from where `body` left it. A user's layer drawing a mask per
+    /// element can use it the same way as Dropout does.
+    public mutating func withStream<R>(_ body: (inout Stream) -> R) -> R {
         var stream = Stream(s0: state[0], s1: state[1], s2: state[2], s3: state[3])
         defer { state = [stream.s0, stream.s1, stream.s2, stream.s3] }
         return body(&stream)
     }
 
     /// xoshiro256** on four registers.
-    struct Stream {
-        var s0, s1, s2, s3: UInt64
+    @frozen
+    public struct Stream {
+        @usableFromInline var s0, s1, s2, s3: UInt64
 
-        @inline(__always) mutating func next() -> UInt64 {
+        @inlinable
+        init(s0: UInt64, s1: UInt64, s2: UInt64, s3: UInt64) { (self.s0, self.s1, self.s2, self.s3) = (s0, s1, s2, s3) }
+
+        @inlinable @inline(__always)
+        public mutating func next() -> UInt64 {
             let result = Self.rotl(s1 &* 5, 7) &* 9
             let t = s1 << 17
             s2 ^= s0
@@ -60,9 +66,24 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable, Equatable, Codab
             return result
         }
 
-        @inline(__always) mutating func nextUnit() -> Double { Double(next() >> 11) * 0x1.0p-53 }
+        /// A uniform double in [0, 1) with 53 random bits: the same as ``SeededGenerator/nextUnit()``.
+        @inlinable @inline(__always)
+        public mutating func nextUnit() -> Double { Double(next() >> 11) * 0x1.0p-53 }
 
-        @inline(__always) private static func rotl(_ x: UInt64, _ k: UInt64) -> UInt64 { (x << k) | (x >> (64 - k)) }
+        /// The same value, bit for bit, as the standard library's `Double.random(in: range, using:)`
+        /// on this stream: the low 53 bits of one draw scaled into the range, drawn again when
+        /// rounding lands on the excluded upper bound.
+        @inlinable @inline(__always)
+        public mutating func nextUniform(in range: Range<Double>) -> Double {
+            let width = range.upperBound - range.lowerBound
+            while true {
+                let value = width * (Double(next() & (1 << 53 - 1)) * 0x1.0p-53) + range.lowerBound
+                if value != range.upperBound { return value }
+            }
+        }
+
+        @inlinable @inline(__always)
+        static func rotl(_ x: UInt64, _ k: UInt64) -> UInt64 { (x << k) | (x >> (64 - k)) }
     }
 
     /// A uniform double in [0, 1) with 53 random bits.

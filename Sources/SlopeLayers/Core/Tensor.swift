@@ -66,7 +66,11 @@ public struct Tensor: Sendable, Equatable, CustomStringConvertible {
     ) -> Tensor {
         let n = count(of: shape)
         var data = [Double](repeating: 0, count: n)
-        for i in 0..<n { data[i] = Double.random(in: range, using: &generator) }
+        generator.withStream { stream in
+            data.withUnsafeMutableBufferPointer { out in
+                for i in 0..<n { out[i] = stream.nextUniform(in: range) }
+            }
+        }
         return Tensor(shape: shape, data: data)
     }
 

@@ -48,7 +48,9 @@ public final class Dropout: UnaryLayer, ModalLayer, ResamplingLayer {
         if let mask, mask.shape != x.shape { self.mask = nil }
         if mask == nil {
             var m = Tensor.zeros(x.shape)
-            for i in 0..<m.count { m.data[i] = generator.nextUnit() >= rate ? 1 : 0 }
+            generator.withStream { stream in
+                for i in 0..<m.count { m.data[i] = stream.nextUnit() >= rate ? 1 : 0 }
+            }
             mask = m
         }
         let scale = 1 / (1 - rate)
