@@ -72,10 +72,12 @@ enum CheckCostBenchmark {
         return (forward.median, max(pair.median - forward.median, 0))
     }
 
-    /// The seconds of the passes a report counts.
+    /// The seconds of the passes a report counts: the layer's own, timed alone here × their
+    /// counts, and those down other paths (a fast path's readable reference, each path forced),
+    /// which run at their own speeds, with the seconds the check measured around each one.
     static func countedSeconds(_ report: CheckReport, forward: Double, backward: Double) -> Double? {
         guard let cost = report.cost else { return nil }
-        return Double(cost.forwardPasses) * forward + Double(cost.backwardPasses) * backward
+        return Double(cost.forwardPasses) * forward + Double(cost.backwardPasses) * backward + cost.otherPaths.seconds
     }
 
     static func breakdown(_ report: CheckReport, forward: Double, backward: Double) -> String {
@@ -87,6 +89,8 @@ enum CheckCostBenchmark {
         let slowest = report.invariants.filter { $0.seconds != nil }.max { $0.seconds! < $1.seconds! }
         return
             "analytic \(share(cost.analytic)), rounding \(share(cost.rounding)), invariants \(share(cost.invariants))"
+            + (cost.otherPaths.forwardPasses > 0
+                ? " and \(cost.otherPaths.forwardPasses) down other paths \(formatSeconds(cost.otherPaths.seconds))" : "")
             + (slowest.map { " [slowest: \($0.name) \(formatSeconds($0.seconds ?? 0))]" } ?? "")
             + ", differences \(share(cost.differences)) of which element results \(formatSeconds(cost.elementResults)), Taylor \(share(cost.taylor)), report \(formatSeconds(cost.report))"
     }
@@ -103,7 +107,10 @@ enum CheckCostBenchmark {
         return Row(
             group: group, subject: timed, baseline: Measurement(name: "passes", samples: [counted]),
             baselineName:
-                "its counted passes (\(cost.forwardPasses) forward × \(formatSeconds(forward)) + \(cost.backwardPasses) backward × \(formatSeconds(backward)))",
+                "its counted passes (\(cost.forwardPasses) forward × \(formatSeconds(forward)) + \(cost.backwardPasses) backward × \(formatSeconds(backward))"
+                + (cost.otherPaths.forwardPasses > 0
+                    ? " + \(cost.otherPaths.forwardPasses) down other paths, \(formatSeconds(cost.otherPaths.seconds))" : "")
+                + ")",
             note: String(format: "wall / passes = %.2f; ", ratio) + notePrefix
                 + breakdown(result, forward: forward, backward: backward),
             aim: aims.joined(separator: "; "))

@@ -32,14 +32,34 @@ public struct CheckCost: Sendable, Codable, Equatable {
     public var taylor = Phase()
     /// Of ``differences``: summarising each tensor's results into its report.
     public var report = 0.0
+    /// Passes down other code than the path the layer takes by itself: a fast-path layer's
+    /// readable reference and each of its paths forced in turn (the invariant "every fast path
+    /// matches its readable reference"). They run at their own speeds — plain loops beside
+    /// OpenBLAS — so they are kept apart from the layer's own passes: their seconds are those
+    /// of the passes alone (part of ``invariants``' seconds), and they are not in
+    /// ``forwardPasses`` or ``backwardPasses``.
+    public var otherPaths = Phase()
 
     public init() {}
 
-    /// Every forward pass of the check.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        analytic = try container.decode(Phase.self, forKey: .analytic)
+        rounding = try container.decode(Phase.self, forKey: .rounding)
+        invariants = try container.decode(Phase.self, forKey: .invariants)
+        differences = try container.decode(Phase.self, forKey: .differences)
+        elementResults = try container.decode(Double.self, forKey: .elementResults)
+        taylor = try container.decode(Phase.self, forKey: .taylor)
+        report = try container.decode(Double.self, forKey: .report)
+        // (Reports written before other paths were kept apart counted them in `invariants`.)
+        otherPaths = try container.decodeIfPresent(Phase.self, forKey: .otherPaths) ?? Phase()
+    }
+
+    /// Every forward pass of the layer down its own path.
     public var forwardPasses: Int {
         [analytic, rounding, invariants, differences, taylor].reduce(0) { $0 + $1.forwardPasses }
     }
-    /// Every backward pass of the check.
+    /// Every backward pass of the layer down its own path.
     public var backwardPasses: Int {
         [analytic, rounding, invariants, differences, taylor].reduce(0) { $0 + $1.backwardPasses }
     }
@@ -109,6 +129,11 @@ struct PhaseClock {
         cost.invariants.seconds += spent
         cost.invariants.forwardPasses += passes?.forward ?? 0
         cost.invariants.backwardPasses += passes?.backward ?? 0
+        if let other = passes?.otherPaths {
+            cost.otherPaths.seconds += other.seconds
+            cost.otherPaths.forwardPasses += other.forwardPasses
+            cost.otherPaths.backwardPasses += other.backwardPasses
+        }
         return results
     }
 }

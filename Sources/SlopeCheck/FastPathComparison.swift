@@ -20,7 +20,8 @@ struct FastPathComparison {
     let layer: any Layer
     let inputs: [Tensor]
     let upstream: Tensor
-    /// Where the layer's own passes are counted (its reference's are not: another layer).
+    /// Where its passes are counted: every one, the reference's and each forced path's, as a
+    /// pass down another path (``CheckCost/otherPaths``), with its seconds.
     var passes: PassCounter?
 
     func evaluate() -> InvariantResult? {
@@ -48,7 +49,7 @@ struct FastPathComparison {
         var worst = 0.0
         let paths = layer.availablePaths.map(\.description).joined(separator: ", ")
         guard let sample = try sample(layer) else {
-            let reference = try results(of: layer.readableReference(), at: inputs, upstream: upstream, counted: false)
+            let reference = try results(of: layer.readableReference(), at: inputs, upstream: upstream)
             for path in layer.availablePaths {
                 layer.forcedPath = path
                 let taken = try results(of: layer, at: inputs, upstream: upstream)
@@ -64,13 +65,12 @@ struct FastPathComparison {
         // sample, costs at most `fullSizeBudget` of the cheapest one's: plain loops beside
         // OpenBLAS would cost more there than the check's finite differences, and the path the
         // layer takes at this size is the finite differences' to check.
-        let reference = try results(
-            of: layer.readableReference(), at: sample.inputs, upstream: sample.upstream, counted: false)
+        let reference = try results(of: layer.readableReference(), at: sample.inputs, upstream: sample.upstream)
         var sampleSeconds: [Double] = []
         for path in layer.availablePaths {
             layer.forcedPath = path
             let start = DispatchTime.now()
-            let taken = try results(of: layer, at: sample.inputs, upstream: sample.upstream, counted: false)
+            let taken = try results(of: layer, at: sample.inputs, upstream: sample.upstream)
             sampleSeconds.append(seconds(since: start))
             if let (at, expected) = difference(taken, reference, upstream: sample.upstream, worst: &worst) {
                 return .fail(
@@ -90,7 +90,7 @@ struct FastPathComparison {
                 // misjudge the path's cost.
                 layer.forcedPath = path
                 let start = DispatchTime.now()
-                _ = try results(of: layer, at: sample.inputs, upstream: sample.upstream, counted: false)
+                _ = try results(of: layer, at: sample.inputs, upstream: sample.upstream)
                 estimate = min(estimate, seconds(since: start) * Double(sample.batch) / Double(sample.rows))
             }
             guard estimate <= Self.fullSizeBudget * cheapest else {
@@ -122,6 +122,11 @@ struct FastPathComparison {
     private func sample<L: FastPathLayer>(_ layer: L) throws -> BatchSample? {
         try BatchSample.of(inputs, upstream: upstream) { sampled in
             layer.forcedPath = layer.availablePaths[0]
+            let start = DispatchTime.now()
+            defer {
+                passes?.otherPaths.forwardPasses += 1
+                passes?.otherPaths.seconds += seconds(since: start)
+            }
             return try layer.forward(sampled)
         }
     }
@@ -157,13 +162,14 @@ struct FastPathComparison {
         return nil
     }
 
-    /// Output, input gradients, then parameter gradients of one fresh forward and backward.
-    private func results(of target: any Layer, at inputs: [Tensor], upstream: Tensor, counted: Bool = true) throws
-        -> [Tensor]
-    {
-        if counted {
-            passes?.forward += 1
-            passes?.backward += 1
+    /// Output, input gradients, then parameter gradients of one fresh forward and backward,
+    /// counted and timed as a pass down another path.
+    private func results(of target: any Layer, at inputs: [Tensor], upstream: Tensor) throws -> [Tensor] {
+        let start = DispatchTime.now()
+        defer {
+            passes?.otherPaths.forwardPasses += 1
+            passes?.otherPaths.backwardPasses += 1
+            passes?.otherPaths.seconds += seconds(since: start)
         }
         target.zeroGradients()
         let y = try target.forward(inputs)

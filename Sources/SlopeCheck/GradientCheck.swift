@@ -92,6 +92,7 @@ public struct GradientCheck: Sendable {
 
     /// The check itself, as a list of its steps.
     func check(_ layer: any Layer, inputs: [Tensor], name: String?) -> CheckReport {
+        HeapReuse.enable()
         let target = name ?? layer.kindName
         var report = emptyReport(target: target, inputShapes: inputs.map(\.shape))
         var clock = PhaseClock()

@@ -19,8 +19,8 @@ struct Invariants {
     let tolerance: Tolerance
     /// The checked code's precision: how close two gradients that should be equal must be.
     var precision: Precision = .double
-    /// The layer's passes, counted where they are made (the fast paths' included, their
-    /// readable reference's not: that is another layer).
+    /// The layer's passes, counted where they are made; the fast-path comparison's, down other
+    /// paths, apart (``CheckCost/otherPaths``).
     var passes = PassCounter()
 
     func evaluate(using generator: inout SeededGenerator) -> [InvariantResult] {
@@ -416,10 +416,12 @@ struct NetworkInvariants {
     }
 }
 
-/// Forward and backward passes of a layer, counted by the code that makes them.
+/// Forward and backward passes of a layer, counted by the code that makes them; the passes
+/// down other paths than the layer's own (``CheckCost/otherPaths``) apart, with their seconds.
 final class PassCounter {
     var forward = 0
     var backward = 0
+    var otherPaths = CheckCost.Phase()
 }
 
 func sameBits(_ a: Tensor, _ b: Tensor) -> Bool {

@@ -47,4 +47,13 @@ void slope_affine_backward(size_t n, size_t in, size_t out,
                            const double *x, const double *w, const double *dout,
                            double *dw, double *db, double *dx);
 
+/// Keeps freed blocks of up to 32 MiB in glibc's heap (M_MMAP_THRESHOLD) and up to 256 MiB
+/// of free memory at its top (M_TRIM_THRESHOLD), so that a tensor allocated pass after pass
+/// reuses pages instead of being mapped fresh and zero-filled by the kernel each time. Returns
+/// 1 when set, 0 where the C library is not glibc.
+int slope_reuse_freed_memory(void);
+
+/// The blocks glibc holds mapped outside its heap now (mallinfo2's hblks); -1 elsewhere.
+long slope_heap_mapped_blocks(void);
+
 #endif
