@@ -205,16 +205,27 @@ import Testing
         }
     }
 
-    /// The colours of a footprint: disjoint footprints within a colour, one owner per output.
-    @Test func coloursHaveDisjointFootprints() {
-        let footprint = Footprint(
+    /// The colours of a footprint: disjoint footprints within a colour, one owner per output;
+    /// an elementwise footprint's one colour and its owners (a shortcut, no coordinates) too,
+    /// and a one-colour footprint that is not elementwise.
+    @Test(arguments: [
+        Footprint(
             inputShape: [2, 3, 7, 5], outputShape: [2, 4, 7, 5],
             links: [
                 .init(input: 0, output: 0, radius: 0), .init(input: 2, output: 2, radius: 1),
                 .init(input: 3, output: 3, radius: 2),
-            ])
+            ]),
+        Footprint(
+            inputShape: [3, 4, 5], outputShape: [3, 4, 5],
+            links: [.init(input: 0, output: 0), .init(input: 1, output: 1), .init(input: 2, output: 2)]),
+        Footprint(inputShape: [6, 4], outputShape: [4, 6], links: [.init(input: 0, output: 1), .init(input: 1, output: 0)]),
+    ])
+    func coloursHaveDisjointFootprints(footprint: Footprint) {
         let colourOf = footprint.colourOfEveryElement()
-        #expect(footprint.colours == 3 * 3 * 5)
+        let radices = zip(footprint.inputShape.indices, footprint.inputShape).map { axis, length in
+            footprint.links.first { $0.input == axis }.map { min(2 * $0.radius + 1, length) } ?? length
+        }
+        #expect(footprint.colours == radices.reduce(1, *))
         for colour in 0..<footprint.colours {
             let owners = footprint.owners(ofColour: colour)
             for o in 0..<owners.count {

@@ -171,7 +171,8 @@ extension ElementPlan {
         let saved = probe.value(of: tensor)
         defer { probe.restore(tensor, to: saved) }
         let u = upstream.data
-        let coordinates = footprint.linkedOutputCoordinates()
+        // (An elementwise footprint's owners need no coordinates.)
+        let coordinates = footprint.isElementwise ? [] : footprint.linkedOutputCoordinates()
         for colour in colours {
             let members = groups[colour]
             // The members only, in place, and back to the saved bits: the tensor is copied once,

@@ -84,11 +84,14 @@ public struct Footprint: Sendable, Codable, Equatable, CustomStringConvertible {
         let linked = linkOfInput
         let count = Tensor.count(of: inputShape)
         var colours = [Int](repeating: 0, count: count)
+        // One colour (elementwise, say): every element's is 0.
+        guard self.colours > 1 else { return colours }
+        let radices = inputShape.indices.map { radix($0, linked) }
         var index = [Int](repeating: 0, count: inputShape.count)
         for flat in 0..<count {
             var colour = 0
             for axis in inputShape.indices {
-                let r = radix(axis, linked)
+                let r = radices[axis]
                 colour = colour * r + index[axis] % r
             }
             colours[flat] = colour
@@ -116,6 +119,8 @@ public struct Footprint: Sendable, Codable, Equatable, CustomStringConvertible {
     /// Finds, for every output, its owner among the elements of `colour` (or -1: no owner).
     /// `coordinates` is `linkedOutputCoordinates()`.
     func owners(ofColour colour: Int, coordinates: [[Int32]]? = nil) -> [Int32] {
+        // Elementwise: one colour, and output o is element o's.
+        if isElementwise { return (0..<Int32(Tensor.count(of: outputShape))).map { $0 } }
         let linked = linkOfInput
         let inStrides = Tensor.strides(of: inputShape)
         let coordinates = coordinates ?? linkedOutputCoordinates()

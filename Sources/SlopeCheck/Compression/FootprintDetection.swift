@@ -184,17 +184,23 @@ extension ElementPlan {
         }
         for axis in Self.proofAxes(of: footprint) {
             let (d, r) = (axis.length, axis.radius)
-            let inputCoordinate = (0..<saved.count).map { Int32(axis.input($0)) }
-            let outputCoordinate = (0..<y0.count).map { Int32(axis.output($0)) }
+            // An elementwise proof's coordinate is the flat index itself: no arrays to read.
+            let identity = footprint.isElementwise
+            let inputCoordinate = identity ? [] : (0..<saved.count).map { Int32(axis.input($0)) }
+            let outputCoordinate = identity ? [] : (0..<y0.count).map { Int32(axis.output($0)) }
             for set in Self.coveringSets(length: d, radius: r) {
                 probe.overwrite(tensor, from: saved) { out, x in
-                    for j in out.indices { out[j] = set[Int(inputCoordinate[j])] ? x[j] + moves[j] : x[j] }
+                    if identity {
+                        for j in out.indices { out[j] = set[j] ? x[j] + moves[j] : x[j] }
+                    } else {
+                        for j in out.indices { out[j] = set[Int(inputCoordinate[j])] ? x[j] + moves[j] : x[j] }
+                    }
                 }
                 let (y, _) = try output()
                 // (For r = 0 the outputs checked are those outside the set: no second array.)
                 let checked = r > 0 ? Self.unmoved(by: set, radius: r) : []
                 for o in 0..<y.count where y.data[o].bitPattern != y0.data[o].bitPattern {
-                    let c = Int(outputCoordinate[o])
+                    let c = identity ? o : Int(outputCoordinate[o])
                     guard r > 0 ? checked[c] : !set[c] else { continue }
                     let index = Tensor.index(ofFlat: o, in: footprint.outputShape)
                     throw FootprintRefusal(
