@@ -123,11 +123,14 @@ enum CheckCostBenchmark {
         var rows: [Row?] = []
         var peers: [(slot: Int, run: (_ torchAvailable: Bool) -> Row)] = []
         let filter = ProcessInfo.processInfo.environment["SLOPE_BENCH_SUBJECT"]
-        let profiling = ProcessInfo.processInfo.environment["SLOPE_BENCH_PROFILE"] != nil
+        // `SLOPE_BENCH_PROFILE=exhaustive` profiles exhaustive mode instead of fast mode.
+        let profile = ProcessInfo.processInfo.environment["SLOPE_BENCH_PROFILE"]
+        let profiling = profile != nil
         for subject in subjects() where filter.map({ subject.name.contains($0) }) ?? true {
             let (layer, inputs) = subject.make()
-            var modes: [(String, GradientCheck)] = [("fast", GradientCheck(mode: .fast(directions: 2)))]
-            if subject.exhaustive && !profiling { modes.append(("exhaustive", GradientCheck())) }
+            var modes: [(String, GradientCheck)] = []
+            if profile != "exhaustive" { modes.append(("fast", GradientCheck(mode: .fast(directions: 2)))) }
+            if subject.exhaustive && (!profiling || profile == "exhaustive") { modes.append(("exhaustive", GradientCheck())) }
             for (label, check) in modes {
                 // The pass times right before the check's runs: this machine's speed drifts over
                 // minutes, and the ratio needs both sides measured in the same state.
@@ -137,8 +140,8 @@ enum CheckCostBenchmark {
                 guard let result = last, let counted = countedSeconds(result, forward: forward, backward: backward) else {
                     continue
                 }
-                // `SLOPE_BENCH_PROFILE=1`: fast mode only, 30 more checks for `perf record`, and
-                // each invariant's own seconds.
+                // `SLOPE_BENCH_PROFILE=1`: fast mode only (or exhaustive only), 30 more checks for
+                // `perf record`, and each invariant's own seconds.
                 if profiling {
                     for _ in 0..<30 { _ = check.run(layer, inputs: inputs) }
                     for invariant in result.invariants.sorted(by: { ($0.seconds ?? 0) > ($1.seconds ?? 0) }) {

@@ -115,9 +115,31 @@ public struct ErrorCensus: Sendable, Codable, Equatable {
     public init() {}
 
     public mutating func add(_ relativeError: Double) {
-        guard relativeError.isFinite else { counts[counts.count - 1] += 1; return }
+        counts[Self.bin(of: relativeError)] += 1
+    }
+
+    /// The bin of `relativeError`: ⌊log₁₀⌋, as `log10` gives it, clamped to the census's range
+    /// (`binByLogarithm`). Counted against a table of the powers of ten instead of taking a
+    /// logarithm (a million elements' census cost 10 ms); within 1e-12 of a power, where the
+    /// logarithm's rounding could decide otherwise, the logarithm decides.
+    static func bin(of relativeError: Double) -> Int {
+        guard relativeError.isFinite, relativeError > 0 else { return binByLogarithm(relativeError) }
+        var below = 0
+        for power in powers { below += relativeError >= power ? 1 : 0 }
+        let nearPower =
+            (below > 0 && relativeError <= powers[below - 1] * (1 + 1e-12))
+            || (below < powers.count && relativeError >= powers[below] * (1 - 1e-12))
+        return nearPower ? binByLogarithm(relativeError) : below
+    }
+
+    /// 1e-16, 1e-15, …, 1: the lower edges of bins 1 to 17.
+    private static let powers: [Double] = (lowestExponent...0).map { Double("1e\($0)")! }
+
+    /// The bin by ⌊log₁₀⌋ itself (0 and below in the first bin, not finite in the last).
+    static func binByLogarithm(_ relativeError: Double) -> Int {
+        guard relativeError.isFinite else { return 17 }
         let exponent = relativeError <= 0 ? ErrorCensus.lowestExponent - 1 : Int(log10(relativeError).rounded(.down))
-        counts[min(max(exponent - ErrorCensus.lowestExponent + 1, 0), counts.count - 1)] += 1
+        return min(max(exponent - ErrorCensus.lowestExponent + 1, 0), 17)
     }
 
     public mutating func merge(_ other: ErrorCensus) {
