@@ -47,6 +47,27 @@ import Testing
         #expect(abs((refined?.numeric ?? 0) - 0.5) < 1e-12)
     }
 
+    /// A max-pool loser 0.046 below its window's winner, moved by steps of 0.36 and 0.09: both
+    /// cross the tie, the forward quotient u·(h − δ)/h, the backward 0. The one-sided gap shrinks
+    /// to 0.56 of itself, neither a clean kink's (≥ 0.6) nor a smooth function's (a quarter):
+    /// no verdict at these steps, where Richardson's model would have failed a right 0. At
+    /// h/16 = 0.022 the step no longer reaches the tie and the 0 passes. A wrong gradient of a
+    /// smooth function, whose gap does shrink to a quarter, still fails.
+    @Test func aKinkInsideBothStepsIsNotJudgedByRichardson() {
+        let judge = Self.judge(floor: 1e-10)
+        let (u, tie) = (0.0275, 0.046)
+        func crossing(step h: Double) -> StencilLevel {
+            let forward = u * max(h - tie, 0) / h
+            return StencilLevel(step: h, numeric: forward / 2, forward: forward, backward: 0, scale: 1, flipped: false)
+        }
+        #expect(judge.refined(analytic: 0, coarse: crossing(step: 0.36), fine: crossing(step: 0.09)) == nil)
+        #expect(judge.refined(analytic: 0, coarse: crossing(step: 0.09), fine: crossing(step: 0.0225))?.verdict == .pass)
+        let wrong = judge.refined(
+            analytic: 0.505, coarse: Self.smooth(0.5, curvature: 2, step: 0.36),
+            fine: Self.smooth(0.5, curvature: 2, step: 0.09))
+        #expect(wrong?.verdict == .fail)
+    }
+
     @Test func truncationThatExplainsTheGapIsRefinedToAPass() {
         let judge = Self.judge()
         // A large third derivative: at h = 1e-2 the quotient is off by 1.7e-3, at h/4 by 1e-4.

@@ -104,7 +104,12 @@ struct Judge: Sendable {
         }
         let seenAtBoth =
             abs(a - coarse.numeric) > noiseAllowance(coarse) + tolerance.rtol * abs(coarse.numeric) + extraAllowance
-        guard truncation <= 0.1 * mismatch && seenAtBoth else { return nil }
+        // Richardson's model holds where L is smooth over both steps: there the one-sided gap
+        // shrinks with h (to a quarter from h to h/4). A gap that stays above half of it
+        // (without being a clean kink's) says a kink lies inside both steps — a max-pool tie
+        // 0.05 away at h = 0.09 and 0.36 shrank it only to 0.56 — and the next, smaller steps decide.
+        let smoothOverBoth = fine.gap <= 0.5 * coarse.gap + 2 * noiseAllowance(fine, oneSided: true)
+        guard truncation <= 0.1 * mismatch && seenAtBoth && smoothOverBoth else { return nil }
         return outcome(
             analytic: a, numeric: extrapolated, level: fine, resolution: resolution, verdict: .fail,
             note: .disagreesAtBoth(coarse: coarse.step, fine: fine.step, truncation: truncation))
