@@ -73,6 +73,15 @@ enum CompressionBenchmark {
     static func rows(runs: Int, quick: Bool, report: (Row) -> Void) {
         // `SLOPE_BENCH_SUBJECT=Tanh` runs only the subjects whose name contains it (for profiling).
         let filter = ProcessInfo.processInfo.environment["SLOPE_BENCH_SUBJECT"]
+        // numpy runs after every Slope row, as the cost group's peer does: a python process
+        // leaves this machine slower for minutes, and the later subjects' rows would pay for it.
+        // Rows are reported in their usual order.
+        var rows: [Row?] = []
+        var numpyRuns: [(slot: Int, run: () -> Row)] = []
+        defer {
+            for (slot, run) in numpyRuns { rows[slot] = run() }
+            for row in rows { if let row { report(row) } }
+        }
         for subject in subjects(quick: quick) where filter.map({ subject.name.contains($0) }) ?? true {
             let (layer, inputs) = subject.make()
             let elements = inputs.reduce(0) { $0 + $1.count } + layer.parameters.reduce(0) { $0 + $1.value.count }
@@ -123,12 +132,12 @@ enum CompressionBenchmark {
             // Issue 24: the check's wall time over the passes it counts, and where the rest went.
             let (forward, backward) = CheckCostBenchmark.passTimes(layer, inputs)
             if let counted = CheckCostBenchmark.countedSeconds(result, forward: forward, backward: backward) {
-                report(
+                rows.append(
                     CheckCostBenchmark.passesRow(
                         group: "exhaustive, \(subject.name): wall / passes", timed: compressed, result: result,
                         counted: counted, forward: forward, backward: backward))
             }
-            report(
+            rows.append(
                 Row(
                     group: "exhaustive, \(subject.name): \(elements) elements", subject: compressed, baseline: oneAtATime,
                     baselineName:
@@ -145,7 +154,7 @@ enum CompressionBenchmark {
                 let workers = measure("compressed, workers", warmup: 0, runs: quick ? 1 : min(runs, 3)) {
                     _ = check.run(making: { make().0 }, inputs: inputs, workers: cores)
                 }
-                report(
+                rows.append(
                     Row(
                         group: "exhaustive, \(subject.name), \(cores) workers", subject: workers, baseline: compressed,
                         baselineName: "compressed, one worker",
@@ -153,12 +162,20 @@ enum CompressionBenchmark {
                     ))
             }
             if let forward = subject.numpy {
-                let numpy = runNumpy(layer: layer, inputs: inputs, forward: forward, elements: elements, sample: 2 * perTensor)
-                report(
-                    Row(
-                        group: "exhaustive, \(subject.name)", subject: compressed, baseline: numpy,
-                        baselineName: numpy == nil ? "numpy (not installed)" : "naive numpy, central differences (extrapolated)",
-                        note: "numpy: two forward passes per element, no judging", aim: ""))
+                rows.append(nil)
+                numpyRuns.append(
+                    (
+                        rows.count - 1,
+                        {
+                            let numpy = runNumpy(
+                                layer: layer, inputs: inputs, forward: forward, elements: elements, sample: 2 * perTensor)
+                            return Row(
+                                group: "exhaustive, \(subject.name)", subject: compressed, baseline: numpy,
+                                baselineName: numpy == nil
+                                    ? "numpy (not installed)" : "naive numpy, central differences (extrapolated)",
+                                note: "numpy: two forward passes per element, no judging", aim: "")
+                        }
+                    ))
             }
         }
     }
