@@ -39,9 +39,6 @@ enum Bench {
             )
         }
 
-        // MARK: sine fit
-        if wants("sine") { _ = SineBenchmark.rows(runs: runs, quick: quick, report: report) }  // rows are recorded by `report`
-
         // MARK: matrix products
         for (m, k, n) in [(64, 784, 128), (512, 512, 512)] where wants("matmul") {
             var rng = SeededGenerator(seed: 1)
@@ -240,14 +237,26 @@ enum Bench {
                     aim: ratio >= 100 ? "≥ 100× cheaper: met" : "≥ 100× cheaper: missed"))
         }
 
+        // A python baseline (numpy, torch, matplotlib) is a long process that leaves this machine
+        // slower for minutes: the groups whose Slope rows are measured against their own passes
+        // hand their python runs (and their rows) to `later`, run once every group has measured;
+        // the groups that time python themselves come after.
+        var deferred: [() -> Void] = []
+        func later(_ work: @escaping () -> Void) { deferred.append(work) }
+
         // MARK: exhaustive checks by compression (issue 15)
-        if wants("compression") { CompressionBenchmark.rows(runs: runs, quick: quick, report: report) }
+        if wants("compression") { CompressionBenchmark.rows(runs: runs, quick: quick, report: report, later: later) }
 
         // MARK: what a check costs, and the peer (issue 24)
-        if wants("cost") { CheckCostBenchmark.rows(runs: runs, quick: quick, report: report) }
+        if wants("cost") { CheckCostBenchmark.rows(runs: runs, quick: quick, report: report, later: later) }
+
+        for work in deferred { work() }
 
         // MARK: charts
         if wants("chart") { _ = ChartBenchmark.rows(runs: runs, outDirectory: outDirectory, report: report) }
+
+        // MARK: sine fit (against numpy, in its own group's run)
+        if wants("sine") { _ = SineBenchmark.rows(runs: runs, quick: quick, report: report) }  // rows are recorded by `report`
 
         let machine =
             "Machine: \(ProcessInfo.processInfo.activeProcessorCount) cores, \(ProcessInfo.processInfo.physicalMemory / (1 << 30)) GiB; \(Date())."

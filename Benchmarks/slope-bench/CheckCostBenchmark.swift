@@ -116,8 +116,10 @@ enum CheckCostBenchmark {
             aim: aims.joined(separator: "; "))
     }
 
-    static func rows(runs: Int, quick: Bool, report: (Row) -> Void) {
-        // The peer runs after every Slope row of the group: a torch process leaves this machine
+    /// The group's rows; the peer's runs, and with them every row of the group, are handed to
+    /// `later`, which the bench runs after every group's own measurements.
+    static func rows(runs: Int, quick: Bool, report: @escaping (Row) -> Void, later: (@escaping () -> Void) -> Void) {
+        // The peer runs after every Slope row of the bench: a torch process leaves this machine
         // slower for a while (Conv2D's forward pass measured 1.2 ms after it, 0.6 ms before),
         // and the Slope rows would pay for it. Rows are reported in their usual order.
         var rows: [Row?] = []
@@ -174,9 +176,11 @@ enum CheckCostBenchmark {
                 }
             }
         }
-        let torchAvailable = !peers.isEmpty && runCommand("python3", ["-c", "import torch"]) != nil
-        for (slot, run) in peers { rows[slot] = run(torchAvailable) }
-        for row in rows { if let row { report(row) } }
+        later {
+            let torchAvailable = !peers.isEmpty && runCommand("python3", ["-c", "import torch"]) != nil
+            for (slot, run) in peers { rows[slot] = run(torchAvailable) }
+            for row in rows { if let row { report(row) } }
+        }
     }
 
     /// The peer's row beside a Slope row: gradcheck timed when it `runs`, or why not.

@@ -70,17 +70,21 @@ enum CompressionBenchmark {
         ]
     }
 
-    static func rows(runs: Int, quick: Bool, report: (Row) -> Void) {
+    /// The group's rows; numpy's runs, and with them every row of the group, are handed to
+    /// `later`, which the bench runs after every group's own measurements.
+    static func rows(runs: Int, quick: Bool, report: @escaping (Row) -> Void, later: (@escaping () -> Void) -> Void) {
         // `SLOPE_BENCH_SUBJECT=Tanh` runs only the subjects whose name contains it (for profiling).
         let filter = ProcessInfo.processInfo.environment["SLOPE_BENCH_SUBJECT"]
-        // numpy runs after every Slope row, as the cost group's peer does: a python process
-        // leaves this machine slower for minutes, and the later subjects' rows would pay for it.
-        // Rows are reported in their usual order.
+        // numpy runs after every Slope row of the bench, as the cost group's peer does: a python
+        // process leaves this machine slower for minutes, and later rows would pay for it. Rows
+        // are reported in their usual order.
         var rows: [Row?] = []
         var numpyRuns: [(slot: Int, run: () -> Row)] = []
         defer {
-            for (slot, run) in numpyRuns { rows[slot] = run() }
-            for row in rows { if let row { report(row) } }
+            later {
+                for (slot, run) in numpyRuns { rows[slot] = run() }
+                for row in rows { if let row { report(row) } }
+            }
         }
         for subject in subjects(quick: quick) where filter.map({ subject.name.contains($0) }) ?? true {
             let (layer, inputs) = subject.make()
