@@ -26,6 +26,25 @@ import Testing
         #expect(phases.reduce(0) { $0 + $1.seconds } <= report.seconds)
         #expect(cost.elementResults + cost.report <= cost.differences.seconds)
         #expect(report.invariants.allSatisfy { $0.seconds != nil }, "every invariant says what it cost")
+        // The fast-path comparison's passes, apart: the readable reference and each of the two
+        // paths forced, a forward and a backward each, timed within the invariants' seconds.
+        #expect(cost.otherPaths.forwardPasses == 3 && cost.otherPaths.backwardPasses == 3)
+        #expect(cost.otherPaths.seconds > 0 && cost.otherPaths.seconds <= cost.invariants.seconds)
+    }
+
+    /// A report written before other paths were counted apart (no `otherPaths`) decodes with none.
+    @Test func aCostWithoutOtherPathsStillDecodes() throws {
+        var rng = SeededGenerator(seed: 3)
+        let affine = Affine(inFeatures: 4, outFeatures: 2, using: &rng)
+        let report = GradientCheck(mode: .fast(directions: 1)).run(affine, inputs: [.uniform([3, 4], using: &rng)])
+        var object = try #require(try JSONSerialization.jsonObject(with: JSONEncoder().encode(report)) as? [String: Any])
+        var cost = try #require(object["cost"] as? [String: Any])
+        #expect(cost["otherPaths"] != nil)
+        cost["otherPaths"] = nil
+        object["cost"] = cost
+        let decoded = try JSONDecoder().decode(CheckReport.self, from: JSONSerialization.data(withJSONObject: object))
+        #expect(decoded.cost?.otherPaths == CheckCost.Phase())
+        #expect(decoded.cost?.invariants == report.cost?.invariants)
     }
 
     @Test func aReportWrittenBeforeCostsWereMeasuredStillDecodes() throws {
