@@ -74,16 +74,27 @@ final class ThroughFloat: Layer {
     }
 }
 
-/// Every built-in kind at 40 seeds, in double and through Float: no correct layer fails, and no
-/// 1% bug passes. (Before the state invariant's smaller steps and the judge's smoothness
-/// condition, 8 of the 1,360 correct ones failed: kinks of ReLU, LeakyReLU and max-pool within
-/// Float's steps.)
+/// Every built-in kind at 80 seeds, in double and through Float: no correct layer fails, and no
+/// 1% bug passes (where there is one: ReLU at seed 61 has every input below 0, so a gradient
+/// of zeros times 1.01 is still right). Before this round's three fixes — the state
+/// invariant's smaller steps and other points, the judge's smoothness condition, sharpening's
+/// look back at h — 12 of 8,160 correct checks over seeds 0–239 failed, all kinks of ReLU,
+/// LeakyReLU and max-pool within Float's steps; seeds 0–239 all pass now (run once, 24 s).
 @Suite struct WideSeedSweepTests {
-    @Test func noCorrectLayerFailsAndNoBugPassesAtFortySeeds() {
+    /// Whether any input or parameter gradient of the layer is non-zero at these inputs.
+    static func hasGradient(_ layer: any Layer, _ inputs: [Tensor]) -> Bool {
+        guard let y = try? layer.forward(inputs) else { return true }
+        layer.zeroGradients()
+        defer { layer.zeroGradients() }
+        guard let gradients = try? layer.backward(Tensor(shape: y.shape, repeating: 1)) else { return true }
+        return (gradients + layer.parameters.map(\.gradient)).contains { $0.maxMagnitude > 0 }
+    }
+
+    @Test func noCorrectLayerFailsAndNoBugPassesAtEightySeeds() {
         var falseAlarms: [String] = []
         var missed: [String] = []
         for kind in LayerKind.allCases {
-            for seed in UInt64(0)..<40 {
+            for seed in UInt64(0)..<80 {
                 for float in [false, true] {
                     var check = float ? GradientCheck().forFloat : GradientCheck()
                     check.seed = seed
@@ -94,6 +105,7 @@ final class ThroughFloat: Layer {
                         falseAlarms.append("\(float ? "Float" : "double") \(kind) seed \(seed): \(report.diagnosis)")
                     }
                     let buggy = LayerExample.make(kind, seed: seed)
+                    guard Self.hasGradient(buggy.layer, buggy.inputs) else { continue }
                     let planted = Planted(float ? ThroughFloat(buggy.layer) : buggy.layer, factor: 1.01)
                     if check.run(planted, inputs: buggy.inputs, name: kind.rawValue).verdict == .pass {
                         missed.append("\(float ? "Float" : "double") \(kind) seed \(seed)")
@@ -111,8 +123,11 @@ final class ThroughFloat: Layer {
 /// mismatch was blamed on state. A disagreement now counts only when the differences at h/4 and
 /// h/16 disagree too; a layer that does keep state is still failed, through Float as in double.
 @Suite struct FloatStateInvariantTests {
+    /// Seeds 7–36 failed under one step; 70, 85 and 209 still failed under h, h/4 and h/16,
+    /// with a kink within h/16 of the other point (now another point is drawn).
     static let formerFalseAlarms: [(LayerKind, UInt64)] = [
         (.relu, 7), (.relu, 27), (.relu, 34), (.leakyReLU, 7), (.maxPool2D, 35), (.maxPool2D, 36),
+        (.maxPool2D, 70), (.leakyReLU, 85), (.maxPool2D, 209),
     ]
 
     @Test(arguments: formerFalseAlarms)
@@ -136,5 +151,18 @@ final class ThroughFloat: Layer {
         let report = check.run(ThroughFloat(layer), inputs: inputs, name: "stateful")
         let state = try #require(report.invariants.first { $0.name == .noStateBetweenCalls })
         #expect(state.verdict == .fail && state.detail.contains("keep values from earlier calls"), "\(state.detail)")
+    }
+}
+
+/// A Float max-pool whose runner-up sits 0.015 below its window's winner: the element passes at
+/// its step (0.0065), and sharpening's larger steps (0.026, 0.1) cross the tie. Their failure
+/// must also explain the quotient at the step, which it does not: no failure.
+@Suite struct SharpeningAcrossAKinkTests {
+    @Test func aKinkBetweenTheStepAndFourTimesItIsNotAFailure() {
+        var check = GradientCheck().forFloat
+        check.seed = 90
+        let example = LayerExample.make(.maxPool2D, seed: 90)
+        let report = check.run(ThroughFloat(example.layer), inputs: example.inputs, name: "maxPool2D")
+        #expect(report.verdict != .fail, "\(report.diagnosis)")
     }
 }

@@ -68,6 +68,20 @@ import Testing
         #expect(wrong?.verdict == .fail)
     }
 
+    /// Sharpening's look back: the smooth model through two larger steps must predict the
+    /// quotient at the step where the element passed. It does for a smooth function (with or
+    /// without a wrong analytic value); it does not where a max-pool tie 0.015 away bends the
+    /// larger steps' quotients (0 at h = 0.0065, −0.009 at 0.026, −0.036 at 0.103).
+    @Test func aFailureAtLargerStepsMustExplainTheQuotientAtTheStep() {
+        let judge = Self.judge(floor: 1e-12)
+        let smooth = [0.0065, 0.026, 0.104].map { Self.smooth(0.5, third: 2, step: $0) }
+        #expect(judge.explains(smooth[0], coarse: smooth[2], fine: smooth[1]))
+        func level(_ numeric: Double, _ h: Double) -> StencilLevel {
+            StencilLevel(step: h, numeric: numeric, forward: 2 * numeric, backward: 0, scale: 1, flipped: false)
+        }
+        #expect(!judge.explains(level(0, 0.0065), coarse: level(-0.036, 0.103), fine: level(-0.009, 0.026)))
+    }
+
     @Test func truncationThatExplainsTheGapIsRefinedToAPass() {
         let judge = Self.judge()
         // A large third derivative: at h = 1e-2 the quotient is off by 1.7e-3, at h/4 by 1e-4.

@@ -115,6 +115,17 @@ struct Judge: Sendable {
             note: .disagreesAtBoth(coarse: coarse.step, fine: fine.step, truncation: truncation))
     }
 
+    /// Whether the smooth model the pair (`coarse`, `fine` = `coarse`/4) fits — D + c·sᵖ through
+    /// their quotients — also predicts the quotient at `level` (a smaller step), within that
+    /// level's noise and half the pair's own truncation estimate. A kink the pair's steps reach
+    /// and `level`'s does not leaves `level`'s quotient where the pair's model cannot put it.
+    func explains(_ level: StencilLevel, coarse: StencilLevel, fine: StencilLevel) -> Bool {
+        let extrapolated = fine.numeric + (fine.numeric - coarse.numeric) / (pow(4, Double(order)) - 1)
+        let truncationAtFine = fine.numeric - extrapolated
+        let predicted = extrapolated + truncationAtFine * pow(level.step / fine.step, Double(order))
+        return abs(level.numeric - predicted) <= noiseAllowance(level) + abs(truncationAtFine) / 2
+    }
+
     /// An element with evidence of a kink: it passes when the analytic value matches the
     /// right-hand or the left-hand derivative or their mean (and kinks are allowed).
     func kink(analytic a: Double, coarse: StencilLevel, fine: StencilLevel) -> ElementOutcome {
