@@ -253,3 +253,41 @@ import Testing
         #expect(StoredParameters.unlisted(in: BatchNorm(features: 3)).isEmpty)
     }
 }
+
+/// BatchNorm's identity (∂L/∂x sums to 0 over the batch per feature) at an offset of 1e6: the
+/// centring's rounding puts the sums near 1e-9, which a fixed 1e-10 called broken at 3 of 55
+/// seeds; the tolerance follows the conditioning (64·ε·max|x|/σ). A gradient whose mean term was
+/// left out still fails it there, by orders of magnitude.
+@Suite struct BatchNormIdentityTests {
+    static func example(seed: UInt64, offset: Double) -> (BatchNorm, Tensor, Tensor) {
+        var g = SeededGenerator(seed: seed &+ 100)
+        let layer = BatchNorm(features: 4)
+        layer.gamma.value = Tensor.uniform([4], in: 0.5..<1.5, using: &g)
+        layer.beta.value = Tensor.uniform([4], in: -0.5..<0.5, using: &g)
+        let x = SoundnessTests.uniform([6, 4], &g, offset: offset)
+        return (layer, x, Tensor.uniform([6, 4], in: -1..<1, using: &g))
+    }
+
+    @Test(arguments: [UInt64(5), 27, 37])
+    func aCorrectBatchNormFarFromZeroKeepsTheIdentity(seed: UInt64) throws {
+        let (layer, x, _) = Self.example(seed: seed, offset: 1e6)
+        var check = GradientCheck()
+        check.seed = seed
+        let report = check.run(layer, inputs: [x], name: "BatchNorm +1e6")
+        let identity = try #require(report.invariants.first { $0.name == .batchNormSumsToZero })
+        #expect(identity.verdict == .pass, "\(identity.detail)")
+    }
+
+    @Test(arguments: [0.0, 1e6])
+    func aGradientWithoutItsMeanTermFails(offset: Double) throws {
+        let (layer, x, u) = Self.example(seed: 5, offset: offset)
+        _ = try layer.forward(x)
+        let dx = try layer.backward(u)[0]
+        #expect(BatchNorm.sumsToZero(dx, at: x).verdict == .pass)
+        // The term that centring ∂L/∂x̂ removes, put back: each feature's sum becomes its mean × N.
+        let meanOfUpstream = u.sum(axis: 0) * (1 / 6.0)
+        let broken = dx.addingRow(meanOfUpstream)
+        #expect(BatchNorm.sumsToZero(broken, at: x).verdict == .fail)
+        #expect(BatchNorm.sumTolerance(x) < 1e-6)
+    }
+}
