@@ -62,10 +62,26 @@ public struct ConvergenceOrder: Sendable, Codable, Equatable {
                 note: "every element sits at a kink: no smooth direction to test")
         }
         let expected = analytic.dot(u)
-        let steps = try TaylorStep.along(
-            u, of: tensor, in: probe, expected: expected, baseValue: baseValue, choice: choice, precision: precision
-        ) { settled($0, expected: expected, precision: precision) }
-        return reading(steps, expected: expected, absoluteFloor: absoluteFloor, precision: precision)
+        func test(startingAt scale: Double) throws -> ([TaylorStep], ConvergenceOrder) {
+            let steps = try TaylorStep.along(
+                u, of: tensor, in: probe, expected: expected, baseValue: baseValue, choice: choice, precision: precision,
+                startScale: scale
+            ) { settled($0, expected: expected, precision: precision) }
+            return (steps, reading(steps, expected: expected, absoluteFloor: absoluteFloor, precision: precision))
+        }
+        let (steps, first) = try test(startingAt: 1)
+        // Every error at a rounding level above what a pass must confirm (Float code over small
+        // steps): where L is linear along u, larger steps only lower the noise over h, so the
+        // test runs once more from a step 64× larger, and that reading stands.
+        guard first.verdict == .inconclusive, steps.count >= 3, steps.allSatisfy(\.clean),
+            atRoundingLevel(steps, expected: expected, precision: precision)
+        else { return first }
+        return try test(startingAt: 64).1
+    }
+
+    /// Every step's error within the rounding level (at least `orderExactThreshold` of ⟨∇L, u⟩).
+    static func atRoundingLevel(_ steps: [TaylorStep], expected: Double, precision: Precision) -> Bool {
+        steps.allSatisfy { $0.error <= max(precision.orderExactThreshold * abs(expected), 10 * $0.noise) }
     }
 
     /// Whether the steps so far already decide what all ten would (the test then stops early):
@@ -77,11 +93,9 @@ public struct ConvergenceOrder: Sendable, Codable, Equatable {
     /// could have shown it as wrong.
     static func settled(_ steps: [TaylorStep], expected: Double, precision: Precision) -> Bool {
         guard steps.count >= 3, steps.allSatisfy(\.clean) else { return false }
-        let atNoiseLevel = steps.allSatisfy {
-            $0.error <= max(precision.orderExactThreshold * abs(expected), 10 * $0.noise)
-        }
         let margin = precision.orderPassThreshold / 4
-        return atNoiseLevel || steps.suffix(2).allSatisfy { $0.relativeError <= margin }
+        return atRoundingLevel(steps, expected: expected, precision: precision)
+            || steps.suffix(2).allSatisfy { $0.relativeError <= margin }
     }
 
     /// The verdict of the steps: exact, converging as h², levelled off (wrong), or too noisy or
@@ -99,10 +113,17 @@ public struct ConvergenceOrder: Sendable, Codable, Equatable {
         if usable.count < 3 {
             return result(nil, .inconclusive, "a discrete decision flips at almost every step along the direction")
         }
-        let atNoiseLevel = usable.allSatisfy {
-            steps[$0].error <= max(precision.orderExactThreshold * abs(expected), 10 * steps[$0].noise)
-        }
-        if atNoiseLevel && usable.count == steps.count {
+        if usable.count == steps.count && atRoundingLevel(steps, expected: expected, precision: precision) {
+            // Exact only where the rounding level itself is under what a pass vouches for: Float
+            // code's rounding can be 1% of ⟨∇L, u⟩ over a small step, and a gradient 1% off was
+            // called exact there (fast mode through Float, 18 of 2,040 planted 1% bugs passed).
+            let largest = usable.map { steps[$0].relativeError }.max() ?? 0
+            guard largest <= passThreshold else {
+                return result(
+                    nil, .inconclusive,
+                    "the errors are at the rounding level at every step, up to \(formatNumber(largest, significantDigits: 2)) of ⟨∇L, u⟩: above the \(formatNumber(passThreshold)) the test must confirm"
+                )
+            }
             return result(
                 nil, .pass, "exact: the errors are at the rounding level at every step (L is linear in this tensor, or flat)")
         }
@@ -182,13 +203,13 @@ struct TaylorStep: Sendable {
     /// pass threshold (a feature narrower than the tensor's spread).
     static func along(
         _ u: Tensor, of tensor: Int, in probe: Probe, expected: Double, baseValue: Double, choice: StepChoice,
-        precision: Precision, settled: ([TaylorStep]) -> Bool
+        precision: Precision, startScale: Double = 1, settled: ([TaylorStep]) -> Bool
     ) throws -> [TaylorStep] {
         let epsilon = precision.epsilon
         let saved = probe.value(of: tensor)
         defer { probe.restore(tensor, to: saved) }
         var steps: [TaylorStep] = []
-        var h = 1e-2 * choice.spread / u.maxMagnitude
+        var h = startScale * 1e-2 * choice.spread / u.maxMagnitude
         while true {
             probe.place(tensor, at: saved, plus: u, scaledBy: h)
             let (plus, flippedUp) = try probe.evaluateMarked()

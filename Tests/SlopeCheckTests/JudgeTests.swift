@@ -203,6 +203,19 @@ private final class ShapeChangesInTheSecondHalf: Layer {
         #expect(order.verdict == .pass && order.fitted == nil)
     }
 
+    /// Float code whose rounding over these steps is as large as a 1% error: the errors are "at
+    /// the rounding level", but a level above the 1e-3 a pass vouches for confirms nothing — a
+    /// gradient 1% off was called exact there. The same errors under that threshold still are.
+    @Test func roundingAboveWhatAPassConfirmsIsNotExact() {
+        let loud = ConvergenceOrder.reading(
+            Self.steps({ _ in 1e-2 }, noise: 1e-4), expected: 1, absoluteFloor: 0, precision: .float)
+        #expect(loud.verdict == .inconclusive, "\(loud.note)")
+        #expect(loud.note.contains("above the"))
+        let quiet = ConvergenceOrder.reading(
+            Self.steps({ _ in 1e-4 }, noise: 1e-5), expected: 1, absoluteFloor: 0, precision: .float)
+        #expect(quiet.verdict == .pass, "\(quiet.note)")
+    }
+
     /// The first k steps of a sequence, as the test sees them when it asks whether to go on.
     static func settlesAfter(_ steps: [TaylorStep]) -> Int? {
         (3...steps.count).first { ConvergenceOrder.settled(Array(steps.prefix($0)), expected: 1, precision: .double) }
