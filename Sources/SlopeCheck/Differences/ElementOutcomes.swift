@@ -75,6 +75,8 @@ final class GroupedLooks {
     let values: Tensor
     let baseValue: Double
     let judge: Judge
+    /// Each element's floor from its own Float rounding (`ElementPlan.inputRounding`), or nil.
+    let inputRounding: ((_ value: Double, _ derivative: Double) -> Double)?
     /// Each first look's numeric derivative, resolution and verdict (what a summary reads).
     private(set) var numeric: [Double] = []
     private(set) var resolution: [Double] = []
@@ -84,9 +86,12 @@ final class GroupedLooks {
     private(set) var clean: [Bool] = []
 
     /// Every element's first look, judged once.
-    init(sums: GroupedSums, steps: [Double], analytic: Tensor, values: Tensor, baseValue: Double, judge: Judge) {
+    init(
+        sums: GroupedSums, steps: [Double], analytic: Tensor, values: Tensor, baseValue: Double, judge: Judge,
+        inputRounding: ((_ value: Double, _ derivative: Double) -> Double)? = nil
+    ) {
         (self.sums, self.steps, self.analytic, self.values) = (sums, steps, analytic, values)
-        (self.baseValue, self.judge) = (baseValue, judge)
+        (self.baseValue, self.judge, self.inputRounding) = (baseValue, judge, inputRounding)
         // Filled as locals and stored once: an element written through a class's property is
         // checked for exclusive access and uniqueness each time.
         let count = steps.count
@@ -95,10 +100,12 @@ final class GroupedLooks {
         for e in 0..<count {
             let look = Self.level(e, sums: sums, steps: steps, baseValue: baseValue)
             let a = analytic.data[e]
-            let outcome = judge.atOnce(analytic: a, look)
+            let judgeHere = inputRounding.map { judge.withFloor(atLeast: $0(values.data[e], a)) } ?? judge
+            let outcome = judgeHere.atOnce(analytic: a, look)
             (numeric[e], resolution[e], verdicts[e]) = (outcome.numeric, outcome.resolution, outcome.verdict)
             clean[e] =
-                !sums.alone[e] && outcome.verdict == .pass && judge.resolves(outcome) && judge.flat(analytic: a, look) == nil
+                !sums.alone[e] && outcome.verdict == .pass && judgeHere.resolves(outcome)
+                && judgeHere.flat(analytic: a, look) == nil
         }
         (self.numeric, self.resolution, self.verdicts, self.clean) = (numeric, resolution, verdicts, clean)
     }
@@ -118,7 +125,8 @@ final class GroupedLooks {
 
     /// Element e's first look, as the judge gives it.
     func outcome(_ e: Int) -> ElementOutcome {
-        var outcome = judge.atOnce(analytic: analytic.data[e], level(e))
+        let judgeHere = inputRounding.map { judge.withFloor(atLeast: $0(values.data[e], analytic.data[e])) } ?? judge
+        var outcome = judgeHere.atOnce(analytic: analytic.data[e], level(e))
         outcome.value = values.data[e]
         return outcome
     }

@@ -151,9 +151,11 @@ struct ElementPlan {
         // A step too small for x0 to move by it exactly enough: the smallest that does.
         let quantum = (check.method.stencil == .central ? 64 : 1e8) * x0.ulp
         let h = max(choice.step, quantum)
-        var outcome = try decide(analytic: a, from: h, quantum: quantum, level: level)
+        var plan = self
+        plan.judge = judge.withFloor(atLeast: inputRounding(value: x0, derivative: a))
+        var outcome = try plan.decide(analytic: a, from: h, quantum: quantum, level: level)
         if outcome.verdict == .pass, outcome.note?.isFlat != true {
-            outcome = try sharpened(outcome, analytic: a, from: h, level: level)
+            outcome = try plan.sharpened(outcome, analytic: a, from: h, level: level)
         }
         outcome.value = x0
         return outcome
@@ -178,6 +180,30 @@ struct ElementPlan {
         return judge.undecided(analytic: a, last: coarse)
     }
 
+    /// What Float code's own rounding of an input does to L when the check moves it: the layer
+    /// puts x ± h on the Float grid, up to half an ulp from where the check put it, and L moves
+    /// by the derivative times that. 0 for double code. Near 1 it is the size of L's rounding;
+    /// at an offset of 1e3 (an ulp of 6e-5) the quotient at a step of 0.006 moves by 1%, and
+    /// correct Float LayerNorm, BatchNorm and Softmax failed there.
+    func inputRounding(value x: Double, derivative: Double) -> Double {
+        check.precision == .float ? abs(derivative) * Double(Float(x).ulp) : 0
+    }
+
+    /// The same for a move of every element at once (a random direction, the Taylor test).
+    func inputRounding(values: Tensor, derivatives: Tensor) -> Double {
+        guard check.precision == .float else { return 0 }
+        var total = 0.0
+        for i in 0..<min(values.count, derivatives.count) {
+            total += abs(derivatives.data[i]) * Double(Float(values.data[i]).ulp) / 2
+        }
+        return total
+    }
+
+    /// The largest step sharpening takes, as a share of the tensor's spread: at a step of the
+    /// function's own scale (1.6 on a BatchNorm feature of spread 1.3) Richardson's model no
+    /// longer holds, and its "truncation cannot explain it" failed correct Float code.
+    static let largestSharpenedStep = 0.5
+
     /// A pass that cannot see errors of `resolution` × the tensor's largest derivative (the
     /// noise over h dominates) is re-judged at larger steps, 4h, 16h, 64h, with Richardson's
     /// extrapolation between neighbours, keeping the verdict that sees the most.
@@ -188,6 +214,7 @@ struct ElementPlan {
         var best = outcome
         var fine = try level(4 * h)
         for k in 2...Judge.refinements + 1 {
+            guard h * pow(4, Double(k)) <= Self.largestSharpenedStep * choice.spread else { break }
             let coarse = try level(h * pow(4, Double(k)))
             guard let decided = judge.refined(analytic: a, coarse: coarse, fine: fine), !decided.isKink else { break }
             // A failure the larger steps see must also explain the quotient at h, where the
@@ -219,6 +246,7 @@ struct ElementPlan {
         }
         var alongU = self
         alongU.judge.extraAllowance = check.tolerance.rtol * magnitude
+        alongU.judge = alongU.judge.withFloor(atLeast: inputRounding(values: saved, derivatives: analytic))
         var outcome = try alongU.decide(analytic: a, from: choice.step / max(u.maxMagnitude, 1e-300)) { h in
             try quotients(
                 step: h, base: baseValue,

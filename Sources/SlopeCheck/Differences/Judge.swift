@@ -43,6 +43,13 @@ struct Judge: Sendable {
         self.gradientScale = gradientScale
     }
 
+    /// This judge with L's rounding taken as at least `floor` (a Float input's own rounding).
+    func withFloor(atLeast floor: Double) -> Judge {
+        var judge = self
+        judge.floor = max(judge.floor, floor)
+        return judge
+    }
+
     /// Halvings by 4 an element may take before it is judged (h, h/4, h/16, h/64).
     static let refinements = 3
 
