@@ -198,6 +198,21 @@ final class ThroughFloat: Layer {
 /// under half the spread, and none fails (225 of 1,680 soundness cases through Float failed,
 /// now 15: kinks at exactly 0 or ±1, and offsets of 1e5 and more).
 @Suite struct FloatFarFromZeroTests {
+    /// Kinks right at the point, seen through Float: a jump of 0.0125 in the one-sided
+    /// differences that did not shrink, but stood under 8× the noise a kink's evidence needs,
+    /// and Richardson's model failed the right 0 (the judge now leaves such a pair undecided).
+    static let kinksAtThePoint: [(String, UInt64)] = [("ReLU at 0", 6), ("ReLU at 0", 18), ("MaxPool2D ties", 18)]
+
+    @Test(arguments: kinksAtThePoint)
+    func aKinkAtThePointUnderFloatNoiseIsNotAFailure(name: String, seed: UInt64) throws {
+        let item = try #require(SoundnessTests.cases.first { $0.name == name })
+        var check = GradientCheck().forFloat
+        check.seed = seed
+        let (layer, inputs) = item.make(seed)
+        let report = check.run(ThroughFloat(layer), inputs: inputs, name: name)
+        #expect(report.verdict != .fail, "\(report.diagnosis)")
+    }
+
     static let formerFalseAlarms: [(String, UInt64)] = [
         ("LayerNorm +1000", 15), ("BatchNorm +1000", 1), ("BatchNorm +1000", 7), ("Softmax +1000", 4),
         ("Softmax +1000", 11), ("LayerNorm +10000", 0), ("LayerNorm +10000", 4), ("BatchNorm +10000", 3),

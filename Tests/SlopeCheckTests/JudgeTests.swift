@@ -68,6 +68,19 @@ import Testing
         #expect(wrong?.verdict == .fail)
     }
 
+    /// A kink at the point under Float's noise: the one-sided gap (0.0125) does not shrink,
+    /// stands above one side's noise but under the 8× a kink's evidence needs. No failure at
+    /// that pair; a smooth function's gap, shrinking to a quarter, does not stop one.
+    @Test func aGapThatStaysIsNotAFailure() {
+        let judge = Self.judge(floor: 1e-5)
+        func jump(step h: Double) -> StencilLevel {
+            StencilLevel(step: h, numeric: 0.00625, forward: 0.0125, backward: 0, scale: 1, flipped: false)
+        }
+        #expect(judge.noiseAllowance(jump(step: 0.0025), oneSided: true) < 0.0125)
+        #expect(8 * judge.noiseAllowance(jump(step: 0.0025), oneSided: true) > 0.0125)
+        #expect(judge.refined(analytic: 0, coarse: jump(step: 0.01), fine: jump(step: 0.0025)) == nil)
+    }
+
     /// Sharpening's look back: the smooth model through two larger steps must predict the
     /// quotient at the step where the element passed. It does for a smooth function (with or
     /// without a wrong analytic value); it does not where a max-pool tie 0.015 away bends the

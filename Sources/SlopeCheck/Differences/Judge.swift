@@ -116,7 +116,11 @@ struct Judge: Sendable {
         // (without being a clean kink's) says a kink lies inside both steps — a max-pool tie
         // 0.05 away at h = 0.09 and 0.36 shrank it only to 0.56 — and the next, smaller steps decide.
         let smoothOverBoth = fine.gap <= 0.5 * coarse.gap + 2 * noiseAllowance(fine, oneSided: true)
-        guard truncation <= 0.1 * mismatch && seenAtBoth && smoothOverBoth else { return nil }
+        // A one-sided gap that does not shrink and stands above one side's noise, though not
+        // 8× above it as a kink's evidence must: a kink at the point (Float ReLU at exactly 0,
+        // a jump of 0.0125 under noise of 0.004), not yet a wrong derivative.
+        let gapStays = fine.gap > 0.6 * coarse.gap && fine.gap > noiseAllowance(fine, oneSided: true)
+        guard truncation <= 0.1 * mismatch && seenAtBoth && smoothOverBoth && !gapStays else { return nil }
         return outcome(
             analytic: a, numeric: extrapolated, level: fine, resolution: resolution, verdict: .fail,
             note: .disagreesAtBoth(coarse: coarse.step, fine: fine.step, truncation: truncation))
