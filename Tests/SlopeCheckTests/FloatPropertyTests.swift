@@ -196,7 +196,8 @@ final class ThroughFloat: Layer {
 /// step of 0.006 that moved the quotient by 1% or more; sharpening then went to steps larger
 /// than the values' spread. The input's own rounding is now part of L's noise, sharpening stays
 /// under half the spread, and none fails (225 of 1,680 soundness cases through Float failed,
-/// now 15: kinks at exactly 0 or ±1, and offsets of 1e5 and more).
+/// then 15, and 9 once kinks at the point under Float noise were left undecided: offsets of 1e5
+/// and more, and kinks at ±1 or ties in fast mode).
 @Suite struct FloatFarFromZeroTests {
     /// Kinks right at the point, seen through Float: a jump of 0.0125 in the one-sided
     /// differences that did not shrink, but stood under 8× the noise a kink's evidence needs,
