@@ -199,6 +199,16 @@ final class ThroughFloat: Layer {
 /// then 15, 9 once kinks at the point under Float noise were left undecided, and 5 once the
 /// state invariant allowed for the grid: LayerNorm at 1e5, and kinks at ±1 or ties in fast mode).
 @Suite struct FloatFarFromZeroTests {
+    /// The soundness case `name` at `seed`, seen through Float (its gradients × `factor`).
+    static func report(_ name: String, seed: UInt64, fast: Bool = false, factor: Double = 1) throws -> CheckReport {
+        let item = try #require(SoundnessTests.cases.first { $0.name == name })
+        var check = (fast ? GradientCheck(mode: .fast(directions: 2)) : GradientCheck()).forFloat
+        check.seed = seed
+        let (layer, inputs) = item.make(seed)
+        let seen: any Layer = factor == 1 ? ThroughFloat(layer) : Planted(ThroughFloat(layer), factor: factor)
+        return check.run(seen, inputs: inputs, name: name)
+    }
+
     /// Kinks right at the point, seen through Float: a jump of 0.0125 in the one-sided
     /// differences that did not shrink, but stood under 8× the noise a kink's evidence needs,
     /// and Richardson's model failed the right 0 (the judge now leaves such a pair undecided).
@@ -206,11 +216,7 @@ final class ThroughFloat: Layer {
 
     @Test(arguments: kinksAtThePoint)
     func aKinkAtThePointUnderFloatNoiseIsNotAFailure(name: String, seed: UInt64) throws {
-        let item = try #require(SoundnessTests.cases.first { $0.name == name })
-        var check = GradientCheck().forFloat
-        check.seed = seed
-        let (layer, inputs) = item.make(seed)
-        let report = check.run(ThroughFloat(layer), inputs: inputs, name: name)
+        let report = try Self.report(name, seed: seed)
         #expect(report.verdict != .fail, "\(report.diagnosis)")
     }
 
@@ -219,11 +225,7 @@ final class ThroughFloat: Layer {
     /// moved values was blamed on state. It is now part of the difference's allowance.
     @Test(arguments: [("Softmax +100000", UInt64(3), false), ("Softmax +1e+06", 1, true)])
     func theGridFarFromZeroIsNotState(name: String, seed: UInt64, fast: Bool) throws {
-        let item = try #require(SoundnessTests.cases.first { $0.name == name })
-        var check = (fast ? GradientCheck(mode: .fast(directions: 2)) : GradientCheck()).forFloat
-        check.seed = seed
-        let (layer, inputs) = item.make(seed)
-        let report = check.run(ThroughFloat(layer), inputs: inputs, name: name)
+        let report = try Self.report(name, seed: seed, fast: fast)
         let state = try #require(report.invariants.first { $0.name == .noStateBetweenCalls })
         #expect(state.verdict != .fail, "\(state.detail)")
         #expect(report.verdict != .fail, "\(report.diagnosis)")
@@ -237,22 +239,13 @@ final class ThroughFloat: Layer {
 
     @Test(arguments: formerFalseAlarms)
     func aCorrectFloatLayerFarFromZeroDoesNotFail(name: String, seed: UInt64) throws {
-        let item = try #require(SoundnessTests.cases.first { $0.name == name })
-        var check = GradientCheck().forFloat
-        check.seed = seed
-        let (layer, inputs) = item.make(seed)
-        let report = check.run(ThroughFloat(layer), inputs: inputs, name: name)
+        let report = try Self.report(name, seed: seed)
         #expect(report.verdict != .fail, "\(report.diagnosis)")
     }
 
     @Test func aOnePercentBugFarFromZeroStillDoesNotPass() throws {
         for (name, seed) in Self.formerFalseAlarms {
-            let item = try #require(SoundnessTests.cases.first { $0.name == name })
-            var check = GradientCheck().forFloat
-            check.seed = seed
-            let (layer, inputs) = item.make(seed)
-            let report = check.run(Planted(ThroughFloat(layer), factor: 1.01), inputs: inputs, name: name)
-            #expect(report.verdict != .pass, "\(name) seed \(seed)")
+            #expect(try Self.report(name, seed: seed, factor: 1.01).verdict != .pass, "\(name) seed \(seed)")
         }
     }
 }
