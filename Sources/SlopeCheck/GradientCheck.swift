@@ -176,14 +176,10 @@ public struct GradientCheck: Sendable {
         }
         report.stepChoice = choice
         if orderTest {
-            // Float code rounds every element the direction moves (`ElementPlan.inputRounding`).
+            // Float code rounds every element the direction moves (`Precision.inputRounding`).
             var along = choice
-            if precision == .float {
-                let plan = ElementPlan(
-                    check: self, probe: probe, upstream: upstream, choice: choice, gradientScale: 0, baseValue: baseValue,
-                    baseOutput: nil)
-                along.floor = max(along.floor, plan.inputRounding(values: probe.value(of: tensor), derivatives: analytic))
-            }
+            along.floor = max(
+                choice.floor, precision.inputRounding(values: [probe.value(of: tensor)], derivatives: [analytic]))
             let order = try clock.measure(\.taylor, probe, "running the Taylor test of \(id)") {
                 try ConvergenceOrder.measure(
                     probe: probe, tensor: tensor, analytic: analytic, baseValue: baseValue, choice: along,

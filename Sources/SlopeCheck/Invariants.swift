@@ -285,18 +285,10 @@ struct Invariants {
             for i in 0..<d.count { magnitude += abs(tensor.data[i] * d.data[i]) }
         }
         let h = precision.directionalStep
-        // Float code puts every moved value on the Float grid, up to half an ulp from where the
-        // difference put it: L moves by Σ|gᵢ|·ulpᵢ/2 beside its own rounding (an ulp of 0.008 at
-        // an offset of 1e5, beside a step of 1e-2, failed a correct Float Softmax here).
-        var inputRounding = 0.0
-        if precision == .float {
-            let values = point + parameters.map(\.1.value)
-            for (tensor, value) in zip(g, values) {
-                for i in 0..<min(tensor.count, value.count) {
-                    inputRounding += abs(tensor.data[i]) * Double(Float(value.data[i]).ulp) / 2
-                }
-            }
-        }
+        // Float code puts every moved value on the Float grid: L moves by Σ|gᵢ|·ulpᵢ/2 beside
+        // its own rounding (an ulp of 0.008 at an offset of 1e5, beside a step of 1e-2, failed a
+        // correct Float Softmax here).
+        let inputRounding = precision.inputRounding(values: point + parameters.map(\.1.value), derivatives: g)
         func value(at t: Double) throws -> Double {
             var shifted = point
             for i in shifted.indices { shifted[i].add(directions[i], scaledBy: t) }

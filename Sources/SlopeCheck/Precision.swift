@@ -27,6 +27,30 @@ public enum Precision: String, Sendable, Codable, CaseIterable {
     /// The step and tolerance of the invariants' directional difference.
     var directionalStep: Double { self == .double ? 1e-6 : 1e-2 }
     var directionalTolerance: Double { self == .double ? 1e-4 : 1e-2 }
+
+    /// What Float code's own rounding of one input does to L when the check moves it: the
+    /// layer puts x ± h on the Float grid, up to half an ulp from where the check put it (and x
+    /// itself, off the grid, by as much), so L moves by up to |∂L/∂x|·ulp. 0 for double code.
+    /// Near 1 it is the size of L's own rounding; at an offset of 1e3 (an ulp of 6e-5) the
+    /// quotient at a step of 0.006 moves by 1%, and correct Float LayerNorm, BatchNorm and
+    /// Softmax failed there.
+    func inputRounding(value x: Double, derivative: Double) -> Double {
+        self == .float ? abs(derivative) * Double(Float(x).ulp) : 0
+    }
+
+    /// The same when every value moves at once (a random direction, the Taylor test, the
+    /// invariants' directional difference): Σ|∂L/∂xᵢ|·ulpᵢ/2 over `values` and their
+    /// `derivatives`, tensor by tensor.
+    func inputRounding(values: [Tensor], derivatives: [Tensor]) -> Double {
+        guard self == .float else { return 0 }
+        var total = 0.0
+        for (value, derivative) in zip(values, derivatives) {
+            for i in 0..<min(value.count, derivative.count) {
+                total += abs(derivative.data[i]) * Double(Float(value.data[i]).ulp) / 2
+            }
+        }
+        return total
+    }
 }
 
 /// How the checked code rounds, measured at the checked point — the precision it actually

@@ -68,6 +68,21 @@ import Testing
         #expect(wrong?.verdict == .fail)
     }
 
+    /// Float code's own rounding of a moved input, in L's floor: nothing for double code; the
+    /// derivative times Float's ulp there for one element (6.1e-5 at 1000); half of that per
+    /// element when all move at once. The judge of one Float element takes it in its floor.
+    @Test func floatInputRoundingFollowsTheGrid() {
+        let ulp1000 = Double(Float(1000).ulp), ulp1 = Double(Float(1).ulp)
+        #expect(Precision.double.inputRounding(value: 1000, derivative: 2) == 0)
+        #expect(Precision.float.inputRounding(value: 1000, derivative: 2) == 2 * ulp1000)
+        let values = [Tensor(shape: [2], data: [1000, 1])], derivatives = [Tensor(shape: [2], data: [-2, 4])]
+        #expect(Precision.float.inputRounding(values: values, derivatives: derivatives) == (2 * ulp1000 + 4 * ulp1) / 2)
+        #expect(Precision.double.inputRounding(values: values, derivatives: derivatives) == 0)
+        let judge = Self.judge(floor: 1e-12)
+        #expect(judge.forElement(at: 1000, derivative: 2, precision: .float).floor == 2 * ulp1000)
+        #expect(judge.forElement(at: 1000, derivative: 2, precision: .double).floor == 1e-12)
+    }
+
     /// A kink at the point under Float's noise: the one-sided gap (0.0125) does not shrink,
     /// stands above one side's noise but under the 8× a kink's evidence needs. No failure at
     /// that pair; a smooth function's gap, shrinking to a quarter, does not stop one.

@@ -97,10 +97,9 @@ extension ElementPlan {
         }
         if let refutation = sums.refutation { return fallback(refutation) }
         probe.restore(tensor, to: saved)
-        let plan = self
         let looks = GroupedLooks(
             sums: sums, steps: steps, analytic: analytic, values: saved, baseValue: baseValue, judge: judge,
-            inputRounding: check.precision == .float ? { plan.inputRounding(value: $0, derivative: $1) } : nil)
+            precision: check.precision)
 
         // Spot checks: random elements moved alone by +h must give their grouped forward quotient
         // (L(x + hᵢeᵢ) − L(x))/hᵢ, one pass each. The one-sided quotient sees everything another

@@ -75,8 +75,9 @@ final class GroupedLooks {
     let values: Tensor
     let baseValue: Double
     let judge: Judge
-    /// Each element's floor from its own Float rounding (`ElementPlan.inputRounding`), or nil.
-    let inputRounding: ((_ value: Double, _ derivative: Double) -> Double)?
+    /// The checked code's precision: Float code's judge takes each element's own rounding into
+    /// L's floor (`Precision.inputRounding`).
+    let precision: Precision
     /// Each first look's numeric derivative, resolution and verdict (what a summary reads).
     private(set) var numeric: [Double] = []
     private(set) var resolution: [Double] = []
@@ -88,10 +89,10 @@ final class GroupedLooks {
     /// Every element's first look, judged once.
     init(
         sums: GroupedSums, steps: [Double], analytic: Tensor, values: Tensor, baseValue: Double, judge: Judge,
-        inputRounding: ((_ value: Double, _ derivative: Double) -> Double)? = nil
+        precision: Precision = .double
     ) {
         (self.sums, self.steps, self.analytic, self.values) = (sums, steps, analytic, values)
-        (self.baseValue, self.judge, self.inputRounding) = (baseValue, judge, inputRounding)
+        (self.baseValue, self.judge, self.precision) = (baseValue, judge, precision)
         // Filled as locals and stored once: an element written through a class's property is
         // checked for exclusive access and uniqueness each time.
         let count = steps.count
@@ -100,7 +101,7 @@ final class GroupedLooks {
         for e in 0..<count {
             let look = Self.level(e, sums: sums, steps: steps, baseValue: baseValue)
             let a = analytic.data[e]
-            let judgeHere = inputRounding.map { judge.withFloor(atLeast: $0(values.data[e], a)) } ?? judge
+            let judgeHere = judge.forElement(at: values.data[e], derivative: a, precision: precision)
             let outcome = judgeHere.atOnce(analytic: a, look)
             (numeric[e], resolution[e], verdicts[e]) = (outcome.numeric, outcome.resolution, outcome.verdict)
             clean[e] =
@@ -125,7 +126,7 @@ final class GroupedLooks {
 
     /// Element e's first look, as the judge gives it.
     func outcome(_ e: Int) -> ElementOutcome {
-        let judgeHere = inputRounding.map { judge.withFloor(atLeast: $0(values.data[e], analytic.data[e])) } ?? judge
+        let judgeHere = judge.forElement(at: values.data[e], derivative: analytic.data[e], precision: precision)
         var outcome = judgeHere.atOnce(analytic: analytic.data[e], level(e))
         outcome.value = values.data[e]
         return outcome

@@ -152,7 +152,7 @@ struct ElementPlan {
         let quantum = (check.method.stencil == .central ? 64 : 1e8) * x0.ulp
         let h = max(choice.step, quantum)
         var plan = self
-        plan.judge = judge.withFloor(atLeast: inputRounding(value: x0, derivative: a))
+        plan.judge = judge.forElement(at: x0, derivative: a, precision: check.precision)
         var outcome = try plan.decide(analytic: a, from: h, quantum: quantum, level: level)
         if outcome.verdict == .pass, outcome.note?.isFlat != true {
             outcome = try plan.sharpened(outcome, analytic: a, from: h, level: level)
@@ -178,25 +178,6 @@ struct ElementPlan {
             coarse = fine
         }
         return judge.undecided(analytic: a, last: coarse)
-    }
-
-    /// What Float code's own rounding of an input does to L when the check moves it: the layer
-    /// puts x ± h on the Float grid, up to half an ulp from where the check put it, and L moves
-    /// by the derivative times that. 0 for double code. Near 1 it is the size of L's rounding;
-    /// at an offset of 1e3 (an ulp of 6e-5) the quotient at a step of 0.006 moves by 1%, and
-    /// correct Float LayerNorm, BatchNorm and Softmax failed there.
-    func inputRounding(value x: Double, derivative: Double) -> Double {
-        check.precision == .float ? abs(derivative) * Double(Float(x).ulp) : 0
-    }
-
-    /// The same for a move of every element at once (a random direction, the Taylor test).
-    func inputRounding(values: Tensor, derivatives: Tensor) -> Double {
-        guard check.precision == .float else { return 0 }
-        var total = 0.0
-        for i in 0..<min(values.count, derivatives.count) {
-            total += abs(derivatives.data[i]) * Double(Float(values.data[i]).ulp) / 2
-        }
-        return total
     }
 
     /// The largest step sharpening takes, as a share of the tensor's spread: at a step of the
@@ -246,7 +227,8 @@ struct ElementPlan {
         }
         var alongU = self
         alongU.judge.extraAllowance = check.tolerance.rtol * magnitude
-        alongU.judge = alongU.judge.withFloor(atLeast: inputRounding(values: saved, derivatives: analytic))
+        alongU.judge = alongU.judge.withFloor(
+            atLeast: check.precision.inputRounding(values: [saved], derivatives: [analytic]))
         var outcome = try alongU.decide(analytic: a, from: choice.step / max(u.maxMagnitude, 1e-300)) { h in
             try quotients(
                 step: h, base: baseValue,

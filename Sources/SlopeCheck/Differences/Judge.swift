@@ -50,6 +50,12 @@ struct Judge: Sendable {
         return judge
     }
 
+    /// This judge for one element of the checked code at `value`: for Float code, that
+    /// element's own rounding to the Float grid in L's floor (`Precision.inputRounding`).
+    func forElement(at value: Double, derivative: Double, precision: Precision) -> Judge {
+        precision == .float ? withFloor(atLeast: precision.inputRounding(value: value, derivative: derivative)) : self
+    }
+
     /// Halvings by 4 an element may take before it is judged (h, h/4, h/16, h/64).
     static let refinements = 3
 
