@@ -24,4 +24,16 @@ import Testing
             exit(tensor.count == 1 << 20 && after == before + 1 ? 0 : 1)
         }
     }
+
+    /// A value that is no setting (a typo of "system") is named on standard error, and the
+    /// default kept: nothing a user's environment holds ends their run.
+    @Test func aValueThatIsNoSettingIsNamed() async throws {
+        let result = try await #require(processExitsWith: .success, observing: [\.standardErrorContent]) {
+            setenv("SLOPE_MALLOC", "sytem", 1)
+            exit(HeapReuse.enable() ? 0 : 1)
+        }
+        let stderr = String(decoding: result.standardErrorContent, as: UTF8.self)
+        #expect(stderr.contains("SLOPE_MALLOC=sytem is not a setting"), "\(stderr)")
+        #expect(stderr.contains("\"system\" leaves the allocator alone"), "\(stderr)")
+    }
 }

@@ -15,7 +15,8 @@ import Foundation
 /// memory a process keeps after a large check (at most 256 MiB of free heap).
 ///
 /// ``GradientCheck`` calls ``enable()`` before its first check. `SLOPE_MALLOC=system` in the
-/// environment leaves the allocator as the process set it.
+/// environment leaves the allocator as the process set it (`reuse`, or unset, is the default;
+/// any other value is named on standard error once, and the default kept).
 public enum HeapReuse {
     /// Sets the thresholds once per process (later calls do nothing); whether they were set.
     @discardableResult
@@ -29,7 +30,16 @@ public enum HeapReuse {
     }
 
     private static let enabled: Bool = {
-        guard ProcessInfo.processInfo.environment["SLOPE_MALLOC"] != "system" else { return false }
+        switch ProcessInfo.processInfo.environment["SLOPE_MALLOC"] {
+        case "system": return false
+        case nil, "", "reuse": break
+        case let other?:
+            // Not an error that may end a user's run: said once, and the default kept.
+            FileHandle.standardError.write(
+                Data(
+                    "slope: SLOPE_MALLOC=\(other) is not a setting (\"system\" leaves the allocator alone, \"reuse\" is the default); freed memory is kept\n"
+                        .utf8))
+        }
         return slope_reuse_freed_memory() == 1
     }()
 }
