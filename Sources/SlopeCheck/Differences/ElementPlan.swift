@@ -194,6 +194,7 @@ struct ElementPlan {
         guard !judge.resolves(outcome) else { return outcome }
         var best = outcome
         var fine = try level(4 * h)
+        var atH: StencilLevel?  // the quotient at h, taken once, when a failure must explain it
         for k in 2...Judge.refinements + 1 {
             guard h * pow(4, Double(k)) <= Self.largestSharpenedStep * choice.spread else { break }
             let coarse = try level(h * pow(4, Double(k)))
@@ -201,7 +202,11 @@ struct ElementPlan {
             // A failure the larger steps see must also explain the quotient at h, where the
             // element passed: a kink between h and 4h (a Float max-pool's runner-up 0.015 below
             // the winner, at h = 0.0065) bends the larger steps' quotients and not h's.
-            if decided.verdict == .fail, !judge.explains(try level(h), coarse: coarse, fine: fine) { break }
+            if decided.verdict == .fail {
+                let quotient = try atH ?? level(h)
+                atH = quotient
+                guard judge.explains(quotient, coarse: coarse, fine: fine) else { break }
+            }
             if decided.resolution < best.resolution { best = decided }
             if judge.resolves(best) { break }
             fine = coarse
