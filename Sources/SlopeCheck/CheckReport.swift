@@ -124,12 +124,16 @@ public struct ErrorCensus: Sendable, Codable, Equatable {
     /// logarithm's rounding could decide otherwise, the logarithm decides.
     static func bin(of relativeError: Double) -> Int {
         guard relativeError.isFinite, relativeError > 0 else { return binByLogarithm(relativeError) }
-        // r in [2^b, 2^(b+1)): ⌊log₁₀ r⌋ is e or e + 1 for e = ⌊b · log₁₀ 2⌋ (log₁₀ 2 < 1).
-        var exponent = Int((Double(relativeError.exponent) * 0.301_029_995_663_981_2).rounded(.down))
-        if exponent >= 0 { return 17 }  // r ≥ 1
+        // r in [2^b, 2^(b+1)): ⌊log₁₀ r⌋ is e or e + 1 for e = ⌊b · log₁₀ 2⌋ (log₁₀ 2 < 1),
+        // which is (b · 78913) >> 18 for |b| < 1650 (without a call to floor).
+        let b = Int(relativeError.exponent)
+        if b >= 0 { return 17 }  // r ≥ 1
+        if b < -64 { return 0 }  // r < 2⁻⁶⁴ < 1e-17
+        var exponent = (b &* 78913) >> 18
         if exponent < -17 { return 0 }  // r < 1e-17
         let next = powers[exponent + 17]  // 10^(e+1), e + 1 in -16…0
-        if relativeError >= next { exponent += 1 }
+        // (Without a branch: an error's side of a power is a coin toss for the predictor.)
+        exponent &+= relativeError >= next ? 1 : 0
         let nearPower =
             abs(relativeError - next) <= next * 1e-12
             || (exponent > -17 && abs(relativeError - powers[exponent + 16]) <= powers[exponent + 16] * 1e-12)
@@ -137,7 +141,10 @@ public struct ErrorCensus: Sendable, Codable, Equatable {
     }
 
     /// 1e-16, 1e-15, …, 1: the lower edges of bins 1 to 17.
-    private static let powers: [Double] = (lowestExponent...0).map { Double("1e\($0)")! }
+    /// (A literal: a global initialized by code is checked for initialization at every read.)
+    private static let powers: [Double] = [
+        1e-16, 1e-15, 1e-14, 1e-13, 1e-12, 1e-11, 1e-10, 1e-9, 1e-8, 1e-7, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1,
+    ]
 
     /// The bin by ⌊log₁₀⌋ itself (0 and below in the first bin, not finite in the last).
     static func binByLogarithm(_ relativeError: Double) -> Int {

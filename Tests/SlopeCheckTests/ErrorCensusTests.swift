@@ -21,6 +21,11 @@ import Testing
             }
             values += [power * (1 + 1e-12), power * (1 - 1e-12), power * 1.5, power * 9.999999]
         }
+        // Every binary exponent's edges (the decimal exponent is read off the binary one).
+        for b in -70...2 {
+            let edge = Double(sign: .plus, exponent: b, significand: 1)
+            values += [edge, edge.nextDown, edge.nextUp]
+        }
         var generator = SeededGenerator(seed: 3)
         for _ in 0..<100_000 { values.append(pow(10, Double.random(in: -20..<3, using: &generator))) }
         let mismatches = values.filter { ErrorCensus.bin(of: $0) != ErrorCensus.binByLogarithm($0) }

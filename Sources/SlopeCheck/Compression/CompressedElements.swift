@@ -68,9 +68,14 @@ extension ElementPlan {
         }
 
         // The grouped passes, on this thread or split by colour over worker copies.
-        let colourOf = footprint.colourOfEveryElement()
-        var grouping = [[Int]](repeating: [], count: footprint.colours)
-        for element in 0..<count { grouping[colourOf[element]].append(element) }
+        var grouping: [[Int]]
+        if footprint.colours == 1 {
+            grouping = [Array(0..<count)]
+        } else {
+            let colourOf = footprint.colourOfEveryElement()
+            grouping = [[Int]](repeating: [], count: footprint.colours)
+            for element in 0..<count { grouping[colourOf[element]].append(element) }
+        }
         let groups = grouping
         var sums = GroupedSums(count: count)
         let colours = (0..<footprint.colours).filter { !groups[$0].isEmpty }
@@ -171,9 +176,12 @@ extension ElementPlan {
     ) throws {
         let saved = probe.value(of: tensor)
         defer { probe.restore(tensor, to: saved) }
+        if footprint.isElementwise {
+            try elementwisePasses(tensor: tensor, saved: saved, steps: steps, base: y0, into: &sums)
+            return
+        }
         let u = upstream.data
-        // (An elementwise footprint's owners need no coordinates.)
-        let coordinates = footprint.isElementwise ? [] : footprint.linkedOutputCoordinates()
+        let coordinates = footprint.linkedOutputCoordinates()
         for colour in colours {
             let members = groups[colour]
             // The members only, in place, and back to the saved bits: the tensor is copied once,
@@ -207,6 +215,44 @@ extension ElementPlan {
         }
     }
 
+    /// `groupedPasses` for an elementwise footprint: one colour holding every element, and
+    /// output o is element o's (the same sums in the same order, in straight loops).
+    func elementwisePasses(
+        tensor: Int, saved: Tensor, steps: [Double], base y0: Tensor, into sums: inout GroupedSums
+    ) throws {
+        probe.overwrite(tensor, from: saved) { out, x in for e in out.indices { out[e] = x[e] + steps[e] } }
+        let (yPlus, flippedUp) = try output()
+        probe.overwrite(tensor, from: saved) { out, x in for e in out.indices { out[e] = x[e] - steps[e] } }
+        let (yMinus, flippedDown) = try output()
+        probe.overwrite(tensor, from: saved) { out, x in for e in out.indices { out[e] = x[e] } }
+        let count = saved.count
+        withUnsafeBuffers(saved.data, steps, upstream.data) { x, h, u in
+            withUnsafeBuffers(yPlus.data, yMinus.data, y0.data) { plus, minus, base in
+                sums.movedUp.withUnsafeMutableBufferPointer { movedUp in
+                    sums.movedDown.withUnsafeMutableBufferPointer { movedDown in
+                        for e in 0..<count {
+                            movedUp[e] = (x[e] + h[e]) - x[e]
+                            movedDown[e] = x[e] - (x[e] - h[e])
+                        }
+                    }
+                }
+                sums.central.withUnsafeMutableBufferPointer { central in
+                    sums.up.withUnsafeMutableBufferPointer { up in
+                        sums.down.withUnsafeMutableBufferPointer { down in
+                            for o in 0..<count {
+                                central[o] += u[o] * (plus[o] - minus[o])
+                                up[o] += u[o] * (plus[o] - base[o])
+                                down[o] += u[o] * (base[o] - minus[o])
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        if flippedUp || flippedDown { sums.alone = [Bool](repeating: true, count: count) }
+        progress?.advance(by: count)
+    }
+
     /// One element moved alone by +h (as `judgeElement` moves it): the forward quotient in a
     /// level of its own (numeric, backward and step are that of the forward point only).
     func oneAtATimeForward(tensor: Int, element: Int, step h: Double) throws -> StencilLevel {
@@ -219,6 +265,16 @@ extension ElementPlan {
         return StencilLevel(
             step: h, numeric: forward, forward: forward, backward: forward, scale: max(abs(baseValue), abs(value)),
             flipped: flipped)
+    }
+}
+
+/// `body` with read-only buffers of three arrays.
+private func withUnsafeBuffers<R>(
+    _ a: [Double], _ b: [Double], _ c: [Double],
+    _ body: (UnsafeBufferPointer<Double>, UnsafeBufferPointer<Double>, UnsafeBufferPointer<Double>) throws -> R
+) rethrows -> R {
+    try a.withUnsafeBufferPointer { a in
+        try b.withUnsafeBufferPointer { b in try c.withUnsafeBufferPointer { try body(a, b, $0) } }
     }
 }
 

@@ -145,6 +145,43 @@ extension ElementPlan {
         return checked
     }
 
+    /// An elementwise proof's pass: `out[j] = x[j] + moves[j]` for j in the set, `x[j]` elsewhere
+    /// (a select, not `x + 0`: that would turn −0 into +0).
+    static func move(
+        _ out: UnsafeMutableBufferPointer<Double>, from x: UnsafeBufferPointer<Double>, by moves: [Double], where set: [Bool]
+    ) {
+        moves.withUnsafeBufferPointer { m in
+            set.withUnsafeBytes { s in
+                // The select on bits (all ones for a member, else none), which vectorizes.
+                for j in out.indices {
+                    let member = 0 &- UInt64(s[j])
+                    out[j] = Double(bitPattern: ((x[j] + m[j]).bitPattern & member) | (x[j].bitPattern & ~member))
+                }
+            }
+        }
+    }
+
+    /// An elementwise proof's reading: the first output outside the set whose bits differ from the
+    /// base's, or nil. Blocks of 512 are OR-ed without a branch (most outputs inside the set do
+    /// move) and read element by element only when one holds a moved output outside it.
+    static func firstMoved(_ y: [Double], from y0: [Double], outside set: [Bool]) -> Int? {
+        y.withUnsafeBufferPointer { a in
+            y0.withUnsafeBufferPointer { b in
+                set.withUnsafeBytes { s in
+                    for start in stride(from: 0, to: a.count, by: 512) {
+                        let block = start..<min(start + 512, a.count)
+                        var differing: UInt64 = 0
+                        // (All ones for an output outside the set, else none.)
+                        for o in block { differing |= (a[o].bitPattern ^ b[o].bitPattern) & (UInt64(s[o]) &- 1) }
+                        guard differing != 0 else { continue }
+                        return block.first { s[$0] == 0 && a[$0].bitPattern != b[$0].bitPattern }
+                    }
+                    return nil
+                }
+            }
+        }
+    }
+
     static func binomial(_ n: Int, _ k: Int) -> Int {
         var result = 1
         for i in 0..<k { result = result * (n - i) / (i + 1) }
@@ -178,9 +215,13 @@ extension ElementPlan {
     ) throws {
         let saved = probe.value(of: tensor)
         defer { probe.restore(tensor, to: saved) }
-        // Each element's move when its set is perturbed: ±(1 to 2)·h, random.
+        // Each element's move when its set is perturbed: ±(1 to 2)·h, random: one draw each,
+        // its lowest bit the sign and its top 53 bits the size.
         let moves = generator.withStream { stream in
-            steps.map { h in (stream.next() & 1 == 0 ? 1 : -1) * h * (1 + stream.nextUnit()) }
+            steps.map { h in
+                let draw = stream.next()
+                return (draw & 1 == 0 ? 1 : -1) * h * (1 + Double(draw >> 11) * 0x1.0p-53)
+            }
         }
         for axis in Self.proofAxes(of: footprint) {
             let (d, r) = (axis.length, axis.radius)
@@ -191,17 +232,25 @@ extension ElementPlan {
             for set in Self.coveringSets(length: d, radius: r) {
                 probe.overwrite(tensor, from: saved) { out, x in
                     if identity {
-                        for j in out.indices { out[j] = set[j] ? x[j] + moves[j] : x[j] }
+                        Self.move(out, from: x, by: moves, where: set)
                     } else {
                         for j in out.indices { out[j] = set[Int(inputCoordinate[j])] ? x[j] + moves[j] : x[j] }
                     }
                 }
                 let (y, _) = try output()
-                // (For r = 0 the outputs checked are those outside the set: no second array.)
-                let checked = r > 0 ? Self.unmoved(by: set, radius: r) : []
-                for o in 0..<y.count where y.data[o].bitPattern != y0.data[o].bitPattern {
-                    let c = identity ? o : Int(outputCoordinate[o])
-                    guard r > 0 ? checked[c] : !set[c] else { continue }
+                let moved: Int?
+                if identity {
+                    moved = Self.firstMoved(y.data, from: y0.data, outside: set)
+                } else {
+                    // (For r = 0 the outputs checked are those outside the set: no second array.)
+                    let checked = r > 0 ? Self.unmoved(by: set, radius: r) : []
+                    moved = (0..<y.count).first { o in
+                        guard y.data[o].bitPattern != y0.data[o].bitPattern else { return false }
+                        let c = Int(outputCoordinate[o])
+                        return r > 0 ? checked[c] : !set[c]
+                    }
+                }
+                if let o = moved {
                     let index = Tensor.index(ofFlat: o, in: footprint.outputShape)
                     throw FootprintRefusal(
                         reason:

@@ -79,12 +79,13 @@ final class GroupedLooks {
     /// L's floor (`Precision.inputRounding`).
     let precision: Precision
     /// Each first look's numeric derivative, resolution and verdict (what a summary reads).
-    private(set) var numeric: [Double] = []
-    private(set) var resolution: [Double] = []
-    private(set) var verdicts: [Verdict] = []
+    /// (Constants: a `var` of a class is checked for exclusive access at every read.)
+    let numeric: [Double]
+    let resolution: [Double]
+    let verdicts: [Verdict]
     /// The elements whose first look is a clean pass (not in a group where a decision flipped,
     /// resolved, L not flat): the rest are judged again one at a time.
-    private(set) var clean: [Bool] = []
+    let clean: [Bool]
 
     /// Every element's first look, judged once.
     init(
@@ -93,8 +94,7 @@ final class GroupedLooks {
     ) {
         (self.sums, self.steps, self.analytic, self.values) = (sums, steps, analytic, values)
         (self.baseValue, self.judge, self.precision) = (baseValue, judge, precision)
-        // Filled as locals and stored once: an element written through a class's property is
-        // checked for exclusive access and uniqueness each time.
+        // Filled as locals and stored once.
         let count = steps.count
         var numeric = [Double](repeating: 0, count: count), resolution = [Double](repeating: 0, count: count)
         var verdicts = [Verdict](repeating: .pass, count: count), clean = [Bool](repeating: false, count: count)
@@ -102,11 +102,9 @@ final class GroupedLooks {
             let look = Self.level(e, sums: sums, steps: steps, baseValue: baseValue)
             let a = analytic.data[e]
             let judgeHere = judge.forElement(at: values.data[e], derivative: a, precision: precision)
-            let outcome = judgeHere.atOnce(analytic: a, look)
-            (numeric[e], resolution[e], verdicts[e]) = (outcome.numeric, outcome.resolution, outcome.verdict)
-            clean[e] =
-                !sums.alone[e] && outcome.verdict == .pass && judgeHere.resolves(outcome)
-                && judgeHere.flat(analytic: a, look) == nil
+            let (seen, verdict) = judgeHere.firstLook(analytic: a, look)
+            (numeric[e], resolution[e], verdicts[e]) = (look.numeric, seen, verdict)
+            clean[e] = !sums.alone[e] && verdict == .pass && judgeHere.resolves(seen) && !Judge.isFlat(analytic: a, look)
         }
         (self.numeric, self.resolution, self.verdicts, self.clean) = (numeric, resolution, verdicts, clean)
     }

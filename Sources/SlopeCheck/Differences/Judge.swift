@@ -67,9 +67,9 @@ struct Judge: Sendable {
     }
 
     /// Whether a pass with this resolution sees errors of the size that matters.
-    func resolves(_ outcome: ElementOutcome) -> Bool {
-        outcome.resolution <= tolerance.resolution * gradientScale
-    }
+    func resolves(_ outcome: ElementOutcome) -> Bool { resolves(outcome.resolution) }
+
+    func resolves(_ resolution: Double) -> Bool { resolution <= tolerance.resolution * gradientScale }
 
     /// L did not change at all (bit for bit) at x ± h, yet the analytic derivative is not 0.
     /// L would have shown a derivative d once d·h exceeded its rounding, taken as the noise
@@ -78,7 +78,7 @@ struct Judge: Sendable {
     /// that resolution, which `requireResolution` then weighs against the tensor's largest
     /// derivative. Nil when L changed or a = 0.
     func flat(analytic a: Double, _ level: StencilLevel) -> ElementOutcome? {
-        guard level.forward == 0, level.backward == 0, a != 0, a.isFinite else { return nil }
+        guard Self.isFlat(analytic: a, level) else { return nil }
         let floor = max(self.floor, tolerance.roundingFactor * epsilon * max(abs(baseValue), 1))
         let resolution = tolerance.atol + floor / level.step
         return outcome(
@@ -86,14 +86,24 @@ struct Judge: Sendable {
             note: .flat(step: level.step, resolution: resolution), extra: 0)
     }
 
+    /// L did not move at x ± h although the analytic derivative is a number other than 0.
+    static func isFlat(analytic a: Double, _ level: StencilLevel) -> Bool {
+        level.forward == 0 && level.backward == 0 && a != 0 && a.isFinite
+    }
+
     /// The first look: a pass when analytic and numeric agree within noise and rtol at the
     /// tensor's step and no decision flipped; otherwise `.fail` until refined.
     func atOnce(analytic a: Double, _ level: StencilLevel) -> ElementOutcome {
+        let (resolution, verdict) = firstLook(analytic: a, level)
+        return outcome(analytic: a, numeric: level.numeric, level: level, resolution: resolution, verdict: verdict)
+    }
+
+    /// `atOnce`'s resolution and verdict alone (a compressed tensor's million first looks need
+    /// no outcome built).
+    func firstLook(analytic a: Double, _ level: StencilLevel) -> (resolution: Double, verdict: Verdict) {
         let resolution = noiseAllowance(level)
         let agrees = abs(a - level.numeric) <= resolution + tolerance.rtol * abs(level.numeric) + extraAllowance
-        return outcome(
-            analytic: a, numeric: level.numeric, level: level, resolution: resolution,
-            verdict: agrees && !level.flipped ? .pass : .fail)
+        return (resolution, agrees && !level.flipped && level.numeric.isFinite && a.isFinite ? .pass : .fail)
     }
 
     /// A verdict from two neighbouring steps (`fine` = `coarse`/4), or nil when they do not
