@@ -1,4 +1,6 @@
+import Foundation
 import SlopeLayers
+@_spi(Reflection) import Swift
 
 /// Finds the `Parameter`s a layer stores but does not list in `parameters`.
 ///
@@ -44,6 +46,9 @@ enum StoredParameters {
         {
             return
         }
+        // A value whose type has no place a Parameter could be (its stored properties' types
+        // say so) is not reflected: reflection is most of this invariant's cost.
+        guard ParameterPlaces.mayHold(type(of: value)) else { return }
         if isObject {
             let object = value as AnyObject
             guard visited.insert(ObjectIdentifier(object)).inserted else { return }
@@ -67,3 +72,91 @@ enum StoredParameters {
         }
     }
 }
+
+/// Whether a value of a type may hold a `Parameter` somewhere in its stored properties, read
+/// off the types of those properties (`_forEachField`), once per type. Conservative: a property
+/// whose type could hold one at run time (a class, which a subclass may extend; a protocol or
+/// `Any`; an enum, whose payloads the type's fields do not list; a type the runtime cannot
+/// describe) may. Numbers, strings, tensors, and structs, tuples, optionals and collections
+/// made only of them may not: a layer's work buffers and caches.
+enum ParameterPlaces {
+    static func mayHold(_ type: Any.Type) -> Bool {
+        if let known = lock.withLock({ cache[ObjectIdentifier(type)] }) { return known }
+        var inProgress = Set<ObjectIdentifier>()
+        let answer = analyse(type, exactly: true, inProgress: &inProgress)
+        lock.withLock { cache[ObjectIdentifier(type)] = answer }
+        return answer
+    }
+
+    private static let lock = NSLock()
+    nonisolated(unsafe) private static var cache: [ObjectIdentifier: Bool] = [:]
+
+    /// `exactly`: `type` is a value's own type, not a property's (a property of a class type may
+    /// hold a subclass, whose own properties are not these: it is walked as the object it holds).
+    /// `inProgress`: the types being analysed further up (a type that contains itself, through
+    /// a collection, holds a Parameter only if something else in it does).
+    private static func analyse(_ type: Any.Type, exactly: Bool, inProgress: inout Set<ObjectIdentifier>) -> Bool {
+        if type is Parameter.Type { return true }
+        if leaves.contains(ObjectIdentifier(type)) { return false }
+        if let container = type as? any ElementTyped.Type {
+            return container.elementTypes.contains { analyse($0, exactly: false, inProgress: &inProgress) }
+        }
+        let isClass = type is AnyClass
+        if isClass && !exactly { return true }
+        guard inProgress.insert(ObjectIdentifier(type)).inserted else { return false }
+        defer { inProgress.remove(ObjectIdentifier(type)) }
+        if !isClass {
+            // A value smaller than a reference holds none (an enum without payloads, say).
+            guard size(of: type) >= MemoryLayout<AnyObject>.size else { return false }
+            switch kind(of: type) {
+            case .struct, .tuple: break
+            case .function, .metatype, .existentialMetatype: return false
+            default: return true  // an enum (its payloads are not listed), a protocol, Any, …
+            }
+        }
+        var fieldTypes: [Any.Type] = []
+        // (`_EachFieldOptions.classType`, which Swift 6 will not read as a shared static.)
+        let options = isClass ? _EachFieldOptions(rawValue: 1 << 0) : []
+        let described = _forEachField(of: type, options: options) { _, _, fieldType, _ in
+            fieldTypes.append(fieldType)
+            return true
+        }
+        guard described else { return true }
+        return fieldTypes.contains { analyse($0, exactly: false, inProgress: &inProgress) }
+    }
+
+    /// The kind of `type`, read as the kind of a stored property of that type.
+    private static func kind(of type: Any.Type) -> _MetadataKind? {
+        func boxed<T>(_: T.Type) -> Any.Type { Box<T>.self }
+        var found: _MetadataKind?
+        _forEachField(of: _openExistential(type, do: boxed)) { _, _, _, kind in
+            found = kind
+            return false
+        }
+        return found
+    }
+
+    private static func size(of type: Any.Type) -> Int {
+        func size<T>(_: T.Type) -> Int { MemoryLayout<T>.size }
+        return _openExistential(type, do: size)
+    }
+
+    private struct Box<T> { var value: T }
+
+    private static let leaves: Set<ObjectIdentifier> = [
+        Tensor.self, Double.self, Float.self, Int.self, Int32.self, UInt64.self, UInt8.self, Bool.self, String.self,
+        [Double].self, [Float].self, [Int].self, [Int32].self, [Bool].self, [UInt8].self, [String].self,
+    ].map { ObjectIdentifier($0) }.reduce(into: []) { $0.insert($1) }
+}
+
+/// A collection or an optional: the types of what it holds (its stored properties are its
+/// buffer's, which say nothing of them).
+private protocol ElementTyped {
+    static var elementTypes: [Any.Type] { get }
+}
+
+extension Array: ElementTyped { static var elementTypes: [Any.Type] { [Element.self] } }
+extension ContiguousArray: ElementTyped { static var elementTypes: [Any.Type] { [Element.self] } }
+extension Set: ElementTyped { static var elementTypes: [Any.Type] { [Element.self] } }
+extension Dictionary: ElementTyped { static var elementTypes: [Any.Type] { [Key.self, Value.self] } }
+extension Optional: ElementTyped { static var elementTypes: [Any.Type] { [Wrapped.self] } }
