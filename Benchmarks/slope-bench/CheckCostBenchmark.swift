@@ -57,19 +57,40 @@ enum CheckCostBenchmark {
         ]
     }
 
-    /// The time of one forward pass and of one forward + backward pair, medians of timed runs.
-    static func passTimes(_ layer: any Layer, _ inputs: [Tensor]) -> (forward: Double, backward: Double) {
-        guard let y = try? layer.forward(inputs) else { return (0, 0) }
+    /// Timed forward passes (with L) and forward + backward pairs of the layer.
+    static func passSamples(_ layer: any Layer, _ inputs: [Tensor], runs: Int) -> (Measurement, Measurement) {
+        guard let y = try? layer.forward(inputs) else {
+            return (Measurement(name: "", samples: [0]), Measurement(name: "", samples: [0]))
+        }
         var rng = SeededGenerator(seed: 9)
         let u = Tensor.uniform(y.shape, in: -1..<1, using: &rng)
-        let forward = measure("forward", warmup: 2, runs: 15) { _ = (try? layer.forward(inputs))?.dot(u) }
-        let pair = measure("forward+backward", warmup: 2, runs: 15) {
+        let forward = measure("forward", warmup: 2, runs: runs) { _ = (try? layer.forward(inputs))?.dot(u) }
+        let pair = measure("forward+backward", warmup: 2, runs: runs) {
             layer.zeroGradients()
             _ = try? layer.forward(inputs)
             _ = try? layer.backward(u)
         }
         layer.zeroGradients()
-        return (forward.median, max(pair.median - forward.median, 0))
+        return (forward, pair)
+    }
+
+    /// A check's wall time and the pass times it is compared with, interleaved: each round runs
+    /// the check once, then times a few forward passes and forward + backward pairs; each side
+    /// is the median over every round. This machine's speed drifts over seconds (the same
+    /// forward pass measured 2.8 and 3.4 ms a minute apart), and a ratio whose two sides were
+    /// timed apart drifts with it.
+    static func interleaved(
+        _ name: String, _ layer: any Layer, _ inputs: [Tensor], warmup: Int, runs: Int, _ body: () -> Void
+    ) -> (timed: Measurement, forward: Double, backward: Double) {
+        for _ in 0..<warmup { body() }
+        var (wall, forward, pair) = ([Double](), [Double](), [Double]())
+        for _ in 0..<runs {
+            wall += measure(name, warmup: 0, runs: 1, body).samples
+            let (f, p) = passSamples(layer, inputs, runs: 5)
+            (forward, pair) = (forward + f.samples, pair + p.samples)
+        }
+        let (f, p) = (Measurement(name: "", samples: forward).median, Measurement(name: "", samples: pair).median)
+        return (Measurement(name: name, samples: wall), f, max(p - f, 0))
     }
 
     /// The seconds of the passes a report counts: the layer's own, timed alone here × their
@@ -134,11 +155,10 @@ enum CheckCostBenchmark {
             if profile != "exhaustive" { modes.append(("fast", GradientCheck(mode: .fast(directions: 2)))) }
             if subject.exhaustive && (!profiling || profile == "exhaustive") { modes.append(("exhaustive", GradientCheck())) }
             for (label, check) in modes {
-                // The pass times right before the check's runs: this machine's speed drifts over
-                // minutes, and the ratio needs both sides measured in the same state.
-                let (forward, backward) = passTimes(layer, inputs)
                 var last: CheckReport?
-                let timed = measure(label, warmup: 1, runs: quick ? 1 : min(runs, 3)) { last = check.run(layer, inputs: inputs) }
+                let (timed, forward, backward) = interleaved(label, layer, inputs, warmup: 1, runs: quick ? 1 : runs) {
+                    last = check.run(layer, inputs: inputs)
+                }
                 guard let result = last, let counted = countedSeconds(result, forward: forward, backward: backward) else {
                     continue
                 }

@@ -91,9 +91,10 @@ enum CompressionBenchmark {
             let elements = inputs.reduce(0) { $0 + $1.count } + layer.parameters.reduce(0) { $0 + $1.value.count }
             let check = GradientCheck(checkInvariants: false)
             var last: CheckReport?
-            let compressed = measure("compressed", warmup: 0, runs: quick ? 1 : min(runs, 3)) {
-                last = check.run(layer, inputs: inputs)
-            }
+            // (No warm-up: a user's first check pays for what later ones find cached.)
+            let (compressed, forward, backward) = CheckCostBenchmark.interleaved(
+                "compressed", layer, inputs, warmup: 0, runs: quick ? 1 : runs
+            ) { last = check.run(layer, inputs: inputs) }
             guard let result = last else { continue }
             // `SLOPE_BENCH_PROFILE=1`: the check alone, five more times, and nothing else (for `perf record`).
             if ProcessInfo.processInfo.environment["SLOPE_BENCH_PROFILE"] != nil {
@@ -134,7 +135,6 @@ enum CompressionBenchmark {
                     : "≤ \(formatSeconds(subject.target)): missed by \(String(format: "%.1f", compressed.median / subject.target))×")
                 : (compressed.median <= oneAtATime.median ? "no slower than one at a time: met" : "no slower: missed")
             // Issue 24: the check's wall time over the passes it counts, and where the rest went.
-            let (forward, backward) = CheckCostBenchmark.passTimes(layer, inputs)
             if let counted = CheckCostBenchmark.countedSeconds(result, forward: forward, backward: backward) {
                 rows.append(
                     CheckCostBenchmark.passesRow(
