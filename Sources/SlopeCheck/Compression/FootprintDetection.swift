@@ -238,16 +238,17 @@ extension ElementPlan {
                     }
                 }
                 let (y, _) = try output()
-                let moved: Int?
+                var moved: Int?
                 if identity {
                     moved = Self.firstMoved(y.data, from: y0.data, outside: set)
                 } else {
                     // (For r = 0 the outputs checked are those outside the set: no second array.)
                     let checked = r > 0 ? Self.unmoved(by: set, radius: r) : []
-                    moved = (0..<y.count).first { o in
-                        guard y.data[o].bitPattern != y0.data[o].bitPattern else { return false }
+                    for o in 0..<y.count where y.data[o].bitPattern != y0.data[o].bitPattern {
                         let c = Int(outputCoordinate[o])
-                        return r > 0 ? checked[c] : !set[c]
+                        guard r > 0 ? checked[c] : !set[c] else { continue }
+                        moved = o
+                        break
                     }
                 }
                 if let o = moved {
