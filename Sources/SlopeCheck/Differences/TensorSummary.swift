@@ -15,12 +15,12 @@ extension TensorReport {
         var largest: Int?
         var verdict = Verdict.pass
         var census = ErrorCensus()
+        var bins = census.counts
         var inconclusiveCount = 0, kinkCount = 0
         var firstInconclusive: Int?
         var maxAbsoluteError: Double?, maxRelativeError: Double?, resolution: Double?
         var largestError = 0.0
-        for i in outcomes.indices {
-            let outcome = outcomes.essentials(i)
+        outcomes.forEachEssentials { i, outcome in
             let absolute = outcome.absoluteError
             let relative = relativeError(outcome.analytic, outcome.numeric)
             switch outcome.verdict {
@@ -32,7 +32,7 @@ extension TensorReport {
             }
             verdict = max(verdict, outcome.verdict)
             if outcome.isKink { kinkCount += 1 }
-            census.add(relative)
+            bins[ErrorCensus.bin(of: relative)] += 1
             // As Sequence.max(): the first of equal largest values, a NaN never replacing one.
             if largest == nil || largestError < absolute { (largest, largestError) = (i, absolute) }
             if maxAbsoluteError.map({ $0 < absolute }) ?? true { maxAbsoluteError = absolute }
@@ -40,6 +40,7 @@ extension TensorReport {
             let seen = outcome.resolution
             if resolution.map({ $0 < seen }) ?? true { resolution = seen }
         }
+        census.counts = bins
         func result(_ i: Int) -> ElementResult {
             differences.directions
                 ? ElementResult(outcomes[i], index: [], direction: i)
