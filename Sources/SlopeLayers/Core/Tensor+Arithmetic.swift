@@ -3,10 +3,15 @@ extension Tensor {
     /// Applies `transform` to every element.
     @inlinable
     public func map(_ transform: (Double) -> Double) -> Tensor {
-        var result = self
-        result.data.withUnsafeMutableBufferPointer { out in
-            for i in out.indices { out[i] = transform(out[i]) }
+        // Written once into new storage: a copy of `data` first would read and write it twice.
+        let values = data.withUnsafeBufferPointer { x in
+            [Double](unsafeUninitializedCapacity: x.count) { out, written in
+                for i in x.indices { out[i] = transform(x[i]) }
+                written = x.count
+            }
         }
+        var result = self
+        result.data = values
         return result
     }
 
@@ -14,12 +19,16 @@ extension Tensor {
     @inlinable
     public func zipMap(_ other: Tensor, _ combine: (Double, Double) -> Double) -> Tensor {
         precondition(shape == other.shape, "shapes \(shape) and \(other.shape) differ")
-        var result = self
-        result.data.withUnsafeMutableBufferPointer { out in
+        let values = data.withUnsafeBufferPointer { a in
             other.data.withUnsafeBufferPointer { b in
-                for i in out.indices { out[i] = combine(out[i], b[i]) }
+                [Double](unsafeUninitializedCapacity: a.count) { out, written in
+                    for i in a.indices { out[i] = combine(a[i], b[i]) }
+                    written = a.count
+                }
             }
         }
+        var result = self
+        result.data = values
         return result
     }
 
