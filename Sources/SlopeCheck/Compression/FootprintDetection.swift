@@ -218,9 +218,14 @@ extension ElementPlan {
         // Each element's move when its set is perturbed: ±(1 to 2)·h, random: one draw each,
         // its lowest bit the sign and its top 53 bits the size.
         let moves = generator.withStream { stream in
-            steps.map { h in
-                let draw = stream.next()
-                return (draw & 1 == 0 ? 1 : -1) * h * (1 + Double(draw >> 11) * 0x1.0p-53)
+            steps.withUnsafeBufferPointer { h in
+                [Double](unsafeUninitializedCapacity: h.count) { moves, written in
+                    for j in h.indices {
+                        let draw = stream.next()
+                        moves[j] = (draw & 1 == 0 ? 1 : -1) * h[j] * (1 + Double(draw >> 11) * 0x1.0p-53)
+                    }
+                    written = h.count
+                }
             }
         }
         for axis in Self.proofAxes(of: footprint) {
