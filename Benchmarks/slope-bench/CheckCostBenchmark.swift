@@ -75,17 +75,18 @@ enum CheckCostBenchmark {
     }
 
     /// A check's wall time and the pass times it is compared with, interleaved: each round runs
-    /// the check once, then times a few forward passes and forward + backward pairs; each side
-    /// is the median over every round. This machine's speed drifts over seconds (the same
-    /// forward pass measured 2.8 and 3.4 ms a minute apart), and a ratio whose two sides were
-    /// timed apart drifts with it.
+    /// the check twice and times the second (both sides warm: the first pays for the caches the
+    /// pass timing took, 10 % of Tanh 256²'s check), then times a few forward passes and
+    /// forward + backward pairs; each side is the median over every round. This machine's speed
+    /// drifts over seconds (the same forward pass measured 2.8 and 3.4 ms a minute apart), and
+    /// a ratio whose two sides were timed apart drifts with it.
     static func interleaved(
         _ name: String, _ layer: any Layer, _ inputs: [Tensor], warmup: Int, runs: Int, _ body: () -> Void
     ) -> (timed: Measurement, forward: Double, backward: Double) {
         for _ in 0..<warmup { body() }
         var (wall, forward, pair) = ([Double](), [Double](), [Double]())
         for _ in 0..<runs {
-            wall += measure(name, warmup: 0, runs: 1, body).samples
+            wall += measure(name, warmup: 1, runs: 1, body).samples
             let (f, p) = passSamples(layer, inputs, runs: 5)
             (forward, pair) = (forward + f.samples, pair + p.samples)
         }

@@ -91,7 +91,6 @@ enum CompressionBenchmark {
             let elements = inputs.reduce(0) { $0 + $1.count } + layer.parameters.reduce(0) { $0 + $1.value.count }
             let check = GradientCheck(checkInvariants: false)
             var last: CheckReport?
-            // (No warm-up: a user's first check pays for what later ones find cached.)
             let (compressed, forward, backward) = CheckCostBenchmark.interleaved(
                 "compressed", layer, inputs, warmup: 0, runs: quick ? 1 : runs
             ) { last = check.run(layer, inputs: inputs) }
