@@ -67,38 +67,44 @@ extension ElementPlan {
             return fallback(refusal.reason)
         }
 
-        // The grouped passes, on this thread or split by colour over worker copies.
-        var grouping: [[Int]]
-        if footprint.colours == 1 {
-            grouping = [Array(0..<count)]
+        // The grouped passes: an elementwise footprint's one pair over every element, or each
+        // colour's pair, on this thread or split by colour over worker copies.
+        var sums: GroupedSums
+        if footprint.isElementwise {
+            sums = try elementwiseSums(tensor: tensor, saved: saved, steps: steps, base: y0)
         } else {
-            let colourOf = footprint.colourOfEveryElement()
-            grouping = [[Int]](repeating: [], count: footprint.colours)
-            for element in 0..<count { grouping[colourOf[element]].append(element) }
-        }
-        let groups = grouping
-        var sums = GroupedSums(count: count)
-        let colours = (0..<footprint.colours).filter { !groups[$0].isEmpty }
-        let workers = copies?.workers ?? 1
-        if workers > 1, colours.count >= 2 * workers {
-            let chunkSize = (colours.count + workers - 1) / workers
-            let chunks = stride(from: 0, to: colours.count, by: chunkSize).map {
-                Array(colours[$0..<min($0 + chunkSize, colours.count)])
+            var grouping: [[Int]]
+            if footprint.colours == 1 {
+                grouping = [Array(0..<count)]
+            } else {
+                let colourOf = footprint.colourOfEveryElement()
+                grouping = [[Int]](repeating: [], count: footprint.colours)
+                for element in 0..<count { grouping[colourOf[element]].append(element) }
             }
-            let parts = try fanOut(chunks) { plan, chunk in
-                var part = GroupedSums(count: count)
-                try plan.groupedPasses(
-                    tensor: tensor, colours: chunk, groups: groups, footprint: footprint, steps: steps, base: y0,
-                    into: &part)
-                return part
+            let groups = grouping
+            sums = GroupedSums(count: count)
+            let colours = (0..<footprint.colours).filter { !groups[$0].isEmpty }
+            let workers = copies?.workers ?? 1
+            if workers > 1, colours.count >= 2 * workers {
+                let chunkSize = (colours.count + workers - 1) / workers
+                let chunks = stride(from: 0, to: colours.count, by: chunkSize).map {
+                    Array(colours[$0..<min($0 + chunkSize, colours.count)])
+                }
+                let parts = try fanOut(chunks) { plan, chunk in
+                    var part = GroupedSums(count: count)
+                    try plan.groupedPasses(
+                        tensor: tensor, colours: chunk, groups: groups, footprint: footprint, steps: steps, base: y0,
+                        into: &part)
+                    return part
+                }
+                for (chunk, part) in zip(chunks, parts) {
+                    if sums.refutation == nil, let refutation = part.refutation { sums.refutation = refutation }
+                    for colour in chunk { for e in groups[colour] { sums.take(e, from: part) } }
+                }
+            } else {
+                try groupedPasses(
+                    tensor: tensor, colours: colours, groups: groups, footprint: footprint, steps: steps, base: y0, into: &sums)
             }
-            for (chunk, part) in zip(chunks, parts) {
-                if sums.refutation == nil, let refutation = part.refutation { sums.refutation = refutation }
-                for colour in chunk { for e in groups[colour] { sums.take(e, from: part) } }
-            }
-        } else {
-            try groupedPasses(
-                tensor: tensor, colours: colours, groups: groups, footprint: footprint, steps: steps, base: y0, into: &sums)
         }
         if let refutation = sums.refutation { return fallback(refutation) }
         probe.restore(tensor, to: saved)
@@ -176,10 +182,6 @@ extension ElementPlan {
     ) throws {
         let saved = probe.value(of: tensor)
         defer { probe.restore(tensor, to: saved) }
-        if footprint.isElementwise {
-            try elementwisePasses(tensor: tensor, saved: saved, steps: steps, base: y0, into: &sums)
-            return
-        }
         let u = upstream.data
         let coordinates = footprint.linkedOutputCoordinates()
         for colour in colours {
@@ -206,45 +208,37 @@ extension ElementPlan {
         }
     }
 
-    /// `groupedPasses` for an elementwise footprint: one colour holding every element, and
-    /// output o is element o's (the same sums in the same order, in straight loops). Not
-    /// inlined: `sums` captured by its closures would slow every access to it in the caller's
-    /// per-output loop (Conv2D's element results took 55 → 94 ms).
+    /// The grouped sums of an elementwise footprint: one colour holding every element, one pair
+    /// of passes, and output o is element o's. The same sums as `groupedPasses` (each `0 + term`,
+    /// as there), written once into new columns. Not inlined: a closure capturing sums where
+    /// the colours' loop runs slowed every access to them (Conv2D's element results 55 → 94 ms).
     @inline(never)
-    func elementwisePasses(
-        tensor: Int, saved: Tensor, steps: [Double], base y0: Tensor, into sums: inout GroupedSums
-    ) throws {
+    func elementwiseSums(tensor: Int, saved: Tensor, steps: [Double], base y0: Tensor) throws -> GroupedSums {
+        defer { probe.restore(tensor, to: saved) }
         probe.overwrite(tensor, from: saved) { out, x in for e in out.indices { out[e] = x[e] + steps[e] } }
         let (yPlus, flippedUp) = try output()
         probe.overwrite(tensor, from: saved) { out, x in for e in out.indices { out[e] = x[e] - steps[e] } }
         let (yMinus, flippedDown) = try output()
-        probe.overwrite(tensor, from: saved) { out, x in for e in out.indices { out[e] = x[e] } }
         let count = saved.count
-        withUnsafeBuffers(saved.data, steps, upstream.data) { x, h, u in
-            withUnsafeBuffers(yPlus.data, yMinus.data, y0.data) { plus, minus, base in
-                sums.movedUp.withUnsafeMutableBufferPointer { movedUp in
-                    sums.movedDown.withUnsafeMutableBufferPointer { movedDown in
-                        for e in 0..<count {
-                            movedUp[e] = (x[e] + h[e]) - x[e]
-                            movedDown[e] = x[e] - (x[e] - h[e])
-                        }
-                    }
-                }
-                sums.central.withUnsafeMutableBufferPointer { central in
-                    sums.up.withUnsafeMutableBufferPointer { up in
-                        sums.down.withUnsafeMutableBufferPointer { down in
-                            for o in 0..<count {
-                                central[o] += u[o] * (plus[o] - minus[o])
-                                up[o] += u[o] * (plus[o] - base[o])
-                                down[o] += u[o] * (base[o] - minus[o])
-                            }
-                        }
-                    }
-                }
+        func column(_ value: (Int) -> Double) -> [Double] {
+            [Double](unsafeUninitializedCapacity: count) { out, written in
+                for i in 0..<count { out[i] = value(i) }
+                written = count
             }
         }
-        if flippedUp || flippedDown { sums.alone = [Bool](repeating: true, count: count) }
+        let sums = withUnsafeBuffers(saved.data, steps, upstream.data) { x, h, u in
+            withUnsafeBuffers(yPlus.data, yMinus.data, y0.data) { plus, minus, base in
+                GroupedSums(
+                    central: column { 0 + u[$0] * (plus[$0] - minus[$0]) },
+                    up: column { 0 + u[$0] * (plus[$0] - base[$0]) },
+                    down: column { 0 + u[$0] * (base[$0] - minus[$0]) },
+                    movedUp: column { (x[$0] + h[$0]) - x[$0] },
+                    movedDown: column { x[$0] - (x[$0] - h[$0]) },
+                    alone: [Bool](repeating: flippedUp || flippedDown, count: count))
+            }
+        }
         progress?.advance(by: count)
+        return sums
     }
 
     /// One element moved alone by +h (as `judgeElement` moves it): the forward quotient in a
@@ -283,6 +277,12 @@ struct GroupedSums {
     var alone: [Bool]
     /// Why the footprint is wrong, when a grouped pass showed it.
     var refutation: String?
+
+    init(central: [Double], up: [Double], down: [Double], movedUp: [Double], movedDown: [Double], alone: [Bool]) {
+        (self.central, self.up, self.down, self.movedUp, self.movedDown, self.alone) = (
+            central, up, down, movedUp, movedDown, alone
+        )
+    }
 
     init(count: Int) {
         (central, up, down) = (
