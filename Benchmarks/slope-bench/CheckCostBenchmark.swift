@@ -58,20 +58,27 @@ enum CheckCostBenchmark {
     }
 
     /// Timed forward passes (with L) and forward + backward pairs of the layer.
-    static func passSamples(_ layer: any Layer, _ inputs: [Tensor], runs: Int) -> (Measurement, Measurement) {
+    static func passSamples(_ layer: any Layer, _ inputs: [Tensor], runs: Int) -> (
+        forward: Measurement, forwardAlone: Measurement, pair: Measurement
+    ) {
         guard let y = try? layer.forward(inputs) else {
-            return (Measurement(name: "", samples: [0]), Measurement(name: "", samples: [0]))
+            let none = Measurement(name: "", samples: [0])
+            return (none, none, none)
         }
         var rng = SeededGenerator(seed: 9)
         let u = Tensor.uniform(y.shape, in: -1..<1, using: &rng)
+        // A counted forward pass computes L (the check's evaluations); the forward of a counted
+        // backward pass does not, so a backward is the pair less a forward without L (with L
+        // subtracted, Tanh's backward came out as 0).
         let forward = measure("forward", warmup: 2, runs: runs) { _ = (try? layer.forward(inputs))?.dot(u) }
+        let forwardAlone = measure("forward alone", warmup: 2, runs: runs) { _ = try? layer.forward(inputs) }
         let pair = measure("forward+backward", warmup: 2, runs: runs) {
             layer.zeroGradients()
             _ = try? layer.forward(inputs)
             _ = try? layer.backward(u)
         }
         layer.zeroGradients()
-        return (forward, pair)
+        return (forward, forwardAlone, pair)
     }
 
     /// A check's wall time and the pass times it is compared with, interleaved: each round runs
@@ -84,14 +91,16 @@ enum CheckCostBenchmark {
         _ name: String, _ layer: any Layer, _ inputs: [Tensor], warmup: Int, runs: Int, _ body: () -> Void
     ) -> (timed: Measurement, forward: Double, backward: Double) {
         for _ in 0..<warmup { body() }
-        var (wall, forward, pair) = ([Double](), [Double](), [Double]())
+        var (wall, forward, forwardAlone, pair) = ([Double](), [Double](), [Double](), [Double]())
         for _ in 0..<runs {
             wall += measure(name, warmup: 1, runs: 1, body).samples
-            let (f, p) = passSamples(layer, inputs, runs: 5)
-            (forward, pair) = (forward + f.samples, pair + p.samples)
+            let samples = passSamples(layer, inputs, runs: 5)
+            forward += samples.forward.samples
+            forwardAlone += samples.forwardAlone.samples
+            pair += samples.pair.samples
         }
-        let (f, p) = (Measurement(name: "", samples: forward).median, Measurement(name: "", samples: pair).median)
-        return (Measurement(name: name, samples: wall), f, max(p - f, 0))
+        func median(_ samples: [Double]) -> Double { Measurement(name: "", samples: samples).median }
+        return (Measurement(name: name, samples: wall), median(forward), max(median(pair) - median(forwardAlone), 0))
     }
 
     /// The seconds of the passes a report counts: the layer's own, timed alone here × their
