@@ -38,6 +38,12 @@ public enum Precision: String, Sendable, Codable, CaseIterable {
         self == .float ? abs(derivative) * Double(Float(x).ulp) : 0
     }
 
+    /// The spacing of the grid the checked code puts `values` on, at their largest: an ulp of
+    /// Float there for Float code, 0 for double (whose grid is the check's own).
+    func gridSpacing(of values: Tensor) -> Double {
+        self == .float ? Double(Float(values.maxMagnitude).ulp) : 0
+    }
+
     /// The same when every value moves at once (a random direction, the Taylor test, the
     /// invariants' directional difference): Σ|∂L/∂xᵢ|·ulpᵢ/2 over `values` and their
     /// `derivatives`, tensor by tensor.

@@ -73,7 +73,7 @@ extension Probe {
     /// Chooses the step of `tensor` and measures the noise of L there (`noisePoints` evaluations
     /// along a random direction); returns the direction too (largest element 1: fast mode's first).
     func chooseStep(
-        for tensor: Int, method: FiniteDifference, tolerance: Tolerance, epsilon: Double = Double.ulpOfOne, base: Double,
+        for tensor: Int, method: FiniteDifference, tolerance: Tolerance, precision: Precision = .double, base: Double,
         using generator: inout SeededGenerator
     ) throws -> (choice: StepChoice, direction: Tensor) {
         Breadcrumbs.phase("choosing the step of \(ids[tensor]) (moving it along a random direction)")
@@ -83,7 +83,10 @@ extension Probe {
         let h = method.step * spread
         var direction = Tensor.normal(saved.shape, using: &generator)
         direction = direction * (1 / max(direction.maxMagnitude, 1e-300))
-        let spacing = 1e-2 * h
+        // The points must move the values on the grid the code rounds them to: Float code far
+        // from 0 (an ulp of 0.008 at 1e5) put every point of a spacing of 6e-5 back on the
+        // same values, and measured a noise of 0 where centring alone rounds by 0.004.
+        let spacing = max(1e-2 * h, 4 * precision.gridSpacing(of: saved))
         var values = [base]
         defer { restore(tensor, to: saved) }
         for k in 1...StepChoice.noisePoints {
@@ -92,7 +95,7 @@ extension Probe {
         }
         let noise = StepChoice.noise(of: values)
         let largest = values.map(abs).max() ?? abs(base)
-        let floor = max(4 * noise, tolerance.roundingFactor * epsilon * largest)
+        let floor = max(4 * noise, tolerance.roundingFactor * precision.epsilon * largest)
         return (StepChoice(step: h, spread: spread, noise: noise, floor: floor), direction)
     }
 }

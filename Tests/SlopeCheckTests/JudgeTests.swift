@@ -96,6 +96,23 @@ import Testing
         #expect(judge.refined(analytic: 0, coarse: jump(step: 0.01), fine: jump(step: 0.0025)) == nil)
     }
 
+    /// A gap that does not shrink is a kink's even where it is under 8× the fine step's noise,
+    /// once what stands above a smooth function's quarter is more than noise can add to a gap
+    /// (Float Hardtanh at exactly ±1: 0.040 at every step, 23× the noise at h, 6× at h/4). The
+    /// same pair with the gap shrinking to a quarter, as over smooth L, is no kink.
+    @Test func aGapThatDoesNotShrinkAboveItsNoiseIsAKink() {
+        let judge = Self.judge(floor: 3e-6)
+        func level(step h: Double, gap: Double) -> StencilLevel {
+            StencilLevel(step: h, numeric: 1.38, forward: 1.38 + gap / 2, backward: 1.38 - gap / 2, scale: 1, flipped: false)
+        }
+        let (coarse, fine) = (level(step: 0.0026, gap: 0.040), level(step: 0.00066, gap: 0.040))
+        #expect(8 * judge.noiseAllowance(fine, oneSided: true) > 0.040)
+        #expect(8 * judge.noiseAllowance(coarse, oneSided: true) < 0.040)
+        #expect(judge.refined(analytic: 0.036, coarse: coarse, fine: fine)?.isKink == true)
+        let shrinking = judge.refined(analytic: 0.036, coarse: coarse, fine: level(step: 0.00066, gap: 0.010))
+        #expect(shrinking?.isKink != true)
+    }
+
     /// Sharpening's look back: the smooth model through two larger steps must predict the
     /// quotient at the step where the element passed. It does for a smooth function (with or
     /// without a wrong analytic value); it does not where a max-pool tie 0.015 away bends the

@@ -109,9 +109,14 @@ struct Judge: Sendable {
     /// A verdict from two neighbouring steps (`fine` = `coarse`/4), or nil when they do not
     /// settle it yet.
     func refined(analytic a: Double, coarse: StencilLevel, fine: StencilLevel) -> ElementOutcome? {
+        let (fineNoise, coarseNoise) = (noiseAllowance(fine, oneSided: true), noiseAllowance(coarse, oneSided: true))
+        // Over smooth L the one-sided gap shrinks to a quarter from h to h/4; what stands above
+        // that quarter beyond what noise can add to a gap is a kink's, even where the gap is
+        // under 8× the fine step's noise (Float Hardtanh at exactly ±1: a gap of 0.040 at every
+        // step, 23× the noise at h, 6× at h/4, and Richardson failed the direction at h/64).
+        let unshrunk = fine.gap - coarse.gap / 4 > 2 * fineNoise + coarseNoise / 2
         let kinkEvidence =
-            fine.gap > 0.6 * coarse.gap && fine.gap > 8 * noiseAllowance(fine, oneSided: true)
-            && coarse.gap > 8 * noiseAllowance(coarse, oneSided: true)
+            fine.gap > 0.6 * coarse.gap && coarse.gap > 8 * coarseNoise && (fine.gap > 8 * fineNoise || unshrunk)
         if kinkEvidence { return kink(analytic: a, coarse: coarse, fine: fine) }
         if fine.flipped || coarse.flipped { return nil }
         let factor = pow(4, Double(order)) - 1
@@ -274,6 +279,7 @@ enum ElementNote: Sendable, Equatable {
     case kinkMatches(KinkSide, left: Double, right: Double)
     case kinkMatchesNeither(left: Double, right: Double)
     case directionCrossesKink
+    case kinkAtThePoint
     case flat(step: Double, resolution: Double)
     case decisionFlips(step: Double)
     case unsettled(step: Double)
@@ -299,6 +305,9 @@ enum ElementNote: Sendable, Equatable {
             return
                 "at a kink (\(sides(left, right)) at every step), analytic matches neither one-sided derivative nor their mean"
         case .directionCrossesKink: return "the direction crosses a kink (the one-sided derivatives differ at every step)"
+        case .kinkAtThePoint:
+            return
+                "another direction crosses a kink at this point: along this one the quotients are one-sided derivatives, which no gradient need match"
         case .flat(let step, let resolution):
             return
                 "L does not change at all when this moves by h = \(short(step)); a derivative below \(short(resolution)) could not show"
