@@ -164,6 +164,7 @@ public struct GradientCheck: Sendable {
             probe.baseDecisions = probe.decisions()
             let (choice, direction) = try probe.chooseStep(
                 for: tensor, method: method, tolerance: tolerance, precision: precision, base: baseValue,
+                outputRounding: baseOutput.map { precision.outputRounding(of: $0, upstream: upstream) } ?? 0,
                 using: &generator)
             var plan = ElementPlan(
                 check: self, probe: probe, upstream: upstream, choice: choice, gradientScale: analytic.maxMagnitude,

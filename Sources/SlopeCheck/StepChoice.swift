@@ -74,7 +74,7 @@ extension Probe {
     /// along a random direction); returns the direction too (largest element 1: fast mode's first).
     func chooseStep(
         for tensor: Int, method: FiniteDifference, tolerance: Tolerance, precision: Precision = .double, base: Double,
-        using generator: inout SeededGenerator
+        outputRounding: Double = 0, using generator: inout SeededGenerator
     ) throws -> (choice: StepChoice, direction: Tensor) {
         Breadcrumbs.phase("choosing the step of \(ids[tensor]) (moving it along a random direction)")
         defer { Breadcrumbs.phase("taking the finite differences of \(ids[tensor])") }
@@ -95,7 +95,9 @@ extension Probe {
         }
         let noise = StepChoice.noise(of: values)
         let largest = values.map(abs).max() ?? abs(base)
-        let floor = max(4 * noise, tolerance.roundingFactor * precision.epsilon * largest)
+        // (Float code's rounding of its outputs where the points could not show it: L the same
+        // bits at all eight, a LayerNorm of inputs 1e-8 apart, measured a noise of 0.)
+        let floor = max(4 * noise, tolerance.roundingFactor * precision.epsilon * largest, outputRounding)
         return (StepChoice(step: h, spread: spread, noise: noise, floor: floor), direction)
     }
 }

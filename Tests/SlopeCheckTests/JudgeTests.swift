@@ -248,6 +248,21 @@ private final class ShapeChangesInTheSecondHalf: Layer {
         #expect(order.verdict == .pass && order.fitted == nil)
     }
 
+    /// The largest steps reach a kink (Float ReLU: 0.34 and 0.17 crossed an input at −0.158,
+    /// with errors of 3 and 4.8) and the smaller ones resolve the gradient under the noise the
+    /// tail is read above: a wrong gradient's constant error would stand at those smaller steps
+    /// too, so they outweigh the larger ones. Small errors at the largest steps and a level
+    /// error at the smaller ones still fail: the resolving pair must lie below the tail.
+    @Test func stepsThatResolveBelowTheTailOutweighIt() {
+        let reached = ConvergenceOrder.reading(
+            Self.steps({ $0 > 4e-3 ? 3 + 200 * $0 : 1e-5 }, noise: 1e-8), expected: 1, absoluteFloor: 0, precision: .float)
+        #expect(reached.verdict == .pass, "\(reached.note)")
+        #expect(reached.note.contains("come from what they reach"))
+        let wrong = ConvergenceOrder.reading(
+            Self.steps({ $0 > 4e-3 ? 1e-7 : 0.1 }, noise: 1e-12), expected: 1, absoluteFloor: 0, precision: .float)
+        #expect(wrong.verdict == .fail, "\(wrong.note)")
+    }
+
     /// Float code whose rounding over these steps is as large as a 1% error: the errors are "at
     /// the rounding level", but a level above the 1e-3 a pass vouches for confirms nothing — a
     /// gradient 1% off was called exact there. The same errors under that threshold still are.
