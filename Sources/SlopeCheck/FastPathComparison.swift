@@ -144,22 +144,33 @@ struct FastPathComparison {
         for (index, (fast, reference)) in zip(taken, plain).enumerated() {
             // The output against its own size; a gradient also against upstream × output.
             let scale = max(reference.maxMagnitude + (index == 0 ? 0 : propagated), Double.leastNormalMagnitude)
-            let limit = Self.relativeTolerance * scale
-            var largest = 0.0
-            for i in 0..<fast.count {
-                let gap = abs(fast.data[i] - reference.data[i])
-                if !(gap <= limit) {
-                    return (
-                        "\(name(index)) at \(fast.index(ofFlat: i)) is \(formatNumber(fast.data[i]))",
-                        formatNumber(reference.data[i])
-                    )
-                }
-                largest = max(largest, gap)
+            let (largest, apart) = Self.largestGap(fast.data, reference.data, limit: Self.relativeTolerance * scale)
+            if let i = apart {
+                return (
+                    "\(name(index)) at \(fast.index(ofFlat: i)) is \(formatNumber(fast.data[i]))",
+                    formatNumber(reference.data[i])
+                )
             }
             // (Division rounds monotonically: the largest gap over the scale is the largest ratio.)
             worst = max(worst, largest / scale)
         }
         return nil
+    }
+
+    /// The largest |a − b| up to the first index where it is not within `limit` (NaN included),
+    /// and that index, if any.
+    static func largestGap(_ a: [Double], _ b: [Double], limit: Double) -> (largest: Double, apart: Int?) {
+        a.withUnsafeBufferPointer { a in
+            b.withUnsafeBufferPointer { b in
+                var largest = 0.0
+                for i in 0..<min(a.count, b.count) {
+                    let gap = abs(a[i] - b[i])
+                    if !(gap <= limit) { return (largest, i) }
+                    largest = max(largest, gap)
+                }
+                return (largest, nil)
+            }
+        }
     }
 
     /// Output, input gradients, then parameter gradients of one fresh forward and backward,

@@ -350,13 +350,22 @@ struct Invariants {
     }
 
     /// Where two lists of tensors differ beyond tolerance, or nil.
+    /// The first index where `a` and `b` are more than `tolerance` apart, or one is NaN and the
+    /// other not.
+    static func firstApart(_ a: [Double], _ b: [Double], by tolerance: Double) -> Int? {
+        a.withUnsafeBufferPointer { a in
+            b.withUnsafeBufferPointer { b in
+                (0..<min(a.count, b.count)).first { abs(a[$0] - b[$0]) > tolerance || a[$0].isNaN != b[$0].isNaN }
+            }
+        }
+    }
+
     func mismatch(_ a: [Tensor], _ b: [Tensor]) -> String? {
         guard a.count == b.count else { return "\(a.count) vs \(b.count) tensors" }
         for (t, (x, y)) in zip(a, b).enumerated() {
             guard x.shape == y.shape else { return "tensor \(t): shape \(x.shape) vs \(y.shape)" }
             let size = max(x.maxMagnitude, y.maxMagnitude)
-            for i in 0..<x.count
-            where abs(x.data[i] - y.data[i]) > precision.invariantTolerance * size + 1e-12 || x.data[i].isNaN != y.data[i].isNaN {
+            if let i = Self.firstApart(x.data, y.data, by: precision.invariantTolerance * size + 1e-12) {
                 let (a, b) = distinguishable(x.data[i], y.data[i])
                 let share = abs(x.data[i] - y.data[i]) / max(size, .leastNonzeroMagnitude)
                 return

@@ -249,4 +249,22 @@ import Testing
         #expect(x != Tensor.uniform([100], in: 2..<3, using: &g3))
         #expect(x.data.allSatisfy { $0 >= 2 && $0 < 3 })
     }
+
+    /// `copied()` gives the same bits (−0 and a NaN's payload too) in storage of its own, which
+    /// the invariants rely on to see a layer writing into what it was given; `map` and
+    /// `zipMap` write each result once into new storage.
+    @Test func aCopyHasTheSameBitsInStorageOfItsOwn() {
+        let original = Tensor(shape: [2, 2], data: [-0.0, Double(nan: 7, signaling: false), 1e-300, -3])
+        var copy = original.copied()
+        #expect(copy.shape == original.shape)
+        #expect(copy.data.map(\.bitPattern) == original.data.map(\.bitPattern))
+        let distinct = copy.data.withUnsafeBufferPointer { c in
+            original.data.withUnsafeBufferPointer { c.baseAddress != $0.baseAddress }
+        }
+        #expect(distinct)
+        copy.data[0] = 5
+        #expect(original.data[0].bitPattern == (-0.0).bitPattern)
+        #expect(original.map { $0 * 2 }.data.map(\.bitPattern) == original.data.map { ($0 * 2).bitPattern })
+        #expect(original.zipMap(original, -).data[3] == 0)
+    }
 }

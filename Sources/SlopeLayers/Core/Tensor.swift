@@ -45,7 +45,16 @@ public struct Tensor: Sendable, Equatable, CustomStringConvertible {
     /// A copy with its own storage: `data` is copied element by element, so a write through
     /// the original's buffer (an `UnsafeMutableBufferPointer` kept by a layer, a C kernel)
     /// cannot reach it. A plain assignment shares the buffer until one side writes in Swift.
-    public func copied() -> Tensor { Tensor(shape: shape, data: data.map { $0 }) }
+    public func copied() -> Tensor {
+        var copy = self
+        copy.data = data.withUnsafeBufferPointer { source in
+            [Double](unsafeUninitializedCapacity: source.count) { out, written in
+                _ = out.initialize(from: source)
+                written = source.count
+            }
+        }
+        return copy
+    }
 
     /// A tensor of zeros.
     public static func zeros(_ shape: [Int]) -> Tensor { Tensor(shape: shape, repeating: 0) }
