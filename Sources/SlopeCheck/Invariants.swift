@@ -137,7 +137,7 @@ struct Invariants {
                     var other = target.inputs
                     for i in other.indices {
                         let noise = Tensor.normal(other[i].shape, using: &generator)
-                        for k in 0..<other[i].count { other[i].data[k] += 0.37 + 0.05 * noise.data[k] }
+                        other[i] = other[i].zipMap(noise) { x, n in x + (0.37 + 0.05 * n) }
                     }
                     switch try target.directionalReading(at: other, confirmed: true, using: &generator) {
                     case .agrees: return .pass(.noStateBetweenCalls)
@@ -290,8 +290,7 @@ struct Invariants {
         // correct Float Softmax here).
         let inputRounding = precision.inputRounding(values: point + parameters.map(\.1.value), derivatives: g)
         func value(at t: Double) throws -> Double {
-            var shifted = point
-            for i in shifted.indices { shifted[i].add(directions[i], scaledBy: t) }
+            let shifted = point.indices.map { i in point[i].zipMap(directions[i]) { x, d in x + t * d } }
             let snapshot = ParameterSnapshot(of: layer)
             defer { snapshot.restore() }
             for (k, (_, p)) in parameters.enumerated() { p.value.add(directions[point.count + k], scaledBy: t) }
