@@ -83,6 +83,19 @@ import Testing
         #expect(judge.forElement(at: 1000, derivative: 2, precision: .double).floor == 1e-12)
     }
 
+    /// The step choice's noise floor for Float code: its noise points are at least 4 ulps of the
+    /// grid at the tensor's largest value apart, and L's noise is at least the outputs' rounding,
+    /// Σ|uᵢ|·ulp(yᵢ)/2. Double code keeps neither (its grid is the check's own).
+    @Test func floatsGridAndOutputRoundingFollowTheValues() {
+        let x = Tensor(shape: [3], data: [1e5, -2, 0.5])
+        #expect(Precision.float.gridSpacing(of: x) == Double(Float(1e5).ulp))
+        #expect(Precision.double.gridSpacing(of: x) == 0)
+        let y = Tensor(shape: [2], data: [1, -1000]), u = Tensor(shape: [2], data: [0.5, -2])
+        let expected = (0.5 * Double(Float(1).ulp) + 2 * Double(Float(1000).ulp)) / 2
+        #expect(Precision.float.outputRounding(of: y, upstream: u) == expected)
+        #expect(Precision.double.outputRounding(of: y, upstream: u) == 0)
+    }
+
     /// A kink at the point under Float's noise: the one-sided gap (0.0125) does not shrink,
     /// stands above one side's noise but under the 8× a kink's evidence needs. No failure at
     /// that pair; a smooth function's gap, shrinking to a quarter, does not stop one.
