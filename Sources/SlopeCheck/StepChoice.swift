@@ -72,6 +72,8 @@ public struct StepChoice: Sendable, Codable, Equatable {
 extension Probe {
     /// Chooses the step of `tensor` and measures the noise of L there (`noisePoints` evaluations
     /// along a random direction); returns the direction too (largest element 1: fast mode's first).
+    /// `precision` is the checked code's: Float code's points are spaced on its grid, and its
+    /// `outputRounding` (``Precision/outputRounding(of:upstream:)``) is a floor of the noise.
     func chooseStep(
         for tensor: Int, method: FiniteDifference, tolerance: Tolerance, precision: Precision = .double, base: Double,
         outputRounding: Double = 0, using generator: inout SeededGenerator

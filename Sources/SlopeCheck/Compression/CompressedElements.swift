@@ -73,14 +73,9 @@ extension ElementPlan {
         if footprint.isElementwise {
             sums = try elementwiseSums(tensor: tensor, saved: saved, steps: steps, base: y0)
         } else {
-            var grouping: [[Int]]
-            if footprint.colours == 1 {
-                grouping = [Array(0..<count)]
-            } else {
-                let colourOf = footprint.colourOfEveryElement()
-                grouping = [[Int]](repeating: [], count: footprint.colours)
-                for element in 0..<count { grouping[colourOf[element]].append(element) }
-            }
+            let colourOf = footprint.colourOfEveryElement()
+            var grouping = [[Int]](repeating: [], count: footprint.colours)
+            for element in 0..<count { grouping[colourOf[element]].append(element) }
             let groups = grouping
             sums = GroupedSums(count: count)
             let colours = (0..<footprint.colours).filter { !groups[$0].isEmpty }

@@ -119,8 +119,6 @@ public struct Footprint: Sendable, Codable, Equatable, CustomStringConvertible {
     /// Finds, for every output, its owner among the elements of `colour` (or -1: no owner).
     /// `coordinates` is `linkedOutputCoordinates()`.
     func owners(ofColour colour: Int, coordinates: [[Int32]]? = nil) -> [Int32] {
-        // Elementwise: one colour, and output o is element o's.
-        if isElementwise { return (0..<Int32(Tensor.count(of: outputShape))).map { $0 } }
         let linked = linkOfInput
         let inStrides = Tensor.strides(of: inputShape)
         let coordinates = coordinates ?? linkedOutputCoordinates()

@@ -35,7 +35,7 @@ struct ElementOutcomes: RandomAccessCollection {
     }
 
     /// What a summary reads of outcome `i`, without building the outcome for a first look.
-    func essentials(_ i: Int) -> OutcomeEssentials {
+    private func essentials(_ i: Int) -> OutcomeEssentials {
         guard let looks, !isReplaced[i] else {
             let outcome = self[i]
             return OutcomeEssentials(

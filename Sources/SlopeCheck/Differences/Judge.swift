@@ -203,8 +203,7 @@ struct Judge: Sendable {
         var numericScale = 0.0
         var candidates: [(Int, Double)] = []
         let lowerLimit = directions ? 0 : tolerance.resolution * gradientScale
-        for i in outcomes.indices {
-            let outcome = outcomes.essentials(i)
+        outcomes.forEachEssentials { i, outcome in
             let size = directions ? outcome.scale : abs(outcome.numeric)
             if numericScale < size || numericScale.isNaN { numericScale = size }
             if outcome.verdict == .pass, !(outcome.resolution <= lowerLimit) { candidates.append((i, outcome.resolution)) }
