@@ -41,13 +41,10 @@ public enum Precision: String, Sendable, Codable, CaseIterable {
     /// What Float code's rounding of its outputs does to L = ⟨u, y⟩: Σ|uᵢ|·ulp(yᵢ)/2 (0 for
     /// double). L's measured noise shows it only when the noise points move L past it; where L
     /// cancels (a LayerNorm's outputs sum to 0) it is far above ε·|L|.
+    /// (The sum `inputRounding(values:derivatives:)` takes, with the outputs for the values and
+    /// the upstream for their derivatives.)
     func outputRounding(of output: Tensor, upstream: Tensor) -> Double {
-        guard self == .float else { return 0 }
-        var total = 0.0
-        for i in 0..<min(output.count, upstream.count) {
-            total += abs(upstream.data[i]) * Double(Float(output.data[i]).ulp) / 2
-        }
-        return total
+        inputRounding(values: [output], derivatives: [upstream])
     }
 
     /// The spacing of the grid the checked code puts `values` on, at their largest: an ulp of
