@@ -1,3 +1,4 @@
+import Foundation
 import SlopeLayers
 import Testing
 
@@ -81,5 +82,23 @@ import Testing
         for layer in [Tanh(), Sigmoid(), ReLU()] as [any Layer] {
             #expect(!ParameterPlaces.mayHold(type(of: layer)), "\(layer.kindName)")
         }
+    }
+
+    /// A user's layer on Foundation: an `NSObject` subclass holding a date, a URL and an
+    /// `AnyObject` beside its unlisted parameter. The types the reflection runtime describes
+    /// differently (a superclass from another module, Foundation's structs) are read, not trapped on.
+    final class OnFoundation: NSObject, UnaryLayer {
+        let kindName = "Test.OnFoundation"
+        let hidden = Parameter("hidden", .zeros([1]))
+        var date = Date(timeIntervalSince1970: 0)
+        var url = URL(fileURLWithPath: "/tmp")
+        var boxed: AnyObject = NSNumber(value: 3)
+
+        func forward(_ x: Tensor) throws(LayerError) -> Tensor { x }
+        func backwardInput(_ dout: Tensor) throws(LayerError) -> Tensor { dout }
+    }
+
+    @Test func aLayerOnFoundationIsWalked() {
+        #expect(StoredParameters.unlisted(in: OnFoundation()).map(\.parameter.name) == ["hidden"])
     }
 }
