@@ -46,7 +46,8 @@ import Testing
         #expect(y.data.map { $0 != 0 } == kept)
     }
 
-    @Test(arguments: [1, 2, 1_001])
+    // Around the chunks of 128 pairs the draws are made in, odd counts included.
+    @Test(arguments: [0, 1, 2, 255, 256, 257, 1_001, 4_097])
     func normalDrawsThePolarMethodsNumbers(count: Int) {
         var fast = SeededGenerator(seed: 11)
         var plain = fast

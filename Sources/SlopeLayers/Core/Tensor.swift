@@ -87,22 +87,39 @@ public struct Tensor: Sendable, Equatable, CustomStringConvertible {
     /// method (one logarithm and square root per pair, no trigonometry): about a third of the
     /// cost of `nextNormal()` per value, which random directions through a tensor of a million
     /// elements feel.
+    ///
+    /// In chunks of pairs: first the uniform pairs, each kept or dropped without a branch (a
+    /// pair is dropped 21% of the time, a coin the branch predictor mostly loses, and each miss
+    /// threw away the logarithms under way), then the kept pairs' logarithms back to back. The
+    /// same draws in the same order as one pair at a time, so the same values (a test holds it to
+    /// the pair-at-a-time loop, bit for bit).
     public static func normal(_ shape: [Int], using generator: inout SeededGenerator) -> Tensor {
         let n = count(of: shape)
-        var data = [Double](repeating: 0, count: n)
-        generator.withStream { stream in
-            data.withUnsafeMutableBufferPointer { out in
-                var i = 0
-                while i < n {
-                    let (u, v) = (2 * stream.nextUnit() - 1, 2 * stream.nextUnit() - 1)
-                    let s = u * u + v * v
-                    guard s > 0, s < 1 else { continue }
-                    let factor = (-2 * log(s) / s).squareRoot()
-                    out[i] = u * factor
-                    if i + 1 < n { out[i + 1] = v * factor }
-                    i += 2
+        let data = [Double](unsafeUninitializedCapacity: n) { out, written in
+            generator.withStream { stream in
+                let chunk = 128
+                withUnsafeTemporaryAllocation(of: Double.self, capacity: 3 * chunk) { buffer in
+                    let (us, vs, ss) = (buffer.baseAddress!, buffer.baseAddress! + chunk, buffer.baseAddress! + 2 * chunk)
+                    var i = 0
+                    while i < n {
+                        let pairs = min((n - i + 1) / 2, chunk)
+                        var kept = 0
+                        while kept < pairs {
+                            let (u, v) = (2 * stream.nextUnit() - 1, 2 * stream.nextUnit() - 1)
+                            let s = u * u + v * v
+                            (us[kept], vs[kept], ss[kept]) = (u, v, s)
+                            kept &+= (s > 0 ? 1 : 0) & (s < 1 ? 1 : 0)  // (`&&` would be a branch)
+                        }
+                        for j in 0..<kept {
+                            let factor = (-2 * log(ss[j]) / ss[j]).squareRoot()
+                            out[i] = us[j] * factor
+                            if i + 1 < n { out[i + 1] = vs[j] * factor }
+                            i += 2
+                        }
+                    }
                 }
             }
+            written = n
         }
         return Tensor(shape: shape, data: data)
     }
