@@ -162,11 +162,29 @@ struct FastPathComparison {
     static func largestGap(_ a: [Double], _ b: [Double], limit: Double) -> (largest: Double, apart: Int?) {
         a.withUnsafeBufferPointer { a in
             b.withUnsafeBufferPointer { b in
-                var largest = 0.0
-                for i in 0..<min(a.count, b.count) {
+                let count = min(a.count, b.count)
+                // Eight at a time while every gap of the eight is within the limit; from the first
+                // eight that hold one that is not, one at a time (where the index is found).
+                var lanes = SIMD8<Double>(repeating: 0)
+                var i = 0
+                if let pa = UnsafeRawPointer(a.baseAddress), let pb = UnsafeRawPointer(b.baseAddress) {
+                    let bound = SIMD8<Double>(repeating: limit)
+                    while i + 8 <= count {
+                        let difference =
+                            pa.loadUnaligned(fromByteOffset: i * 8, as: SIMD8<Double>.self)
+                            - pb.loadUnaligned(fromByteOffset: i * 8, as: SIMD8<Double>.self)
+                        let gap = difference.replacing(with: -difference, where: difference .< 0)
+                        guard all(gap .<= bound) else { break }  // (a NaN compares false)
+                        lanes.replace(with: gap, where: lanes .< gap)
+                        i += 8
+                    }
+                }
+                var largest = lanes.max()
+                while i < count {
                     let gap = abs(a[i] - b[i])
                     if !(gap <= limit) { return (largest, i) }
-                    largest = max(largest, gap)
+                    if gap > largest { largest = gap }
+                    i += 1
                 }
                 return (largest, nil)
             }

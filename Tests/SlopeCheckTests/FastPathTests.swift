@@ -112,6 +112,36 @@ import Testing
         #expect(invariant.verdict == .inconclusive, "\(invariant.detail)")
     }
 
+    /// `largestGap` reads eight at a time while they are within the limit: the same answer as
+    /// one at a time, wherever the first gap beyond the limit (or NaN) lies among the lanes.
+    @Test func theLargestGapIsThePlainLoops() {
+        func plain(_ a: [Double], _ b: [Double], limit: Double) -> (Double, Int?) {
+            var largest = 0.0
+            for i in 0..<min(a.count, b.count) {
+                let gap = abs(a[i] - b[i])
+                if !(gap <= limit) { return (largest, i) }
+                largest = max(largest, gap)
+            }
+            return (largest, nil)
+        }
+        var rng = SeededGenerator(seed: 31)
+        for count in [0, 1, 7, 8, 9, 16, 17, 100] {
+            let a = Tensor.uniform([count], in: -1..<1, using: &rng).data
+            let close = a.map { $0 + Double.random(in: -1e-3..<1e-3, using: &rng) }
+            for planted in [nil, 0, 3, 7, 8, 12, count - 1] {
+                for bad in [1.0, Double.nan, -Double.infinity] {
+                    var b = close
+                    if let planted, planted >= 0, planted < count { b[planted] = bad }
+                    let (largest, apart) = FastPathComparison.largestGap(a, b, limit: 0.5)
+                    let expected = plain(a, b, limit: 0.5)
+                    #expect(
+                        largest.bitPattern == expected.0.bitPattern && apart == expected.1,
+                        "\(count), \(String(describing: planted))")
+                }
+            }
+        }
+    }
+
     @Test func aPathThatThrowsIsAFailedInvariantNotACrash() throws {
         let layer = TwoPathScale()
         layer.blockedThrows = true
