@@ -36,19 +36,16 @@ enum StoredParameters {
         // Only a class can be a Parameter, and only a class is cast to one: with Foundation
         // loaded, casting an array to a class bridges it to an NSArray first, element by
         // element (Conv2D's work buffers of 200,000 numbers took 0.25 s a check).
-        let isObject = type(of: value) is AnyClass
+        let valueType = type(of: value)
+        let isObject = valueType is AnyClass
         if isObject, let parameter = value as? Parameter {
             found.append((path.isEmpty ? parameter.name : path, parameter))
             return
         }
-        if value is Tensor || value is [Double] || value is [Int] || value is [Bool] || value is [Float] || value is Double
-            || value is Float || value is Int || value is UInt64 || value is String || value is Bool
-        {
-            return
-        }
         // A value whose type has no place a Parameter could be (its stored properties' types
-        // say so) is not reflected: reflection is most of this invariant's cost.
-        guard ParameterPlaces.mayHold(type(of: value)) else { return }
+        // say so; tensors and numbers have none) is not reflected: reflection is most of this
+        // invariant's cost. The answer is kept per type: one lookup, not a cast per kind of leaf.
+        guard ParameterPlaces.mayHold(valueType) else { return }
         if isObject {
             let object = value as AnyObject
             guard visited.insert(ObjectIdentifier(object)).inserted else { return }
