@@ -122,6 +122,7 @@ public struct ErrorCensus: Sendable, Codable, Equatable {
     /// (`binByLogarithm`). Read off the binary exponent and one power of ten instead of taking a
     /// logarithm (a million elements' census cost 10 ms); within 1e-12 of a power, where the
     /// logarithm's rounding could decide otherwise, the logarithm decides.
+    @inline(__always)
     static func bin(of relativeError: Double) -> Int {
         guard relativeError.isFinite, relativeError > 0 else { return binByLogarithm(relativeError) }
         // r in [2^b, 2^(b+1)): ⌊log₁₀ r⌋ is e or e + 1 for e = ⌊b · log₁₀ 2⌋ (log₁₀ 2 < 1),

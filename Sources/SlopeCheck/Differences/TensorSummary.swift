@@ -18,8 +18,10 @@ extension TensorReport {
         var bins = census.counts
         var inconclusiveCount = 0, kinkCount = 0
         var firstInconclusive: Int?
-        var maxAbsoluteError: Double?, maxRelativeError: Double?, resolution: Double?
-        var largestError = 0.0
+        // The largest absolute error (the worst element's), relative error and resolution, as
+        // Sequence.max() finds them: the first of equal largest values, a NaN never replacing
+        // one (plain variables from the first outcome on, not optionals: a million elements).
+        var largestError = 0.0, maxRelativeError = 0.0, resolution = 0.0
         outcomes.forEachEssentials { i, outcome in
             let absolute = outcome.absoluteError
             let relative = relativeError(outcome.analytic, outcome.numeric)
@@ -33,14 +35,16 @@ extension TensorReport {
             verdict = max(verdict, outcome.verdict)
             if outcome.isKink { kinkCount += 1 }
             bins[ErrorCensus.bin(of: relative)] += 1
-            // As Sequence.max(): the first of equal largest values, a NaN never replacing one.
-            if largest == nil || largestError < absolute { (largest, largestError) = (i, absolute) }
-            if maxAbsoluteError.map({ $0 < absolute }) ?? true { maxAbsoluteError = absolute }
-            if maxRelativeError.map({ $0 < relative }) ?? true { maxRelativeError = relative }
-            let seen = outcome.resolution
-            if resolution.map({ $0 < seen }) ?? true { resolution = seen }
+            if largest == nil {
+                (largest, largestError, maxRelativeError, resolution) = (i, absolute, relative, outcome.resolution)
+                return
+            }
+            if largestError < absolute { (largest, largestError) = (i, absolute) }
+            if maxRelativeError < relative { maxRelativeError = relative }
+            if resolution < outcome.resolution { resolution = outcome.resolution }
         }
         census.counts = bins
+        let seen = largest != nil
         func result(_ i: Int) -> ElementResult {
             differences.directions
                 ? ElementResult(outcomes[i], index: [], direction: i)
@@ -62,12 +66,12 @@ extension TensorReport {
         }
         self.init(
             tensor: tensor, shape: shape, checked: outcomes.count, elementCount: elementCount, failed: failures.count,
-            kinks: kinkCount, inconclusive: inconclusiveCount, maxAbsoluteError: maxAbsoluteError ?? 0,
-            maxRelativeError: maxRelativeError ?? 0, worst: (worstFailures.first ?? largest).map(result),
+            kinks: kinkCount, inconclusive: inconclusiveCount, maxAbsoluteError: seen ? largestError : 0,
+            maxRelativeError: seen ? maxRelativeError : 0, worst: (worstFailures.first ?? largest).map(result),
             worstFailures: worstFailures.prefix(check.worstCount).map(result), signature: signature, verdict: verdict,
             census: census,
             coverage: Coverage.statement(mode: check.mode, checked: outcomes.count, elementCount: elementCount),
-            order: nil, resolution: resolution, firstInconclusive: firstInconclusive.map(result), elements: nil)
+            order: nil, resolution: seen ? resolution : nil, firstInconclusive: firstInconclusive.map(result), elements: nil)
         self.compression = differences.compression
     }
 }
