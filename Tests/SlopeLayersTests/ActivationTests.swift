@@ -53,6 +53,29 @@ import Testing
         #expect(dx.isFinite)
         #expect(dx[0, 0] == 0 && dx[0, 1] == 0)
     }
+
+    /// Every path (scalar, glibc's AVX2 exp, Slope's own AVX-512 exp) is within 4 ulps of
+    /// 1/(1 + e⁻ˣ) with libm's exp across the whole range, and exact where σ is 0, ½ or 1.
+    @Test func everyPathIsWithinFourUlpsOfTheFormula() throws {
+        let layer = Sigmoid()
+        defer { layer.forcedPath = nil }
+        var values = (0...200_000).map { -745 + 1490 * Double($0) / 200_000 }
+        values += (0...20_000).map { -40 + 80 * Double($0) / 20_000 }
+        let specials: [Double] = [0, -0.0, .infinity, -.infinity, 1000, -1000, 709.9, -709.9, 745.5, -745.5]
+        for path in layer.availablePaths {
+            layer.forcedPath = path
+            let y = try layer.forward(Tensor(shape: [values.count], data: values)).data
+            var worst = 0.0
+            for (x, s) in zip(values, y) {
+                let expected = 1 / (1 + exp(-x))
+                worst = max(worst, abs(s - expected) / expected.ulp)
+            }
+            #expect(worst <= 4, "\(path): \(worst) ulps")
+            let z = try layer.forward(Tensor(shape: [specials.count + 1], data: specials + [.nan])).data
+            #expect(Array(z.prefix(specials.count)) == specials.map { 1 / (1 + exp(-$0)) }, "\(path)")
+            #expect(z.last!.isNaN, "\(path)")
+        }
+    }
 }
 
 @Suite struct TanhTests {
