@@ -143,15 +143,15 @@ void slope_affine_forward(size_t n, size_t in, size_t out,
         }
         return;
     }
+    if (in == 1) {  // one input feature: y = b + x·w, row by row (each row's stores contiguous)
+        for (size_t i = 0; i < n; i++)
+            for (size_t j = 0; j < out; j++) y[i * out + j] = b[j] + x[i] * w[j];
+        return;
+    }
     // y[i, j] = b[j], then + x[i, p]·W[p, j] for p in order; eight columns at a time
     // in registers, every row through them before the next eight.
     size_t j = 0;
     for (; j + BLOCK <= out; j += BLOCK) {
-        if (in == 1) {  // one input feature: y = b + x·w, no inner loop
-            for (size_t i = 0; i < n; i++)
-                for (size_t q = 0; q < BLOCK; q++) y[i * out + j + q] = b[j + q] + x[i] * w[j + q];
-            continue;
-        }
         for (size_t i = 0; i < n; i++) {
             double a[BLOCK];
             for (size_t q = 0; q < BLOCK; q++) a[q] = b[j + q];
