@@ -260,6 +260,45 @@ import Testing
         #expect(refuted.fallback?.contains("outside its presumed footprint (elementwise)") == true, "\(refuted.summary)")
     }
 
+    /// An elementwise proof with its writing and reading on a helper thread beside the passes
+    /// (on from 2¹⁶ elements) proves and refutes what the one-set-at-a-time proof does, with the
+    /// same numbers and words, and the same passes, but for one more on a refutation (the next
+    /// set's, which ran while the refuting set's outputs were read).
+    @Test func theOverlappedProofReadsAsTheSerialOne() throws {
+        let cases: [(String, () -> (any Layer, [Tensor]))] = [
+            ("Tanh", { (Tanh(), [Self.ramp(300)]) }),
+            ("SometimesNeighbour", { (SometimesNeighbour(), [Self.ramp(300)]) }),
+            ("DeclaredElementwise", { (DeclaredElementwise(SometimesNeighbour()), [Self.ramp(300)]) }),
+        ]
+        for (name, make) in cases {
+            var reports: [CheckReport] = []
+            for threshold in [0, Int.max] {
+                var check = GradientCheck(checkInvariants: false)
+                check.compression = .init(minimumElements: 0)
+                check.compression.overlappedProofElements = threshold
+                let (layer, inputs) = make()
+                reports.append(check.run(layer, inputs: inputs))
+            }
+            let (overlapped, serial) = (reports[0], reports[1])
+            var summary = try #require(overlapped.tensors[0].compression)
+            let extra = summary.fallback == nil ? 0 : 1
+            summary.forwardPasses -= extra
+            #expect(summary == serial.tensors[0].compression, "\(name)")
+            #expect(overlapped.verdict == serial.verdict, "\(name)")
+            #expect(overlapped.forwardPasses == serial.forwardPasses + extra, "\(name)")
+            #expect(overlapped.tensors[0].census == serial.tensors[0].census, "\(name)")
+            #expect(overlapped.tensors[0].worst == serial.tensors[0].worst, "\(name)")
+        }
+        // The proof refutes the coupled layer, and the declared footprint is the one refuted.
+        var check = GradientCheck(checkInvariants: false)
+        check.compression = .init(minimumElements: 0)
+        check.compression.overlappedProofElements = 0
+        let refuted = check.run(DeclaredElementwise(SometimesNeighbour()), inputs: [Self.ramp(300)])
+        let summary = try #require(refuted.tensors[0].compression)
+        #expect(!summary.isUsed && summary.declared)
+        #expect(summary.fallback?.contains("outside its presumed footprint (elementwise)") == true, "\(summary.summary)")
+    }
+
     /// A layer that refuses some inputs only passes with elements moved together reach: the
     /// tensor falls back and is checked one element at a time, passing.
     @Test func aGroupedPassThatThrowsFallsBack() throws {

@@ -15,6 +15,12 @@ public struct Compression: Sendable, Codable, Equatable {
     public var spotChecks: Int
     /// Compress only when the passes planned are fewer than one at a time would take.
     public var onlyWhenCheaper: Bool
+    /// From this many elements on, an elementwise footprint's proof does its own writing and
+    /// reading on a second thread beside the layer's passes (``ElementPlan/proveElementwise``);
+    /// below it, a helper's start costs more than it saves. (Tests set it to compare the two.)
+    var overlappedProofElements = 1 << 16
+
+    private enum CodingKeys: String, CodingKey { case isEnabled, minimumElements, spotChecks, onlyWhenCheaper }
 
     public init(isEnabled: Bool = true, minimumElements: Int = 256, spotChecks: Int = 8, onlyWhenCheaper: Bool = true) {
         self.isEnabled = isEnabled
