@@ -1,4 +1,5 @@
 import Dispatch
+import Foundation
 import SlopeLayers
 
 /// Properties every correct layer has, checked by running it, each reported by name.
@@ -354,7 +355,19 @@ struct Invariants {
     static func firstApart(_ a: [Double], _ b: [Double], by tolerance: Double) -> Int? {
         a.withUnsafeBufferPointer { a in
             b.withUnsafeBufferPointer { b in
-                (0..<min(a.count, b.count)).first { abs(a[$0] - b[$0]) > tolerance || a[$0].isNaN != b[$0].isNaN }
+                func apart(_ i: Int) -> Bool { abs(a[i] - b[i]) > tolerance || a[i].isNaN != b[i].isNaN }
+                let count = min(a.count, b.count)
+                // Eight at a time without a branch while none is apart, then one at a time.
+                var i = 0
+                while i + 8 <= count {
+                    var flags: UInt8 = 0
+                    for k in i..<(i + 8) {
+                        flags |= (abs(a[k] - b[k]) > tolerance ? 1 : 0) | (a[k].isNaN != b[k].isNaN ? 1 : 0)
+                    }
+                    if flags != 0 { break }
+                    i += 8
+                }
+                return (i..<count).first(where: apart)
             }
         }
     }
@@ -482,7 +495,11 @@ final class PassCounter {
 }
 
 func sameBits(_ a: Tensor, _ b: Tensor) -> Bool {
-    a.shape == b.shape && zip(a.data, b.data).allSatisfy { $0.bitPattern == $1.bitPattern }
+    guard a.shape == b.shape, a.data.count == b.data.count else { return false }
+    // Bit for bit is byte for byte (−0 is not 0, and a NaN equals only its own bits).
+    return a.data.withUnsafeBytes { x in
+        b.data.withUnsafeBytes { y in x.isEmpty || memcmp(x.baseAddress!, y.baseAddress!, x.count) == 0 }
+    }
 }
 
 func firstDifference(_ a: Tensor, _ b: Tensor) -> String {

@@ -158,3 +158,26 @@ private final class PlantedScale: Layer {
         return [flattensGradient ? dx.reshaped([dx.count]) : dx]
     }
 }
+
+/// The invariants' comparisons read eight values at a time: the same answers as the plain
+/// loops, wherever the first difference lies among the lanes, NaN and −0 included.
+@Suite struct InvariantComparisonTests {
+    @Test func firstApartAndSameBitsAreThePlainLoops() {
+        var rng = SeededGenerator(seed: 41)
+        for count in [0, 1, 7, 8, 9, 16, 17, 100] {
+            let a = Tensor.uniform([count], in: -1..<1, using: &rng).data
+            for planted in [nil, 0, 3, 7, 8, 12, count - 1] {
+                for value in [1.0, Double.nan, -0.0, a.first.map { $0 + 1e-15 } ?? 0] {
+                    var b = a
+                    if let planted, planted >= 0, planted < count { b[planted] = value }
+                    let plain = (0..<count).first { abs(a[$0] - b[$0]) > 1e-12 || a[$0].isNaN != b[$0].isNaN }
+                    #expect(Invariants.firstApart(a, b, by: 1e-12) == plain, "\(count), \(String(describing: planted))")
+                    let bits = zip(a, b).allSatisfy { $0.bitPattern == $1.bitPattern }
+                    #expect(
+                        sameBits(Tensor(shape: [count], data: a), Tensor(shape: [count], data: b)) == bits,
+                        "\(count), \(String(describing: planted))")
+                }
+            }
+        }
+    }
+}
