@@ -49,6 +49,10 @@ public struct GradientCheck: Sendable {
     /// exit test (SlopeTesting) — is ended and reported as unfinished, saying where it was.
     /// nil: the test's `.timeLimit`, or 10 minutes. (A gate's limit is its `--timeout` rule.)
     public var timeLimit: Double?
+    /// From this many elements in all, the Taylor test's directions are drawn ahead on another
+    /// thread (``TaylorDirections``); below it, drawing in turn costs less than handing the work
+    /// over. (Tests set it to compare the two.)
+    var taylorDirectionsAheadFrom = 2048
 
     public init(
         method: FiniteDifference = .default, tolerance: Tolerance = .default, mode: CheckMode = .exhaustive,
@@ -106,6 +110,12 @@ public struct GradientCheck: Sendable {
             let analytic = try clock.measure(\.analytic, probe, "computing the analytic gradients") {
                 try probe.analyticGradients()
             }
+            // The Taylor test's directions come from a generator of their own, one per tensor in
+            // order: drawn on another core while the check does the rest.
+            let taylorSeed = SeededGenerator(seed: seed ^ 0x7A9_1_0DE5)
+            let taylorDirections =
+                orderTest && analytic.reduce(0, { $0 + $1.count }) >= taylorDirectionsAheadFrom
+                ? TaylorDirections(shapes: analytic.map(\.shape), generator: taylorSeed) : nil
             report.invariants += clock.measureInvariants { [StoredParameters.invariant(of: layer)] }
             if let held = layer as? WithConstantInputs { report.constantInputs = held.constantNames }
             // The precision the code computes at, measured: everything below is judged at it.
@@ -121,12 +131,13 @@ public struct GradientCheck: Sendable {
             }
             report.checkedValue = try clock.measure(\.analytic, probe) { try probe.evaluate() }
             let progress = progressTracker(target: target, probe: probe)
-            var taylorGenerator = SeededGenerator(seed: seed ^ 0x7A9_1_0DE5)
+            var taylorGenerator = taylorSeed
             for tensor in probe.ids.indices {
                 report.tensors.append(
                     try check.tensorReport(
                         tensor, probe: probe, upstream: upstream, analytic: analytic[tensor], progress: progress,
-                        clock: &clock, using: &generator, taylor: &taylorGenerator))
+                        clock: &clock, using: &generator, taylor: &taylorGenerator,
+                        taylorDirection: taylorDirections?.direction(tensor)))
             }
             // L's rounding (``RoundingLevel/forward``): the noise the step choice read along
             // the largest tensor, as a share of |L|.
@@ -153,7 +164,8 @@ public struct GradientCheck: Sendable {
     /// elements found at kinks.
     func tensorReport(
         _ tensor: Int, probe: Probe, upstream: Tensor, analytic: Tensor, progress: ProgressTracker?,
-        clock: inout PhaseClock, using generator: inout SeededGenerator, taylor taylorGenerator: inout SeededGenerator
+        clock: inout PhaseClock, using generator: inout SeededGenerator, taylor taylorGenerator: inout SeededGenerator,
+        taylorDirection: (() -> Tensor)? = nil
     ) throws -> TensorReport {
         let id = probe.ids[tensor]
         let shape = probe.value(of: tensor).shape
@@ -185,7 +197,7 @@ public struct GradientCheck: Sendable {
                 try ConvergenceOrder.measure(
                     probe: probe, tensor: tensor, analytic: analytic, baseValue: baseValue, choice: along,
                     kinks: differences.kinks, absoluteFloor: tolerance.atol, precision: precision,
-                    using: &taylorGenerator)
+                    direction: taylorDirection?(), using: &taylorGenerator)
             }
             report.order = order
             // The Taylor test is the evidence below rtol: a tensor passes only when it passes too.

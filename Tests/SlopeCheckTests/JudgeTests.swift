@@ -323,3 +323,39 @@ private final class ShapeChangesInTheSecondHalf: Layer {
         #expect(order.verdict != .pass, "\(order.note)")
     }
 }
+
+/// The Taylor test's directions drawn ahead on another thread are the ones drawn in turn from
+/// the same generator, bit for bit and tensor by tensor, and a check that draws them ahead (2,048
+/// elements or more) reads its Taylor test as one that draws them in turn.
+@Suite struct TaylorDirectionsTests {
+    @Test func drawnAheadIsDrawnInTurn() {
+        let shapes = [[64, 64], [3], [2, 5], [1]]
+        let ahead = TaylorDirections(shapes: shapes, generator: SeededGenerator(seed: 9))
+        var inTurn = SeededGenerator(seed: 9)
+        for (i, shape) in shapes.enumerated() {
+            let expected = Tensor.normal(shape, using: &inTurn)
+            let drawn = ahead.direction(i)()
+            #expect(drawn.shape == shape)
+            #expect(drawn.data.map(\.bitPattern) == expected.data.map(\.bitPattern), "tensor \(i)")
+        }
+    }
+
+    @Test(arguments: [false, true])
+    func aCheckReadsTheSameTaylorTestEitherWay(fast: Bool) throws {
+        var rng = SeededGenerator(seed: 12)
+        let affine = Affine(inFeatures: 40, outFeatures: 30, using: &rng)
+        let x = Tensor.uniform([16, 40], in: -2..<2, using: &rng)
+        var reports: [CheckReport] = []
+        for threshold in [0, Int.max] {
+            var check = fast ? GradientCheck(mode: .fast(directions: 2)) : GradientCheck()
+            check.taylorDirectionsAheadFrom = threshold
+            reports.append(check.run(affine, inputs: [x]))
+        }
+        #expect(reports[0].tensors.count == 3)
+        for (ahead, inTurn) in zip(reports[0].tensors, reports[1].tensors) {
+            let (a, b) = (try #require(ahead.order), try #require(inTurn.order))
+            #expect(a.relativeErrors.map(\.bitPattern) == b.relativeErrors.map(\.bitPattern), "\(ahead.tensor)")
+            #expect(a.steps == b.steps && a.verdict == b.verdict, "\(ahead.tensor)")
+        }
+    }
+}
