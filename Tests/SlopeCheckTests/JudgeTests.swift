@@ -325,7 +325,7 @@ private final class ShapeChangesInTheSecondHalf: Layer {
 }
 
 /// The Taylor test's directions drawn ahead on another thread are the ones drawn in turn from
-/// the same generator, bit for bit and tensor by tensor, and a check that draws them ahead (2,048
+/// the same generator, bit for bit and tensor by tensor, and a check that draws them ahead (16,384
 /// elements or more) reads its Taylor test as one that draws them in turn.
 @Suite struct TaylorDirectionsTests {
     @Test func drawnAheadIsDrawnInTurn() {
