@@ -1,4 +1,3 @@
-import Dispatch
 import Foundation
 import SlopeLayers
 
@@ -261,24 +260,16 @@ struct TaylorStep: Sendable {
 /// test's own generator, drawn on another thread from the start of a check (what they are does
 /// not depend on anything the check finds before it reads them): the same values as drawn in
 /// turn, off the check's own path (a million values take 5 ms).
-final class TaylorDirections: @unchecked Sendable {
-    private let done = DispatchGroup()
-    private var drawn: [Tensor] = []
+struct TaylorDirections {
+    private let drawn: Background<[Tensor]>
 
     init(shapes: [[Int]], generator: SeededGenerator) {
-        done.enter()
-        DispatchQueue.global(qos: .userInitiated).async { [self] in
+        drawn = Background {
             var generator = generator
-            drawn = shapes.map { Tensor.normal($0, using: &generator) }
-            done.leave()
+            return shapes.map { Tensor.normal($0, using: &generator) }
         }
     }
 
     /// The direction of tensor `index`, as a closure the Taylor test calls when it needs it.
-    func direction(_ index: Int) -> () -> Tensor {
-        { [self] in
-            done.wait()
-            return drawn[index]
-        }
-    }
+    func direction(_ index: Int) -> () -> Tensor { { drawn.value[index] } }
 }

@@ -41,3 +41,26 @@ final class ResultBox<R>: @unchecked Sendable {
 
     func values() -> [R] { slots.map { $0! } }
 }
+
+/// Work started on another thread at once, its result read (waited for) where it is needed.
+/// Whoever starts it keeps what the work reads alive and unwritten until the result is read.
+final class Background<Result>: @unchecked Sendable {
+    private let body: () -> Result
+    private let done = DispatchGroup()
+    private var result: Result?
+
+    init(_ body: @escaping () -> Result) {
+        self.body = body
+        done.enter()
+        DispatchQueue.global(qos: .userInitiated).async { [self] in
+            result = self.body()
+            done.leave()
+        }
+    }
+
+    /// The result, once the work is done.
+    var value: Result {
+        done.wait()
+        return result!
+    }
+}

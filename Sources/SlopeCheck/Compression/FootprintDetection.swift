@@ -261,13 +261,7 @@ extension ElementPlan {
                         break
                     }
                 }
-                if let o = moved {
-                    let index = Tensor.index(ofFlat: o, in: footprint.outputShape)
-                    throw FootprintRefusal(
-                        reason:
-                            "output [\(index.map(String.init).joined(separator: ", "))] moved when only elements outside its presumed footprint (\(footprint.description)) moved"
-                    )
-                }
+                if let o = moved { throw Self.refusal(moved: o, outside: footprint) }
             }
         }
     }
@@ -293,21 +287,19 @@ extension ElementPlan {
                 // The helper's part, on arrays nobody writes while it runs (the spare buffer is
                 // this thread's own until the helper is done).
                 let next = buffer
-                let helper = ProofHelper {
+                let helper = Background { () -> Int? in
                     if prepares {
                         saved.data.withUnsafeBufferPointer { Self.move(next, from: $0, by: moves, where: sets[q + 1]) }
                     }
                     guard let (outputs, set) = reading else { return nil }
                     return Self.firstMoved(outputs.data, from: y0.data, outside: sets[set])
                 }
-                helper.start()
-                defer { helper.wait() }
+                defer { _ = helper.value }  // (a pass that throws leaves only once the helper is done)
                 let (y, _) = try output()
-                helper.wait()
                 previous = (y, q)
-                return helper.found
+                return helper.value
             }
-            if let o = found { throw Self.elementwiseRefusal(output: o, of: footprint) }
+            if let o = found { throw Self.refusal(moved: o, outside: footprint) }
             if prepares {
                 // The next set's tensor in, this one's storage out as the next spare (no copy).
                 let used = probe.value(of: tensor).data
@@ -316,41 +308,17 @@ extension ElementPlan {
             }
         }
         if let (outputs, set) = previous, let o = Self.firstMoved(outputs.data, from: y0.data, outside: sets[set]) {
-            throw Self.elementwiseRefusal(output: o, of: footprint)
+            throw Self.refusal(moved: o, outside: footprint)
         }
     }
 
-    static func elementwiseRefusal(output o: Int, of footprint: Footprint) -> FootprintRefusal {
+    /// The proof's finding: output `o` moved though only elements outside its footprint did.
+    static func refusal(moved o: Int, outside footprint: Footprint) -> FootprintRefusal {
         let index = Tensor.index(ofFlat: o, in: footprint.outputShape)
         return FootprintRefusal(
             reason:
                 "output [\(index.map(String.init).joined(separator: ", "))] moved when only elements outside its presumed footprint (\(footprint.description)) moved"
         )
-    }
-}
-
-/// A piece of a proof's bookkeeping on another thread, started and waited for by the proof
-/// (which keeps everything it reads alive and unwritten until then).
-private final class ProofHelper: @unchecked Sendable {
-    private let body: () -> Int?
-    private let done = DispatchGroup()
-    private var waited = false
-    private(set) var found: Int?
-
-    init(_ body: @escaping () -> Int?) { self.body = body }
-
-    func start() {
-        done.enter()
-        DispatchQueue.global(qos: .userInitiated).async { [self] in
-            found = body()
-            done.leave()
-        }
-    }
-
-    func wait() {
-        guard !waited else { return }
-        done.wait()
-        waited = true
     }
 }
 
