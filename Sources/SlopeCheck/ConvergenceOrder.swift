@@ -176,13 +176,13 @@ public struct ConvergenceOrder: Sendable, Codable, Equatable {
         // wrong gradient's constant error would stand there too. What bent the larger steps is
         // what they reach (Float ReLU: steps of 0.34 and 0.17 crossed an input at −0.158, with
         // errors of 3 and 4.8; 0.085 and 0.042 resolved it to 1e-5).
-        if order < failingOrder && clearlyWrong, let (_, fine) = resolvingPairs.first(where: { $0.0 > tail[tail.count - 1] }) {
-            return result(
-                order, .pass,
-                "converges to \(formatNumber(steps[fine].relativeError, significantDigits: 2)) of ⟨∇L, u⟩ at h = \(formatNumber(steps[fine].h, significantDigits: 2)); the larger steps' errors (up to \(formatNumber(last.relativeError, significantDigits: 2))) come from what they reach, a kink or curvature"
-            )
-        }
         if order < failingOrder && clearlyWrong {
+            if let (_, fine) = resolvingPairs.first(where: { $0.0 > tail[tail.count - 1] }) {
+                return result(
+                    order, .pass,
+                    "converges to \(formatNumber(steps[fine].relativeError, significantDigits: 2)) of ⟨∇L, u⟩ at h = \(formatNumber(steps[fine].h, significantDigits: 2)); the larger steps' errors (up to \(formatNumber(last.relativeError, significantDigits: 2))) come from what they reach, a kink or curvature"
+                )
+            }
             return result(
                 order, .fail,
                 "the error does not shrink with h (order \(String(format: "%.2f", abs(order) < 0.005 ? 0 : order)), relative error \(formatNumber(last.relativeError, significantDigits: 2))): the gradient is wrong, whatever the tolerance"

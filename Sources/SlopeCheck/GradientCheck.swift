@@ -162,7 +162,9 @@ public struct GradientCheck: Sendable {
 
     /// One tensor: its step and noise, its finite differences (``ElementPlan``) judged by the
     /// ``Judge``, their summary, and the Taylor test along a direction that leaves out the
-    /// elements found at kinks.
+    /// elements found at kinks. `taylorDirection`: the Taylor test's direction drawn ahead
+    /// (``TaylorDirections``), called only when the test runs, so that the check waits for it
+    /// no sooner; nil: drawn from `taylorGenerator` there.
     func tensorReport(
         _ tensor: Int, probe: Probe, upstream: Tensor, analytic: Tensor, progress: ProgressTracker?,
         clock: inout PhaseClock, using generator: inout SeededGenerator, taylor taylorGenerator: inout SeededGenerator,

@@ -349,7 +349,6 @@ struct Invariants {
         return inputGradients + layer.namedParameters.map { $0.1.gradient }
     }
 
-    /// Where two lists of tensors differ beyond tolerance, or nil.
     /// The first index where `a` and `b` are more than `tolerance` apart, or one is NaN and the
     /// other not.
     static func firstApart(_ a: [Double], _ b: [Double], by tolerance: Double) -> Int? {
@@ -372,6 +371,7 @@ struct Invariants {
         }
     }
 
+    /// Where two lists of tensors differ beyond tolerance, or nil.
     func mismatch(_ a: [Tensor], _ b: [Tensor]) -> String? {
         guard a.count == b.count else { return "\(a.count) vs \(b.count) tensors" }
         for (t, (x, y)) in zip(a, b).enumerated() {

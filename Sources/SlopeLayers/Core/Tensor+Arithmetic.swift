@@ -171,8 +171,9 @@ extension Tensor {
                 (m4, m5, m6, m7) = (a4 > m4 ? a4 : m4, a5 > m5 ? a5 : m5, a6 > m6 ? a6 : m6, a7 > m7 ? a7 : m7)
                 i += 8
             }
-            var largest = m0
-            for m in [m1, m2, m3, m4, m5, m6, m7] where m > largest { largest = m }
+            // (No maximum is NaN, so Swift.max's order of arguments does not matter here.)
+            var largest = Swift.max(
+                Swift.max(Swift.max(m0, m1), Swift.max(m2, m3)), Swift.max(Swift.max(m4, m5), Swift.max(m6, m7)))
             while i < x.count {
                 let magnitude = abs(x[i])
                 if magnitude > largest { largest = magnitude }

@@ -42,7 +42,7 @@ public struct Tensor: Sendable, Equatable, CustomStringConvertible {
         self.init(shape: shape, data: Array(repeating: value, count: Tensor.count(of: shape)))
     }
 
-    /// A copy with its own storage: `data` is copied element by element, so a write through
+    /// A copy with its own storage: `data` is copied into a new buffer, so a write through
     /// the original's buffer (an `UnsafeMutableBufferPointer` kept by a layer, a C kernel)
     /// cannot reach it. A plain assignment shares the buffer until one side writes in Swift.
     public func copied() -> Tensor {
