@@ -260,10 +260,10 @@ final class ThroughFloat: Layer {
         ("Hardtanh at ±1", 24), ("ReLU at 0", 24), ("ReLU at 0", 57), ("MaxPool2D ties", 19), ("MaxPool2D ties", 30),
     ]
 
-    /// ReLU at 0, seed 24: the direction whose one-sided derivatives agreed is the tensor's
+    /// ReLU at 0, seed 6: the direction whose one-sided derivatives agreed is the tensor's
     /// largest error, and says why it is not a failure.
     @Test func aDirectionBesideAKinkSaysWhy() throws {
-        let report = try Self.report("ReLU at 0", seed: 24, fast: true)
+        let report = try Self.report("ReLU at 0", seed: 6, fast: true)
         let worst = try #require(report.tensors.first?.worst)
         #expect(worst.verdict == .inconclusive)
         #expect(worst.note?.contains("another direction crosses a kink at this point") == true, "\(worst.note ?? "")")

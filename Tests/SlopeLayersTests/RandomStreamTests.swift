@@ -3,8 +3,8 @@ import Testing
 
 @testable import SlopeLayers
 
-/// `Tensor.normal` draws from the generator's stream through four registers: the numbers and
-/// the generator's state afterwards are those of the plain polar method over `nextUnit()`.
+/// The generator's stream is xoshiro256**'s, and the tensors drawn from it are the plain
+/// loops' numbers: uniform ones the standard library's, normal ones their readable reference's.
 @Suite struct RandomStreamTests {
     /// xoshiro256**'s published outputs from the state {1, 2, 3, 4}: the generator is the
     /// algorithm, not only consistent with itself.
@@ -46,23 +46,50 @@ import Testing
         #expect(y.data.map { $0 != 0 } == kept)
     }
 
-    // Around the chunks of 128 pairs the draws are made in, odd counts included.
-    @Test(arguments: [0, 1, 2, 255, 256, 257, 1_001, 4_097])
-    func normalDrawsThePolarMethodsNumbers(count: Int) {
+    // Around the vector lanes the C loop fills, odd counts included.
+    @Test(arguments: [0, 1, 2, 3, 7, 8, 9, 15, 16, 17, 255, 1_001, 4_097])
+    func normalIsItsReadableReferenceBitForBit(count: Int) {
         var fast = SeededGenerator(seed: 11)
         var plain = fast
         let drawn = Tensor.normal([count], using: &fast)
-        var reference = [Double]()
-        while reference.count < count {
-            let (u, v) = (2 * plain.nextUnit() - 1, 2 * plain.nextUnit() - 1)
-            let s = u * u + v * v
-            guard s > 0, s < 1 else { continue }
-            let factor = (-2 * log(s) / s).squareRoot()
-            reference.append(u * factor)
-            if reference.count < count { reference.append(v * factor) }
-        }
+        let reference = Tensor.normalReference(count, key: plain.next())
         #expect(drawn.data.map(\.bitPattern) == reference.map(\.bitPattern))
-        #expect(fast == plain)
+        #expect(fast == plain, "one draw of the generator, whatever the count")
+    }
+
+    /// The values are Box–Muller's, √(−2 log u)·(cos 2πw, sin 2πw) with the C library's
+    /// functions, to a few ulps: over a million random words, at both ends of u (2⁻⁵², the
+    /// largest radius, 8.49; and 1, radius 0) and at each quadrant's edges of the angle. And a
+    /// million values have a standard normal's moments.
+    @Test func normalValuesAreBoxMullersAndStandardNormal() {
+        func boxMuller(_ a: UInt64, _ b: UInt64) -> (Double, Double) {
+            let u = 1 - Double(a >> 12) * 0x1p-52, w = Double(b >> 12) * 0x1p-52
+            let radius = (-2 * log(u)).squareRoot()
+            return (radius * cos(2 * .pi * w), radius * sin(2 * .pi * w))
+        }
+        var words = (0..<1_000_000).map { Tensor.splitMix(42, output: UInt64($0)) }
+        let top = UInt64.max, quarter: UInt64 = 1 << 62, eighth: UInt64 = 1 << 61
+        let edges: [UInt64] = [
+            0, 1 << 12, eighth - (1 << 12), eighth, eighth + (1 << 12), quarter, 3 * eighth, 5 * eighth, 7 * eighth, top,
+        ]
+        for a in [0, 1 << 12, top >> 1, top] { for b in edges { words += [a, b] } }
+        var largestGap = 0.0
+        for k in stride(from: 0, to: words.count, by: 2) {
+            let (ours, libm) = (Tensor.normalPair(words[k], words[k + 1]), boxMuller(words[k], words[k + 1]))
+            largestGap = max(largestGap, abs(ours.0 - libm.0), abs(ours.1 - libm.1))
+        }
+        #expect(largestGap < 1e-14, "largest difference from libm's Box–Muller \(largestGap)")
+        #expect(Tensor.normalPair(top, 0).0 > 8.49 && Tensor.normalPair(0, 12345) == (0, 0))
+
+        let n = 1_000_000
+        let values = Tensor.normalReference(n, key: 0x1234_5678_9ABC_DEF0)
+        let mean = values.reduce(0, +) / Double(n)
+        let variance = values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(n)
+        let kurtosis = values.reduce(0) { $0 + pow($1 - mean, 4) } / Double(n) / (variance * variance)
+        let beyondTwo = Double(values.filter { abs($0) > 2 }.count) / Double(n)
+        // Standard errors at a million: 0.001 (mean), 0.0014 (variance), 0.005 (kurtosis), 0.0002 (tail).
+        #expect(abs(mean) < 0.005 && abs(variance - 1) < 0.007 && abs(kurtosis - 3) < 0.03, "\(mean) \(variance) \(kurtosis)")
+        #expect(abs(beyondTwo - 0.0455) < 0.001, "P(|z| > 2) = \(beyondTwo)")
     }
 }
 

@@ -47,6 +47,11 @@ void slope_affine_backward(size_t n, size_t in, size_t out,
                            const double *x, const double *w, const double *dout,
                            double *dw, double *db, double *dx);
 
+/// n standard normal values into `out`: Box–Muller over SplitMix64's outputs 1, 2, 3… from
+/// `key` (pair j from outputs 2j + 1 and 2j + 2; an odd n keeps the first of the last pair),
+/// with a logarithm, sine and cosine of its own. The same bits on every machine and path.
+void slope_normal_fill(double *out, size_t n, unsigned long long key);
+
 /// Keeps freed blocks of up to 32 MiB in glibc's heap (M_MMAP_THRESHOLD) and up to 256 MiB
 /// of free memory at its top (M_TRIM_THRESHOLD), so that a tensor allocated pass after pass
 /// reuses pages instead of being mapped fresh and zero-filled by the kernel each time. Returns

@@ -4,9 +4,9 @@ import Foundation
 ///
 /// Every random choice in Slope — initial weights, upstream gradients in checks,
 /// shuffles, dropout masks — comes from one of these, so the same seed gives the
-/// same numbers, the same verdicts and the same bytes on every machine. (Normal values,
-/// `Tensor.normal` and `nextNormal()`, also take the C library's `log`, and `cos`: the same
-/// on every machine with the same C library.)
+/// same numbers, the same verdicts and the same bytes on every machine. (`nextNormal()` also
+/// takes the C library's `log` and `cos`: the same on every machine with the same C library.
+/// `Tensor.normal`, a check's directions, takes only exactly rounded arithmetic.)
 /// Its whole state is four words, which checkpoints store to resume exactly.
 public struct SeededGenerator: RandomNumberGenerator, Sendable, Equatable, Codable {
     public private(set) var state: [UInt64]
