@@ -101,4 +101,68 @@ import Testing
     @Test func aLayerOnFoundationIsWalked() {
         #expect(StoredParameters.unlisted(in: OnFoundation()).map(\.parameter.name) == ["hidden"])
     }
+
+    /// A layer whose only places for a parameter are properties declared `Parameter` has them
+    /// read at their offsets, its superclass's included; a weak or unowned one is found too.
+    class Base {
+        let inBase = Parameter("inBase", .zeros([1]))
+        var cache: Tensor?
+    }
+
+    final class Derived: Base, UnaryLayer {
+        let kindName = "Test.Derived"
+        let listed = Parameter("listed", .zeros([1]))
+        let hidden = Parameter("hidden", .zeros([1]))
+        var parameters: [Parameter] { [listed] }
+        func forward(_ x: Tensor) throws(LayerError) -> Tensor { x }
+        func backwardInput(_ dout: Tensor) throws(LayerError) -> Tensor { dout }
+    }
+
+    final class Referring: UnaryLayer {
+        let kindName = "Test.Referring"
+        weak var weakly: Parameter?
+        unowned let unownedly: Parameter
+        init(_ weakly: Parameter, _ unownedly: Parameter) { (self.weakly, self.unownedly) = (weakly, unownedly) }
+        func forward(_ x: Tensor) throws(LayerError) -> Tensor { x }
+        func backwardInput(_ dout: Tensor) throws(LayerError) -> Tensor { dout }
+    }
+
+    @Test func parameterPropertiesAreReadAtTheirOffsets() throws {
+        #expect(ParameterPlaces.parameterFields(of: Affine.self)?.map(\.name) == ["W", "b"])
+        // In reflection's order: the class's own, then its superclass's.
+        #expect(ParameterPlaces.parameterFields(of: Derived.self)?.map(\.name) == ["listed", "hidden", "inBase"])
+        #expect(ParameterPlaces.parameterFields(of: Hiding.self) == nil)
+        let layer = Derived()
+        let unlisted = StoredParameters.unlisted(in: layer)
+        #expect(unlisted.map(\.path) == ["hidden", "inBase"])
+        #expect(
+            unlisted.map { ObjectIdentifier($0.parameter) } == [ObjectIdentifier(layer.hidden), ObjectIdentifier(layer.inBase)])
+        let (weakly, unownedly) = (Parameter("weakly", .zeros([1])), Parameter("unownedly", .zeros([1])))
+        let referring = Referring(weakly, unownedly)
+        #expect(ParameterPlaces.parameterFields(of: Referring.self) == nil)
+        #expect(StoredParameters.unlisted(in: referring).map(\.path) == ["weakly", "unownedly"])
+        withExtendedLifetime((weakly, unownedly)) {}
+    }
+
+    /// The offsets find what reflecting every object finds, by path and by identity: every
+    /// built-in kind, the layers above, and a network of several.
+    @Test func theOffsetsFindWhatReflectionFinds() throws {
+        var layers: [any Layer] = LayerKind.allCases.map { LayerExample.make($0, seed: 1).layer }
+        var rng = SeededGenerator(seed: 2)
+        layers += [
+            Derived(), Hiding(), OnFoundation(),
+            Sequential([
+                Affine(inFeatures: 3, outFeatures: 4, using: &rng), Tanh(), Affine(inFeatures: 4, outFeatures: 1, using: &rng),
+            ]),
+        ]
+        for layer in layers {
+            let (fast, reflected) = (
+                StoredParameters.stored(in: layer), StoredParameters.stored(in: layer, reflectingEverything: true)
+            )
+            #expect(fast.map(\.path) == reflected.map(\.path), "\(layer.kindName)")
+            #expect(
+                fast.map { ObjectIdentifier($0.parameter) } == reflected.map { ObjectIdentifier($0.parameter) },
+                "\(layer.kindName)")
+        }
+    }
 }
