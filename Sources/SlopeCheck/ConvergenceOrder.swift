@@ -39,7 +39,7 @@ public struct ConvergenceOrder: Sendable, Codable, Equatable {
     static let minimumSteps = 10
 
     public var summary: String {
-        if let fitted { return String(format: "%.2f", abs(fitted) < 0.005 ? 0 : fitted) }
+        if let fitted { return cFormat("%.2f", abs(fitted) < 0.005 ? 0 : fitted) }
         return verdict == .inconclusive ? "—" : "exact"
     }
 
@@ -64,7 +64,7 @@ public struct ConvergenceOrder: Sendable, Codable, Equatable {
                 fitted: nil, relativeErrors: [], steps: [], verdict: .inconclusive,
                 note: "every element sits at a kink: no smooth direction to test")
         }
-        let expected = analytic.dot(u)
+        let expected = dotAndMagnitude(analytic, u).dot
         func test(startingAt scale: Double) throws -> ([TaylorStep], ConvergenceOrder) {
             let steps = try TaylorStep.along(
                 u, of: tensor, in: probe, expected: expected, baseValue: baseValue, choice: choice, precision: precision,
@@ -185,7 +185,7 @@ public struct ConvergenceOrder: Sendable, Codable, Equatable {
             }
             return result(
                 order, .fail,
-                "the error does not shrink with h (order \(String(format: "%.2f", abs(order) < 0.005 ? 0 : order)), relative error \(formatNumber(last.relativeError, significantDigits: 2))): the gradient is wrong, whatever the tolerance"
+                "the error does not shrink with h (order \(cFormat("%.2f", abs(order) < 0.005 ? 0 : order)), relative error \(formatNumber(last.relativeError, significantDigits: 2))): the gradient is wrong, whatever the tolerance"
             )
         }
         if !resolved {
@@ -194,7 +194,7 @@ public struct ConvergenceOrder: Sendable, Codable, Equatable {
                 "the error falls only to \(formatNumber(smallest, significantDigits: 2)) of ⟨∇L, u⟩ by h = \(formatNumber(steps[steps.count - 1].h, significantDigits: 2)) (noise or too few steps); the test cannot confirm the gradient to \(formatNumber(passThreshold))"
             )
         }
-        return result(order, .pass, "converges as h^\(String(format: "%.2f", order))")
+        return result(order, .pass, "converges as h^\(cFormat("%.2f", order))")
     }
 }
 

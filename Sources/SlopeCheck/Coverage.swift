@@ -37,6 +37,6 @@ package enum Coverage {
     }
 
     static func formatProbability(_ p: Double) -> String {
-        p == 0 ? "0" : p >= 0.01 ? String(format: "%.2f", p) : String(format: "%.0e", p)
+        p == 0 ? "0" : p >= 0.01 ? cFormat("%.2f", p) : cFormat("%.0e", p)
     }
 }

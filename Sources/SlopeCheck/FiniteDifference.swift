@@ -1,4 +1,5 @@
 import Foundation
+import SlopeLayers
 
 /// A finite-difference method as a value: a stencil and its base step.
 ///
@@ -87,8 +88,8 @@ public struct FiniteDifference: Sendable, Equatable, Codable, CustomStringConver
 func formatStep(_ h: Double) -> String {
     let exponent = Int((h.magnitude).log10Floor)
     let mantissa = h / pow10(exponent)
-    if abs(mantissa - 1) < 1e-12 { return "1e\(exponent < 0 ? "-" : "")\(String(format: "%02d", abs(exponent)))" }
-    return String(format: "%.3g", h)
+    if abs(mantissa - 1) < 1e-12 { return "1e\(exponent < 0 ? "-" : "")\(cFormat("%02d", Int32(abs(exponent))))" }
+    return cFormat("%.3g", h)
 }
 
 extension Double {

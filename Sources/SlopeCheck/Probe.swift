@@ -107,13 +107,23 @@ final class Probe {
         }
     }
 
-    /// Sets a whole tensor to `base + scale·direction` in place (for steps along a direction: no
-    /// copy of the tensor per pass).
+    /// Sets a whole tensor to `base + scale·direction` (for steps along a direction), written
+    /// once into new storage: the old is nearly always shared (with `base`, which restores it,
+    /// or with the layer's cache of its input), and writing over it in place first copied it.
     func place(_ tensor: Int, at base: Tensor, plus direction: Tensor, scaledBy scale: Double) {
-        overwrite(tensor, from: base) { out, x in
+        if Breadcrumbs.isRecording { markTensor(tensor) }
+        let values = base.data.withUnsafeBufferPointer { x in
             direction.data.withUnsafeBufferPointer { d in
-                for i in out.indices { out[i] = x[i] + scale * d[i] }
+                [Double](unsafeUninitializedCapacity: x.count) { out, written in
+                    for i in 0..<x.count { out[i] = x[i] + scale * d[i] }
+                    written = x.count
+                }
             }
+        }
+        if tensor < inputs.count {
+            inputs[tensor] = Tensor(shape: base.shape, data: values)
+        } else {
+            parameters[tensor - inputs.count].value = Tensor(shape: base.shape, data: values)
         }
     }
 

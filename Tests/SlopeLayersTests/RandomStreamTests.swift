@@ -108,3 +108,24 @@ import Testing
         }
     }
 }
+
+@Suite struct NumberFormatTests {
+    /// Numbers are formatted through the C library as Foundation formats them: the same text
+    /// for every format Slope uses, over magnitudes from 1e-300 to 1e300, signs, NaN and ±∞.
+    @Test func cFormatIsFoundationsFormat() {
+        var rng = SeededGenerator(seed: 5)
+        var values: [Double] = [0, -0.0, .nan, .infinity, -.infinity, 1, 0.005, 0.01, 0.995, 1e-5, 9.9999995e-5, 999_999.5]
+        for _ in 0..<2_000 {
+            values.append(
+                Double(
+                    sign: rng.nextUnit() < 0.5 ? .minus : .plus, exponent: Int(rng.nextUnit() * 2000) - 1000,
+                    significand: 1 + rng.nextUnit()))
+        }
+        for format in ["%.6g", "%.2g", "%.17g", "%.5e", "%.0e", "%.2f", "%.3g", "%.3f"] {
+            for x in values {
+                #expect(cFormat(format, x) == String(format: format, x), "\(format) of \(x)")
+            }
+        }
+        for n in [0, 5, 12, 300] { #expect(cFormat("%02d", Int32(n)) == String(format: "%02d", Int32(n))) }
+    }
+}

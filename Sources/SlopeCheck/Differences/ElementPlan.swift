@@ -236,11 +236,7 @@ struct ElementPlan {
         let saved = probe.value(of: tensor)
         let probe = self.probe
         defer { probe.restore(tensor, to: saved) }
-        var a = 0.0, magnitude = 0.0
-        for i in 0..<u.count {
-            a += analytic.data[i] * u.data[i]
-            magnitude += abs(analytic.data[i] * u.data[i])
-        }
+        let (a, magnitude) = dotAndMagnitude(analytic, u)
         var alongU = self
         alongU.judge.extraAllowance = check.tolerance.rtol * magnitude
         alongU.judge = alongU.judge.withFloor(
