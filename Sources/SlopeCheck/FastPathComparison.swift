@@ -47,7 +47,8 @@ struct FastPathComparison {
             layer.zeroGradients()
         }
         var worst = 0.0
-        let paths = layer.availablePaths.map { $0.description }.joined(separator: ", ")  // (a key path was built at run time here)
+        // (A closure: a key path to the generic path type's description was built at run time.)
+        let paths = layer.availablePaths.map { $0.description }.joined(separator: ", ")
         guard let sample = try sample(layer) else {
             let reference = try results(of: layer.readableReference(), at: inputs, upstream: upstream)
             for path in layer.availablePaths {
