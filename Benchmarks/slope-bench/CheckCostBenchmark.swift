@@ -173,9 +173,10 @@ enum CheckCostBenchmark {
                     continue
                 }
                 // `SLOPE_BENCH_PROFILE=1`: fast mode only (or exhaustive only), 30 more checks for
-                // `perf record`, and each invariant's own seconds.
+                // `perf record` (`SLOPE_BENCH_REPEAT=N`: N more), and each invariant's own seconds.
                 if profiling {
-                    for _ in 0..<30 { _ = check.run(layer, inputs: inputs) }
+                    let repeats = Int(ProcessInfo.processInfo.environment["SLOPE_BENCH_REPEAT"] ?? "") ?? 30
+                    for _ in 0..<repeats { _ = check.run(layer, inputs: inputs) }
                     for invariant in result.invariants.sorted(by: { ($0.seconds ?? 0) > ($1.seconds ?? 0) }) {
                         print(
                             "  \(label) \(subject.name): \(formatSeconds(invariant.seconds ?? 0)) \(invariant.name): \(invariant.detail)"
