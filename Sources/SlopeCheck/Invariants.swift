@@ -381,10 +381,11 @@ struct Invariants {
                 let count = min(a.count, b.count)
                 // Four lanes of scalars (the compiler keeps them in vector registers; a SIMD8
                 // written out ran at half the speed); a comparison with a NaN is false, so a NaN
-                // never replaces a running maximum.
+                // never replaces a running maximum. Σ (aᵢ − bᵢ)·0 is NaN only where some aᵢ or bᵢ
+                // is NaN (or ∞): only then is a NaN against a number looked for.
                 var (s0, s1, s2, s3) = (0.0, 0.0, 0.0, 0.0)
                 var (g0, g1, g2, g3) = (0.0, 0.0, 0.0, 0.0)
-                var nanApart = 0
+                var (z0, z1, z2, z3) = (0.0, 0.0, 0.0, 0.0)
                 var i = 0
                 while i + 4 <= count {
                     let (x0, x1, x2, x3) = (a[i], a[i + 1], a[i + 2], a[i + 3])
@@ -393,23 +394,25 @@ struct Invariants {
                     let (ay0, ay1, ay2, ay3) = (abs(y0), abs(y1), abs(y2), abs(y3))
                     (s0, s1, s2, s3) = (ax0 > s0 ? ax0 : s0, ax1 > s1 ? ax1 : s1, ax2 > s2 ? ax2 : s2, ax3 > s3 ? ax3 : s3)
                     (s0, s1, s2, s3) = (ay0 > s0 ? ay0 : s0, ay1 > s1 ? ay1 : s1, ay2 > s2 ? ay2 : s2, ay3 > s3 ? ay3 : s3)
-                    let (d0, d1, d2, d3) = (abs(x0 - y0), abs(x1 - y1), abs(x2 - y2), abs(x3 - y3))
-                    (g0, g1, g2, g3) = (d0 > g0 ? d0 : g0, d1 > g1 ? d1 : g1, d2 > g2 ? d2 : g2, d3 > g3 ? d3 : g3)
-                    nanApart |= (x0.isNaN != y0.isNaN ? 1 : 0) | (x1.isNaN != y1.isNaN ? 1 : 0)
-                    nanApart |= (x2.isNaN != y2.isNaN ? 1 : 0) | (x3.isNaN != y3.isNaN ? 1 : 0)
+                    let (d0, d1, d2, d3) = (x0 - y0, x1 - y1, x2 - y2, x3 - y3)
+                    let (e0, e1, e2, e3) = (abs(d0), abs(d1), abs(d2), abs(d3))
+                    (g0, g1, g2, g3) = (e0 > g0 ? e0 : g0, e1 > g1 ? e1 : g1, e2 > g2 ? e2 : g2, e3 > g3 ? e3 : g3)
+                    (z0, z1, z2, z3) = (z0 + d0 * 0, z1 + d1 * 0, z2 + d2 * 0, z3 + d3 * 0)
                     i += 4
                 }
                 // (No running maximum is NaN, so `max`'s order of arguments does not matter here.)
                 var (size, gap) = (max(max(s0, s1), max(s2, s3)), max(max(g0, g1), max(g2, g3)))
+                var unordered = ((z0 + z1) + (z2 + z3)).isNaN
                 while i < count {
                     let (x, y) = (a[i], b[i])
                     if abs(x) > size { size = abs(x) }
                     if abs(y) > size { size = abs(y) }
                     if abs(x - y) > gap { gap = abs(x - y) }
-                    nanApart |= x.isNaN != y.isNaN ? 1 : 0
+                    if (x - y).isNaN { unordered = true }
                     i += 1
                 }
-                return (size, gap, nanApart != 0)
+                let nanApart = unordered && (0..<count).contains { a[$0].isNaN != b[$0].isNaN }
+                return (size, gap, nanApart)
             }
         }
     }
@@ -540,30 +543,33 @@ final class PassCounter {
     var otherPaths = CheckCost.Phase()
 }
 
-/// ⟨a, b⟩ and Σ|aᵢ·bᵢ| (a directional derivative and the scale its rounding goes with), in
-/// four running sums each: one sum waits on each addition in turn, 4 cycles an element (a
-/// small layer's directions spent more on these sums than on drawing themselves). Another
-/// order of the same additions: the plain loop's values to rounding.
+/// Σ term(i) for i in 0..<count, in eight running sums: one sum waits on each addition in
+/// turn (4 cycles a term), and four still waited on each other. Another order of the same
+/// additions: the plain loop's value to rounding. For the check's own sums over a tensor (a
+/// small layer's directions spent more on them than on drawing themselves).
+@inline(__always)
+func laneSum(_ count: Int, _ term: (Int) -> Double) -> Double {
+    var (s0, s1, s2, s3, s4, s5, s6, s7) = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
+    var i = 0
+    while i + 8 <= count {
+        (s0, s1, s2, s3) = (s0 + term(i), s1 + term(i + 1), s2 + term(i + 2), s3 + term(i + 3))
+        (s4, s5, s6, s7) = (s4 + term(i + 4), s5 + term(i + 5), s6 + term(i + 6), s7 + term(i + 7))
+        i += 8
+    }
+    var total = ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7))
+    while i < count {
+        total += term(i)
+        i += 1
+    }
+    return total
+}
+
+/// ⟨a, b⟩ and Σ|aᵢ·bᵢ|: a directional derivative and the scale its rounding goes with.
 func dotAndMagnitude(_ a: Tensor, _ b: Tensor) -> (dot: Double, magnitude: Double) {
     precondition(a.count == b.count, "dot of \(a.shape) and \(b.shape)")
     return a.data.withUnsafeBufferPointer { a in
         b.data.withUnsafeBufferPointer { b in
-            var (d0, d1, d2, d3) = (0.0, 0.0, 0.0, 0.0)
-            var (m0, m1, m2, m3) = (0.0, 0.0, 0.0, 0.0)
-            var i = 0
-            while i + 4 <= a.count {
-                let (p0, p1, p2, p3) = (a[i] * b[i], a[i + 1] * b[i + 1], a[i + 2] * b[i + 2], a[i + 3] * b[i + 3])
-                (d0, d1, d2, d3) = (d0 + p0, d1 + p1, d2 + p2, d3 + p3)
-                (m0, m1, m2, m3) = (m0 + abs(p0), m1 + abs(p1), m2 + abs(p2), m3 + abs(p3))
-                i += 4
-            }
-            var (dot, magnitude) = ((d0 + d1) + (d2 + d3), (m0 + m1) + (m2 + m3))
-            while i < a.count {
-                dot += a[i] * b[i]
-                magnitude += abs(a[i] * b[i])
-                i += 1
-            }
-            return (dot, magnitude)
+            (laneSum(a.count) { a[$0] * b[$0] }, laneSum(a.count) { abs(a[$0] * b[$0]) })
         }
     }
 }

@@ -159,31 +159,13 @@ public struct RoundingLevel: Sendable, Codable, Equatable, CustomStringConvertib
         return RoundingLevel(backward: backward, forward: 0, systematic: systematic)
     }
 
-    /// Σ|bᵢ − ratio·aᵢ| and Σ|ratio·aᵢ|, in four running sums each (one sum waited on each
-    /// addition in turn: 4 cycles an element, most of this measure's own time on a small
-    /// layer). The order of additions moves the sums by rounding only, far under the factor of
-    /// 4 between them that decides.
+    /// Σ|bᵢ − ratio·aᵢ| and Σ|ratio·aᵢ| (in `laneSum`'s order: the order of additions moves
+    /// the sums by rounding only, far under the factor of 4 between them that decides).
     static func affineDeparture(_ a: [Double], _ b: [Double], ratio: Double) -> (mismatch: Double, size: Double) {
         a.withUnsafeBufferPointer { a in
             b.withUnsafeBufferPointer { b in
                 let count = min(a.count, b.count)
-                var (m0, m1, m2, m3) = (0.0, 0.0, 0.0, 0.0)
-                var (s0, s1, s2, s3) = (0.0, 0.0, 0.0, 0.0)
-                var i = 0
-                while i + 4 <= count {
-                    let (r0, r1, r2, r3) = (ratio * a[i], ratio * a[i + 1], ratio * a[i + 2], ratio * a[i + 3])
-                    (m0, m1) = (m0 + abs(b[i] - r0), m1 + abs(b[i + 1] - r1))
-                    (m2, m3) = (m2 + abs(b[i + 2] - r2), m3 + abs(b[i + 3] - r3))
-                    (s0, s1, s2, s3) = (s0 + abs(r0), s1 + abs(r1), s2 + abs(r2), s3 + abs(r3))
-                    i += 4
-                }
-                var (mismatch, size) = ((m0 + m1) + (m2 + m3), (s0 + s1) + (s2 + s3))
-                while i < count {
-                    mismatch += abs(b[i] - ratio * a[i])
-                    size += abs(ratio * a[i])
-                    i += 1
-                }
-                return (mismatch, size)
+                return (laneSum(count) { abs(b[$0] - ratio * a[$0]) }, laneSum(count) { abs(ratio * a[$0]) })
             }
         }
     }

@@ -202,10 +202,10 @@ private final class PlantedScale: Layer {
         }
     }
 
-    /// A direction's derivative and magnitude in four lanes: the plain sums to rounding.
+    /// A direction's derivative and magnitude in eight lanes: the plain sums to rounding.
     @Test func dotAndMagnitudeAreThePlainSums() {
         var rng = SeededGenerator(seed: 44)
-        for count in [0, 1, 3, 4, 5, 8, 1_001] {
+        for count in [0, 1, 3, 4, 5, 7, 8, 9, 16, 17, 1_001] {
             let (a, b) = (Tensor.uniform([count], using: &rng), Tensor.uniform([count], using: &rng))
             let sums = dotAndMagnitude(a, b)
             let magnitude = zip(a.data, b.data).reduce(0.0) { $0 + abs($1.0 * $1.1) }
@@ -213,11 +213,11 @@ private final class PlantedScale: Layer {
         }
     }
 
-    /// The rounding measure's two sums in four lanes: the plain sums to rounding, at every
+    /// The rounding measure's two sums in eight lanes: the plain sums to rounding, at every
     /// length around the lanes.
     @Test func theAffineDepartureIsThePlainSums() {
         var rng = SeededGenerator(seed: 43)
-        for count in [0, 1, 3, 4, 5, 8, 1_001] {
+        for count in [0, 1, 3, 4, 5, 7, 8, 9, 16, 17, 1_001] {
             let (a, b) = (Tensor.uniform([count], using: &rng).data, Tensor.uniform([count], using: &rng).data)
             let sums = RoundingLevel.affineDeparture(a, b, ratio: 5.0 / 3)
             let mismatch = zip(a, b).reduce(0.0) { $0 + abs($1.1 - 5.0 / 3 * $1.0) }
