@@ -141,11 +141,19 @@ struct FastPathComparison {
         guard taken.map(\.shape) == plain.map(\.shape) else {
             return ("tensors have shapes \(taken.map(\.shape))", "\(plain.map(\.shape))")
         }
-        let propagated = upstream.maxMagnitude * (plain.first?.maxMagnitude ?? 0)
+        let upstreamSize = upstream.maxMagnitude
+        var propagated = 0.0
         for (index, (fast, reference)) in zip(taken, plain).enumerated() {
+            // The reference's size and the largest gap in one pass; only a gap beyond the limit,
+            // or a NaN or ∞ among the values, is looked at element by element.
+            let found = Invariants.sizesAndGap(fast.data, reference.data)
             // The output against its own size; a gradient also against upstream × output.
-            let scale = max(reference.maxMagnitude + (index == 0 ? 0 : propagated), Double.leastNormalMagnitude)
-            let (largest, apart) = Self.largestGap(fast.data, reference.data, limit: Self.relativeTolerance * scale)
+            if index == 0 { propagated = upstreamSize * found.sizeB }
+            let scale = max(found.sizeB + (index == 0 ? 0 : propagated), Double.leastNormalMagnitude)
+            let limit = Self.relativeTolerance * scale
+            let (largest, apart) =
+                found.unordered || !(found.largestGap <= limit)
+                ? Self.largestGap(fast.data, reference.data, limit: limit) : (found.largestGap, nil)
             if let i = apart {
                 return (
                     "\(name(index)) at \(fast.index(ofFlat: i)) is \(formatNumber(fast.data[i]))",

@@ -371,19 +371,22 @@ struct Invariants {
         }
     }
 
-    /// max(max|aᵢ|, max|bᵢ|) (`maxMagnitude`'s: a NaN is never kept), the largest |aᵢ − bᵢ|
-    /// (NaN never kept) and whether some aᵢ is NaN where bᵢ is not or the other way round: in
-    /// one pass, in eight lanes. The largest gap is beyond a tolerance exactly where
-    /// `firstApart` finds an index by that tolerance, or a NaN is apart.
-    static func sizesAndGap(_ a: [Double], _ b: [Double]) -> (size: Double, largestGap: Double, nanApart: Bool) {
+    /// max|aᵢ| and max|bᵢ| (`maxMagnitude`'s: a NaN is never kept), the largest |aᵢ − bᵢ| (NaN
+    /// never kept), and whether some aᵢ − bᵢ is NaN or infinite (a NaN or ∞ among the values):
+    /// in one pass, in four lanes. Without that, the largest gap is beyond a tolerance exactly
+    /// where `firstApart` finds an index by that tolerance.
+    static func sizesAndGap(_ a: [Double], _ b: [Double]) -> (
+        sizeA: Double, sizeB: Double, largestGap: Double, unordered: Bool
+    ) {
         a.withUnsafeBufferPointer { a in
             b.withUnsafeBufferPointer { b in
                 let count = min(a.count, b.count)
                 // Four lanes of scalars (the compiler keeps them in vector registers; a SIMD8
                 // written out ran at half the speed); a comparison with a NaN is false, so a NaN
-                // never replaces a running maximum. Σ (aᵢ − bᵢ)·0 is NaN only where some aᵢ or bᵢ
-                // is NaN (or ∞): only then is a NaN against a number looked for.
-                var (s0, s1, s2, s3) = (0.0, 0.0, 0.0, 0.0)
+                // never replaces a running maximum. Σ (aᵢ − bᵢ)·0 is NaN exactly where some
+                // aᵢ − bᵢ is NaN or ∞.
+                var (a0, a1, a2, a3) = (0.0, 0.0, 0.0, 0.0)
+                var (b0, b1, b2, b3) = (0.0, 0.0, 0.0, 0.0)
                 var (g0, g1, g2, g3) = (0.0, 0.0, 0.0, 0.0)
                 var (z0, z1, z2, z3) = (0.0, 0.0, 0.0, 0.0)
                 var i = 0
@@ -392,8 +395,8 @@ struct Invariants {
                     let (y0, y1, y2, y3) = (b[i], b[i + 1], b[i + 2], b[i + 3])
                     let (ax0, ax1, ax2, ax3) = (abs(x0), abs(x1), abs(x2), abs(x3))
                     let (ay0, ay1, ay2, ay3) = (abs(y0), abs(y1), abs(y2), abs(y3))
-                    (s0, s1, s2, s3) = (ax0 > s0 ? ax0 : s0, ax1 > s1 ? ax1 : s1, ax2 > s2 ? ax2 : s2, ax3 > s3 ? ax3 : s3)
-                    (s0, s1, s2, s3) = (ay0 > s0 ? ay0 : s0, ay1 > s1 ? ay1 : s1, ay2 > s2 ? ay2 : s2, ay3 > s3 ? ay3 : s3)
+                    (a0, a1, a2, a3) = (ax0 > a0 ? ax0 : a0, ax1 > a1 ? ax1 : a1, ax2 > a2 ? ax2 : a2, ax3 > a3 ? ax3 : a3)
+                    (b0, b1, b2, b3) = (ay0 > b0 ? ay0 : b0, ay1 > b1 ? ay1 : b1, ay2 > b2 ? ay2 : b2, ay3 > b3 ? ay3 : b3)
                     let (d0, d1, d2, d3) = (x0 - y0, x1 - y1, x2 - y2, x3 - y3)
                     let (e0, e1, e2, e3) = (abs(d0), abs(d1), abs(d2), abs(d3))
                     (g0, g1, g2, g3) = (e0 > g0 ? e0 : g0, e1 > g1 ? e1 : g1, e2 > g2 ? e2 : g2, e3 > g3 ? e3 : g3)
@@ -401,18 +404,18 @@ struct Invariants {
                     i += 4
                 }
                 // (No running maximum is NaN, so `max`'s order of arguments does not matter here.)
-                var (size, gap) = (max(max(s0, s1), max(s2, s3)), max(max(g0, g1), max(g2, g3)))
+                var (sizeA, sizeB) = (max(max(a0, a1), max(a2, a3)), max(max(b0, b1), max(b2, b3)))
+                var gap = max(max(g0, g1), max(g2, g3))
                 var unordered = ((z0 + z1) + (z2 + z3)).isNaN
                 while i < count {
                     let (x, y) = (a[i], b[i])
-                    if abs(x) > size { size = abs(x) }
-                    if abs(y) > size { size = abs(y) }
+                    if abs(x) > sizeA { sizeA = abs(x) }
+                    if abs(y) > sizeB { sizeB = abs(y) }
                     if abs(x - y) > gap { gap = abs(x - y) }
-                    if (x - y).isNaN { unordered = true }
+                    if ((x - y) * 0).isNaN { unordered = true }
                     i += 1
                 }
-                let nanApart = unordered && (0..<count).contains { a[$0].isNaN != b[$0].isNaN }
-                return (size, gap, nanApart)
+                return (sizeA, sizeB, gap, unordered)
             }
         }
     }
@@ -424,9 +427,10 @@ struct Invariants {
             guard x.shape == y.shape else { return "tensor \(t): shape \(x.shape) vs \(y.shape)" }
             // One pass finds both sizes and the largest gap; only a gap beyond the tolerance
             // (or a NaN against a number) is looked for element by element.
-            let (size, largestGap, nanApart) = Self.sizesAndGap(x.data, y.data)
+            let (sizeX, sizeY, largestGap, unordered) = Self.sizesAndGap(x.data, y.data)
+            let size = max(sizeX, sizeY)
             let tolerance = precision.invariantTolerance * size + 1e-12
-            if largestGap > tolerance || nanApart, let i = Self.firstApart(x.data, y.data, by: tolerance) {
+            if largestGap > tolerance || unordered, let i = Self.firstApart(x.data, y.data, by: tolerance) {
                 let (a, b) = distinguishable(x.data[i], y.data[i])
                 let share = abs(x.data[i] - y.data[i]) / max(size, .leastNonzeroMagnitude)
                 return

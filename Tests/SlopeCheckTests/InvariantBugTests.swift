@@ -167,21 +167,24 @@ private final class PlantedScale: Layer {
         for count in [0, 1, 7, 8, 9, 16, 17, 100] {
             let a = Tensor.uniform([count], in: -1..<1, using: &rng).data
             for planted in [nil, 0, 3, 7, 8, 12, count - 1] {
-                for value in [1.0, Double.nan, -0.0, a.first.map { $0 + 1e-15 } ?? 0, 5.0] {
+                for value in [1.0, Double.nan, -0.0, a.first.map { $0 + 1e-15 } ?? 0, 5.0, .infinity] {
                     var b = a
                     if let planted, planted >= 0, planted < count { b[planted] = value }
                     let plain = (0..<count).first { abs(a[$0] - b[$0]) > 1e-12 || a[$0].isNaN != b[$0].isNaN }
                     #expect(Invariants.firstApart(a, b, by: 1e-12) == plain, "\(count), \(String(describing: planted))")
                     // The one-pass sizes and gap: maxMagnitude's sizes, the plain loop's largest
-                    // gap (NaN never kept), and a NaN apart exactly where firstApart sees one.
+                    // gap (NaN never kept), unordered exactly where a difference is NaN or ∞, and
+                    // then the gap beyond the tolerance exactly where firstApart finds one.
                     let found = Invariants.sizesAndGap(a, b)
-                    let size = max(Tensor(shape: [count], data: a).maxMagnitude, Tensor(shape: [count], data: b).maxMagnitude)
+                    let (sizeA, sizeB) = (
+                        Tensor(shape: [count], data: a).maxMagnitude, Tensor(shape: [count], data: b).maxMagnitude
+                    )
                     let gap = zip(a, b).reduce(0.0) { abs($1.0 - $1.1) > $0 ? abs($1.0 - $1.1) : $0 }
-                    #expect(found.size.bitPattern == size.bitPattern && found.largestGap.bitPattern == gap.bitPattern)
-                    #expect(
-                        found.nanApart == zip(a, b).contains { $0.isNaN != $1.isNaN }, "\(count), \(String(describing: planted))")
-                    let beyond = found.largestGap > 1e-12 || found.nanApart
-                    #expect(beyond == (plain != nil), "\(count), \(String(describing: planted))")
+                    #expect(found.sizeA.bitPattern == sizeA.bitPattern && found.sizeB.bitPattern == sizeB.bitPattern)
+                    #expect(found.largestGap.bitPattern == gap.bitPattern)
+                    let where_ = "\(count), \(String(describing: planted))"
+                    #expect(found.unordered == zip(a, b).contains { !($0 - $1).isFinite }, "\(where_)")
+                    if !found.unordered { #expect((found.largestGap > 1e-12) == (plain != nil), "\(where_)") }
                     let bits = zip(a, b).allSatisfy { $0.bitPattern == $1.bitPattern }
                     #expect(
                         sameBits(Tensor(shape: [count], data: a), Tensor(shape: [count], data: b)) == bits,
@@ -191,14 +194,15 @@ private final class PlantedScale: Layer {
         }
     }
 
-    /// A NaN beside a number keeps the number's size, in the lanes and after them.
+    /// A NaN beside a number keeps the number's size and marks the pair unordered, in the
+    /// lanes and after them.
     @Test func aNaNBesideANumberKeepsItsSize() {
         for count in [4, 5, 9] {
             var (a, b) = ([Double](repeating: 1, count: count), [Double](repeating: 1, count: count))
             (a[count - 1], b[count - 1], a[0], b[0]) = (.nan, -7, .nan, 5)
             let found = Invariants.sizesAndGap(a, b)
-            #expect(found.size == 7 && found.largestGap == 0 && found.nanApart, "\(count): \(found)")
-            #expect(Invariants.sizesAndGap(b, a).size == 7)
+            #expect(found.sizeA == 1 && found.sizeB == 7 && found.largestGap == 0 && found.unordered, "\(count): \(found)")
+            #expect(Invariants.sizesAndGap(b, a).sizeA == 7)
         }
     }
 

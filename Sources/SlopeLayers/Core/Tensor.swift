@@ -334,7 +334,7 @@ package func formatNumber(_ x: Double, significantDigits: Int = 6) -> String {
     let magnitude = abs(x)
     if magnitude >= 1e-4 && magnitude < 1e6 {
         let text = cFormat("%.\(significantDigits)g", x)
-        if !text.contains("e") { return text }
+        if !text.utf8.contains(UInt8(ascii: "e")) { return text }  // (Foundation's substring search cost more)
     }
     // Scientific, with trailing zeros of the mantissa dropped: 1e-05, 3.45e-07.
     let text = cFormat("%.\(max(0, significantDigits - 1))e", x)
