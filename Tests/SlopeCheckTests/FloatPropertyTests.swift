@@ -127,11 +127,11 @@ final class ThroughFloat: Layer {
 /// mismatch was blamed on state. A disagreement now counts only when the differences at h/4 and
 /// h/16 disagree too; a layer that does keep state is still failed, through Float as in double.
 @Suite struct FloatStateInvariantTests {
-    /// Seeds 7–36 failed under one step; 70, 85 and 209 still failed under h, h/4 and h/16,
-    /// with a kink within h/16 of the other point (now another point is drawn).
+    /// The first six failed under one step; max-pool at 89, 110 and 231 still failed under h,
+    /// h/4 and h/16, with a kink within h/16 of the other point (now another point is drawn).
     static let formerFalseAlarms: [(LayerKind, UInt64)] = [
-        (.relu, 7), (.relu, 27), (.relu, 34), (.leakyReLU, 7), (.maxPool2D, 35), (.maxPool2D, 36),
-        (.maxPool2D, 70), (.leakyReLU, 85), (.maxPool2D, 209),
+        (.relu, 9), (.relu, 40), (.relu, 134), (.leakyReLU, 5), (.maxPool2D, 16), (.maxPool2D, 21),
+        (.maxPool2D, 89), (.maxPool2D, 110), (.maxPool2D, 231),
     ]
 
     @Test(arguments: formerFalseAlarms)
@@ -177,7 +177,8 @@ final class ThroughFloat: Layer {
 /// 64× larger, where the noise over h is 64× smaller: no 1% bug passes (seeds 0–119 of every kind).
 @Suite struct FastFloatBugTests {
     static let formerPasses: [(LayerKind, UInt64)] = [
-        (.relu, 13), (.leakyReLU, 19), (.sigmoid, 71), (.maxPool2D, 28), (.avgPool2D, 61), (.dropout, 67), (.flatten, 21),
+        (.leakyReLU, 60), (.sigmoid, 6), (.tanh, 11), (.mse, 4), (.maxPool2D, 65), (.avgPool2D, 23), (.dropout, 86),
+        (.flatten, 6),
     ]
 
     @Test(arguments: formerPasses)
@@ -209,10 +210,11 @@ final class ThroughFloat: Layer {
         return check.run(seen, inputs: inputs, name: name)
     }
 
-    /// Kinks right at the point, seen through Float: a jump of 0.0125 in the one-sided
-    /// differences that did not shrink, but stood under 8× the noise a kink's evidence needs,
-    /// and Richardson's model failed the right 0 (the judge now leaves such a pair undecided).
-    static let kinksAtThePoint: [(String, UInt64)] = [("ReLU at 0", 6), ("ReLU at 0", 18), ("MaxPool2D ties", 18)]
+    /// Kinks right at the point, seen through Float: a jump in the one-sided differences (0.0064,
+    /// 0.0093 and 0.0034 at these seeds) that did not shrink, but stood under 8× the noise a
+    /// kink's evidence needs, and Richardson's model failed the right 0 (the judge now leaves
+    /// such a pair undecided).
+    static let kinksAtThePoint: [(String, UInt64)] = [("ReLU at 0", 49), ("ReLU at 0", 159), ("MaxPool2D ties", 99)]
 
     @Test(arguments: kinksAtThePoint)
     func aKinkAtThePointUnderFloatNoiseIsNotAFailure(name: String, seed: UInt64) throws {
@@ -223,7 +225,7 @@ final class ThroughFloat: Layer {
     /// "No state between calls" at offsets of 1e5 and 1e6: its directional step (1e-2) is as
     /// small as Float's grid there (an ulp of 0.008 and 0.06), and the grid's own rounding of the
     /// moved values was blamed on state. It is now part of the difference's allowance.
-    @Test(arguments: [("Softmax +100000", UInt64(3), false), ("Softmax +1e+06", 1, true)])
+    @Test(arguments: [("Softmax +100000", UInt64(1), false), ("Softmax +1e+06", 10, true)])
     func theGridFarFromZeroIsNotState(name: String, seed: UInt64, fast: Bool) throws {
         let report = try Self.report(name, seed: seed, fast: fast)
         let state = try #require(report.invariants.first { $0.name == .noStateBetweenCalls })
@@ -233,8 +235,8 @@ final class ThroughFloat: Layer {
 
     static let formerFalseAlarms: [(String, UInt64)] = [
         ("LayerNorm +1000", 15), ("BatchNorm +1000", 1), ("BatchNorm +1000", 7), ("Softmax +1000", 4),
-        ("Softmax +1000", 11), ("LayerNorm +10000", 0), ("LayerNorm +10000", 4), ("BatchNorm +10000", 3),
-        ("BatchNorm +10000", 7), ("BatchNorm +10000", 12),
+        ("Softmax +1000", 7), ("LayerNorm +10000", 48), ("LayerNorm +10000", 85), ("BatchNorm +10000", 21),
+        ("BatchNorm +10000", 23), ("BatchNorm +10000", 53),
     ]
 
     @Test(arguments: formerFalseAlarms)
@@ -254,10 +256,10 @@ final class ThroughFloat: Layer {
 
     /// Fast mode at kinks right at the point (Hardtanh at exactly ±1, ReLU at 0, max-pool
     /// ties), seen through Float: a direction whose one-sided derivatives happened to agree
-    /// failed, though another showed the kink (or the Taylor test then failed along its own).
+    /// failed, though another showed the kink.
     static let fastKinksAtThePoint: [(String, UInt64)] = [
-        ("Hardtanh at ±1", 7), ("Hardtanh at ±1", 14), ("Hardtanh at ±1", 15), ("Hardtanh at ±1", 23),
-        ("Hardtanh at ±1", 24), ("ReLU at 0", 24), ("ReLU at 0", 57), ("MaxPool2D ties", 19), ("MaxPool2D ties", 30),
+        ("Hardtanh at ±1", 5), ("Hardtanh at ±1", 94), ("Hardtanh at ±1", 143), ("ReLU at 0", 2), ("ReLU at 0", 6),
+        ("ReLU at 0", 18), ("MaxPool2D ties", 30), ("MaxPool2D ties", 152), ("MaxPool2D ties", 208),
     ]
 
     /// ReLU at 0, seed 6: the direction whose one-sided derivatives agreed is the tensor's
@@ -281,22 +283,24 @@ final class ThroughFloat: Layer {
     /// under the rounding of L = ⟨u, y⟩ when the outputs cancel. That rounding (Σ|uᵢ|·ulp(yᵢ)/2)
     /// is now a floor of L's noise for Float code.
     @Test func theOutputsRoundingIsAFloorOfTheNoise() throws {
-        let report = try Self.report("LayerNorm of x·1e-08", seed: 43)
+        let report = try Self.report("LayerNorm of x·1e-08", seed: 73)
         #expect(report.verdict != .fail, "\(report.diagnosis)")
-        #expect(try Self.report("LayerNorm of x·1e-08", seed: 43, factor: 1.01).verdict != .pass)
+        #expect(try Self.report("LayerNorm of x·1e-08", seed: 73, factor: 1.01).verdict != .pass)
     }
 
-    /// ReLU through Float at seed 161: the Taylor test's two largest steps crossed an input at
-    /// −0.158 (errors of 3 and 4.8 of ⟨∇L, u⟩) and it failed, though its smaller steps resolved
-    /// the gradient to 1e-5. In both modes; the 1% bug there does not pass.
+    /// Max-pool through Float at seed 506: the Taylor test's two largest steps (0.29 and 0.14)
+    /// reached a kink (errors of 74 and 71 of ⟨∇L, u⟩) and it failed, though its smaller steps
+    /// resolved the gradient (5e-5 and 3e-4 at 0.072 and 0.036). In both modes; the 1% bug there
+    /// does not pass. (ReLU at seed 161 did this while the directions were drawn by the polar
+    /// method; no ReLU seed of 0–2,999 does with today's.)
     @Test(arguments: [false, true])
     func taylorStepsThatReachAKinkDoNotFailIt(fast: Bool) {
         var check = (fast ? GradientCheck(mode: .fast(directions: 2)) : GradientCheck()).forFloat
-        check.seed = 161
-        let example = LayerExample.make(.relu, seed: 161)
-        let report = check.run(ThroughFloat(example.layer), inputs: example.inputs, name: "relu")
+        check.seed = 506
+        let example = LayerExample.make(.maxPool2D, seed: 506)
+        let report = check.run(ThroughFloat(example.layer), inputs: example.inputs, name: "maxPool2D")
         #expect(report.verdict != .fail, "\(report.diagnosis)")
-        let buggy = LayerExample.make(.relu, seed: 161)
+        let buggy = LayerExample.make(.maxPool2D, seed: 506)
         #expect(check.run(Planted(ThroughFloat(buggy.layer), factor: 1.01), inputs: buggy.inputs).verdict != .pass)
     }
 
