@@ -43,7 +43,7 @@ let package = Package(
         .target(name: "SlopeFiles"),
         .target(name: "SlopeLayers", dependencies: ["CBLAS", "CKernels"]),
         .target(name: "SlopeTrain", dependencies: ["SlopeLayers", "SlopeFiles"]),
-        .target(name: "SlopeCheck", dependencies: ["SlopeLayers"]),
+        .target(name: "SlopeCheck", dependencies: ["SlopeLayers", "CKernels"]),
         .target(name: "SlopePlot", dependencies: ["CGD", "CPNGWriter", "SlopeFiles"]),
         // The verify and sweep commands over any registry of checks: a user's gate executable.
         .target(

@@ -1,3 +1,4 @@
+import CKernels
 import Dispatch
 import Foundation
 import SlopeLayers
@@ -378,46 +379,15 @@ struct Invariants {
     static func sizesAndGap(_ a: [Double], _ b: [Double]) -> (
         sizeA: Double, sizeB: Double, largestGap: Double, unordered: Bool
     ) {
-        a.withUnsafeBufferPointer { a in
+        // In C, eight lanes at a time (`slope_sizes_and_gap`; maxima are exact, so any order of
+        // the same comparisons gives the plain loops' values, which a test holds it to).
+        var (sizeA, sizeB, gap) = (0.0, 0.0, 0.0)
+        let unordered = a.withUnsafeBufferPointer { a in
             b.withUnsafeBufferPointer { b in
-                let count = min(a.count, b.count)
-                // Four lanes of scalars (the compiler keeps them in vector registers; a SIMD8
-                // written out ran at half the speed); a comparison with a NaN is false, so a NaN
-                // never replaces a running maximum. Σ (aᵢ − bᵢ)·0 is NaN exactly where some
-                // aᵢ − bᵢ is NaN or ∞.
-                var (a0, a1, a2, a3) = (0.0, 0.0, 0.0, 0.0)
-                var (b0, b1, b2, b3) = (0.0, 0.0, 0.0, 0.0)
-                var (g0, g1, g2, g3) = (0.0, 0.0, 0.0, 0.0)
-                var (z0, z1, z2, z3) = (0.0, 0.0, 0.0, 0.0)
-                var i = 0
-                while i + 4 <= count {
-                    let (x0, x1, x2, x3) = (a[i], a[i + 1], a[i + 2], a[i + 3])
-                    let (y0, y1, y2, y3) = (b[i], b[i + 1], b[i + 2], b[i + 3])
-                    let (ax0, ax1, ax2, ax3) = (abs(x0), abs(x1), abs(x2), abs(x3))
-                    let (ay0, ay1, ay2, ay3) = (abs(y0), abs(y1), abs(y2), abs(y3))
-                    (a0, a1, a2, a3) = (ax0 > a0 ? ax0 : a0, ax1 > a1 ? ax1 : a1, ax2 > a2 ? ax2 : a2, ax3 > a3 ? ax3 : a3)
-                    (b0, b1, b2, b3) = (ay0 > b0 ? ay0 : b0, ay1 > b1 ? ay1 : b1, ay2 > b2 ? ay2 : b2, ay3 > b3 ? ay3 : b3)
-                    let (d0, d1, d2, d3) = (x0 - y0, x1 - y1, x2 - y2, x3 - y3)
-                    let (e0, e1, e2, e3) = (abs(d0), abs(d1), abs(d2), abs(d3))
-                    (g0, g1, g2, g3) = (e0 > g0 ? e0 : g0, e1 > g1 ? e1 : g1, e2 > g2 ? e2 : g2, e3 > g3 ? e3 : g3)
-                    (z0, z1, z2, z3) = (z0 + d0 * 0, z1 + d1 * 0, z2 + d2 * 0, z3 + d3 * 0)
-                    i += 4
-                }
-                // (No running maximum is NaN, so `max`'s order of arguments does not matter here.)
-                var (sizeA, sizeB) = (max(max(a0, a1), max(a2, a3)), max(max(b0, b1), max(b2, b3)))
-                var gap = max(max(g0, g1), max(g2, g3))
-                var unordered = ((z0 + z1) + (z2 + z3)).isNaN
-                while i < count {
-                    let (x, y) = (a[i], b[i])
-                    if abs(x) > sizeA { sizeA = abs(x) }
-                    if abs(y) > sizeB { sizeB = abs(y) }
-                    if abs(x - y) > gap { gap = abs(x - y) }
-                    if ((x - y) * 0).isNaN { unordered = true }
-                    i += 1
-                }
-                return (sizeA, sizeB, gap, unordered)
+                slope_sizes_and_gap(a.baseAddress, b.baseAddress, min(a.count, b.count), &sizeA, &sizeB, &gap)
             }
         }
+        return (sizeA, sizeB, gap, unordered != 0)
     }
 
     /// Where two lists of tensors differ beyond tolerance, or nil.
@@ -568,10 +538,21 @@ func laneSum(_ count: Int, _ term: (Int) -> Double) -> Double {
     return total
 }
 
-/// ⟨a, b⟩ and Σ|aᵢ·bᵢ|: a directional derivative and the scale its rounding goes with.
+/// ⟨a, b⟩ and Σ|aᵢ·bᵢ|: a directional derivative and the scale its rounding goes with. In
+/// C (`slope_dot_and_magnitude`), eight lanes at a time in `laneSum`'s order, so the same bits
+/// as `dotAndMagnitudeReference`.
 func dotAndMagnitude(_ a: Tensor, _ b: Tensor) -> (dot: Double, magnitude: Double) {
     precondition(a.count == b.count, "dot of \(a.shape) and \(b.shape)")
-    return a.data.withUnsafeBufferPointer { a in
+    var (dot, magnitude) = (0.0, 0.0)
+    a.data.withUnsafeBufferPointer { a in
+        b.data.withUnsafeBufferPointer { b in slope_dot_and_magnitude(a.baseAddress, b.baseAddress, a.count, &dot, &magnitude) }
+    }
+    return (dot, magnitude)
+}
+
+/// `dotAndMagnitude` as plain sums in `laneSum`'s order: its readable reference.
+func dotAndMagnitudeReference(_ a: Tensor, _ b: Tensor) -> (dot: Double, magnitude: Double) {
+    a.data.withUnsafeBufferPointer { a in
         b.data.withUnsafeBufferPointer { b in
             (laneSum(a.count) { a[$0] * b[$0] }, laneSum(a.count) { abs(a[$0] * b[$0]) })
         }

@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 import SlopeLayers
 
@@ -112,10 +113,13 @@ final class Probe {
     /// or with the layer's cache of its input), and writing over it in place first copied it.
     func place(_ tensor: Int, at base: Tensor, plus direction: Tensor, scaledBy scale: Double) {
         if Breadcrumbs.isRecording { markTensor(tensor) }
+        precondition(direction.count == base.count, "a direction of \(direction.shape) for a tensor of \(base.shape)")
         let values = base.data.withUnsafeBufferPointer { x in
             direction.data.withUnsafeBufferPointer { d in
                 [Double](unsafeUninitializedCapacity: x.count) { out, written in
-                    for i in 0..<x.count { out[i] = x[i] + scale * d[i] }
+                    // x + scale·d, eight lanes at a time (`slope_add_scaled`: the same product
+                    // and sum as `x[i] + scale * d[i]`, never fused).
+                    slope_add_scaled(x.baseAddress, d.baseAddress, scale, out.baseAddress, x.count)
                     written = x.count
                 }
             }

@@ -206,6 +206,25 @@ private final class PlantedScale: Layer {
         }
     }
 
+    /// A step along a direction, written in C eight lanes at a time, is `x + scale·d` element
+    /// by element, bit for bit, at every length around the lanes, into an input or a parameter.
+    @Test func aStepAlongADirectionIsThePlainSum() {
+        var rng = SeededGenerator(seed: 45)
+        for count in [1, 7, 8, 9, 17, 1_001] {
+            let affine = Affine(inFeatures: count, outFeatures: 1, using: &rng)
+            let x = Tensor.uniform([1, count], using: &rng)
+            let probe = Probe.checking(affine, inputs: [x], upstream: Tensor.uniform([1, 1], using: &rng))
+            for tensor in 0..<2 {
+                let base = probe.value(of: tensor)
+                let d = Tensor.normal(base.shape, using: &rng)
+                probe.place(tensor, at: base, plus: d, scaledBy: -0.37)
+                let plain = base.zipMap(d) { $0 + -0.37 * $1 }
+                #expect(probe.value(of: tensor).data.map(\.bitPattern) == plain.data.map(\.bitPattern), "\(count)")
+                #expect(probe.value(of: tensor).shape == base.shape)
+            }
+        }
+    }
+
     /// A direction's derivative and magnitude in eight lanes: the plain sums to rounding.
     @Test func dotAndMagnitudeAreThePlainSums() {
         var rng = SeededGenerator(seed: 44)
@@ -214,6 +233,10 @@ private final class PlantedScale: Layer {
             let sums = dotAndMagnitude(a, b)
             let magnitude = zip(a.data, b.data).reduce(0.0) { $0 + abs($1.0 * $1.1) }
             #expect(abs(sums.dot - a.dot(b)) <= 1e-13 * magnitude && abs(sums.magnitude - magnitude) <= 1e-13 * magnitude)
+            // The C loop is its Swift reference, bit for bit.
+            let reference = dotAndMagnitudeReference(a, b)
+            #expect(
+                sums.dot.bitPattern == reference.dot.bitPattern && sums.magnitude.bitPattern == reference.magnitude.bitPattern)
         }
     }
 

@@ -52,6 +52,19 @@ void slope_affine_backward(size_t n, size_t in, size_t out,
 /// with a logarithm, sine and cosine of its own. The same bits on every machine and path.
 void slope_normal_fill(double *out, size_t n, unsigned long long key);
 
+/// out[i] = x[i] + scale · d[i] for i < n (a product, then a sum: never fused). out must not
+/// overlap x or d.
+void slope_add_scaled(const double *x, const double *d, double scale, double *out, size_t n);
+
+/// max|a[i]|, max|b[i]| and max|a[i] − b[i]| over i < n into size_a, size_b and gap (a NaN is
+/// never kept: a comparison with it is false); returns 1 when some a[i] − b[i] is NaN or ±∞.
+int slope_sizes_and_gap(const double *a, const double *b, size_t n, double *size_a, double *size_b, double *gap);
+
+/// Σ a[i]·b[i] and Σ |a[i]·b[i]| over i < n, each in eight lanes (lane k sums elements k,
+/// k + 8, … in turn; the lanes are added ((0 + 1) + (2 + 3)) + ((4 + 5) + (6 + 7)), then the
+/// tail in turn): the same bits on every path.
+void slope_dot_and_magnitude(const double *a, const double *b, size_t n, double *dot, double *magnitude);
+
 /// Keeps freed blocks of up to 32 MiB in glibc's heap (M_MMAP_THRESHOLD) and up to 256 MiB
 /// of free memory at its top (M_TRIM_THRESHOLD), so that a tensor allocated pass after pass
 /// reuses pages instead of being mapped fresh and zero-filled by the kernel each time. Returns
