@@ -190,13 +190,14 @@ struct Invariants {
                 let v = Tensor.uniform(u.shape, in: -1..<1, using: &generator)
                 let (alpha, beta) = (0.75, -1.5)
                 let gv = try target.gradients(v)
-                let combined = try target.gradients(u * alpha + v * beta)
+                // (Each combination in one pass: the same products and sum as `u * alpha + v * beta`.)
+                let combined = try target.gradients(u.zipMap(v) { $0 * alpha + $1 * beta })
                 guard gv.map(\.shape) == gu.map(\.shape) else {
                     return .fail(
                         .backwardLinear,
                         "another upstream gives gradients of shapes \(gv.map(\.shape)), not \(gu.map(\.shape))")
                 }
-                let expected = zip(gu, gv).map { $0 * alpha + $1 * beta }
+                let expected = zip(gu, gv).map { $0.zipMap($1) { $0 * alpha + $1 * beta } }
                 if let where_ = mismatch(combined, expected) {
                     return .fail(
                         .backwardLinear,
