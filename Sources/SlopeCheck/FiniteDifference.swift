@@ -88,7 +88,10 @@ public struct FiniteDifference: Sendable, Equatable, Codable, CustomStringConver
 func formatStep(_ h: Double) -> String {
     let exponent = Int((h.magnitude).log10Floor)
     let mantissa = h / pow10(exponent)
-    if abs(mantissa - 1) < 1e-12 { return "1e\(exponent < 0 ? "-" : "")\(cFormat("%02d", Int32(abs(exponent))))" }
+    if abs(mantissa - 1) < 1e-12 {
+        let digits = abs(exponent) < 10 ? "0\(abs(exponent))" : "\(abs(exponent))"  // (printf's %02d)
+        return "1e\(exponent < 0 ? "-" : "")\(digits)"
+    }
     return cFormat("%.3g", h)
 }
 

@@ -78,4 +78,14 @@ import Testing
             #expect(abs(central - 2 * h * h) <= rounding, "h \(h): central error \(central)")
         }
     }
+
+    /// Steps as reports print them: a power of ten as 1e-05 (printf's two exponent digits at
+    /// least), any other step to three significant digits.
+    @Test func stepsArePrintedAsPrintfWould() {
+        for exponent in [-12, -5, -1, 0, 3, 12] {
+            let h = pow(10, Double(exponent))
+            #expect(formatStep(h) == String(format: "%.0e", h).replacingOccurrences(of: "e+", with: "e"), "\(h)")
+        }
+        #expect(formatStep(0.0123456) == "0.0123" && formatStep(6.5e-6) == "6.5e-06")
+    }
 }

@@ -65,6 +65,9 @@ int slope_sizes_and_gap(const double *a, const double *b, size_t n, double *size
 /// tail in turn): the same bits on every path.
 void slope_dot_and_magnitude(const double *a, const double *b, size_t n, double *dot, double *magnitude);
 
+/// snprintf(out, size, format, value) for a format with one conversion of a double.
+int slope_format_double(char *out, size_t size, const char *format, double value);
+
 /// Keeps freed blocks of up to 32 MiB in glibc's heap (M_MMAP_THRESHOLD) and up to 256 MiB
 /// of free memory at its top (M_TRIM_THRESHOLD), so that a tensor allocated pass after pass
 /// reuses pages instead of being mapped fresh and zero-filled by the kernel each time. Returns

@@ -316,12 +316,13 @@ public enum TensorError: Error, Equatable, CustomStringConvertible {
 }
 
 /// A short, readable rendering of a number: `0.1`, `-3.25e-07`, `nan`.
-/// `String(format: format, value)` for one number, through the C library's `vsnprintf`, which
-/// Foundation's formatting ends in too (a test holds them to the same text): Foundation's
-/// path there cost about 5 µs a number, a tenth of a small check's own time.
-package func cFormat(_ format: String, _ value: CVarArg) -> String {
+/// `String(format: format, value)` for one number, through the C library's `snprintf`, which
+/// Foundation's formatting ends in too (a test holds them to the same text): Foundation's path
+/// cost about 5 µs a number, a tenth of a small check's own time, and `withVaList` still
+/// allocated one.
+package func cFormat(_ format: String, _ value: Double) -> String {
     withUnsafeTemporaryAllocation(of: CChar.self, capacity: 64) { buffer in
-        let written = withVaList([value]) { vsnprintf(buffer.baseAddress, 64, format, $0) }
+        let written = slope_format_double(buffer.baseAddress, 64, format, value)
         guard written >= 0, written < 64 else { return String(format: format, value) }
         return String(cString: buffer.baseAddress!)
     }
