@@ -278,6 +278,24 @@ final class ThroughFloat: Layer {
         #expect(try Self.report(name, seed: seed, fast: true, factor: 1.01).verdict != .pass)
     }
 
+    /// Fast mode at kinks right at the point, the Taylor test's turn: its own direction crosses
+    /// the kinks the finite differences' directions found, so its failure there is no evidence
+    /// (it is inconclusive, and says why). Hardtanh at exactly ±1 and ReLU at 0 failed at these
+    /// seeds (of 60–499; with the polar method's directions ReLU at 0 failed at 114, 198 and 332).
+    static let fastTaylorAcrossAKinkAtThePoint: [(String, UInt64)] = [
+        ("Hardtanh at ±1", 158), ("Hardtanh at ±1", 219), ("Hardtanh at ±1", 267), ("Hardtanh at ±1", 417),
+        ("ReLU at 0", 378),
+    ]
+
+    @Test(arguments: fastTaylorAcrossAKinkAtThePoint)
+    func theTaylorTestAcrossAKinkAtThePointFailsNothing(name: String, seed: UInt64) throws {
+        let report = try Self.report(name, seed: seed, fast: true)
+        #expect(report.verdict != .fail, "\(report.diagnosis)")
+        let order = try #require(report.tensors.first?.order)
+        #expect(order.verdict == .inconclusive && order.note.contains("crosses a kink at this point"), "\(order.note)")
+        #expect(try Self.report(name, seed: seed, fast: true, factor: 1.01).verdict != .pass)
+    }
+
     /// LayerNorm of inputs scaled by 1e-8: the noise points moved L by less than Float's
     /// rounding of the outputs, so all eight read the same bits and measured a noise of 0, far
     /// under the rounding of L = ⟨u, y⟩ when the outputs cancel. That rounding (Σ|uᵢ|·ulp(yᵢ)/2)

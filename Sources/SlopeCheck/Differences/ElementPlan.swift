@@ -14,6 +14,9 @@ struct TensorDifferences {
     /// The flat index of the element behind outcome `i`.
     func element(_ i: Int) -> Int { elements?[i] ?? i }
 
+    /// Fast mode: a direction crossed a kink at the point.
+    var kinkAlongADirection: Bool { directions && outcomes.contains { $0.isKink } }
+
     /// The flat indices of the elements found at kinks (the Taylor test leaves them out).
     var kinks: Set<Int> {
         guard !directions else { return [] }
