@@ -30,6 +30,27 @@ static inline uint64_t to_bits(double value) {
     return bits;
 }
 
+// c[0]·xⁿ⁻¹ + c[1]·xⁿ⁻² + … + c[n − 1] by Horner's rule, each step one fused multiply-add.
+__attribute__((always_inline)) static inline double horner(double x, const double *c, int n) {
+    double p = c[0];
+    for (int k = 1; k < n; k++) p = __builtin_fma(p, x, c[k]);
+    return p;
+}
+
+// The series' coefficients, highest power first: 1/21, 1/19, …, 1/3 (atanh's odd powers after
+// the first); sin's (−1)ᵏ/(2k + 1)! from x¹⁴ down to x⁰ after the first; cos's (−1)ᵏ/(2k + 2)!
+// from x¹⁴ down to x⁰, after its first term.
+static const double atanh_series[10] = {
+    1.0 / 21, 1.0 / 19, 1.0 / 17, 1.0 / 15, 1.0 / 13, 1.0 / 11, 1.0 / 9, 1.0 / 7, 1.0 / 5, 1.0 / 3,
+};
+static const double sine_series[7] = {
+    -1.0 / 1307674368000.0, 1.0 / 6227020800.0, -1.0 / 39916800.0, 1.0 / 362880.0, -1.0 / 5040.0, 1.0 / 120.0, -1.0 / 6.0,
+};
+static const double cosine_series[8] = {
+    -1.0 / 20922789888000.0, 1.0 / 87178291200.0, -1.0 / 479001600.0, 1.0 / 3628800.0, -1.0 / 40320.0, 1.0 / 720.0,
+    -1.0 / 24.0, 0.5,
+};
+
 // Pair j of the stream keyed by `key`: the SplitMix64 outputs number 2j + 1 and 2j + 2.
 __attribute__((always_inline)) static inline void normal_pair(uint64_t key, uint64_t j, double *first, double *second) {
 #ifdef __clang__
@@ -50,16 +71,7 @@ __attribute__((always_inline)) static inline void normal_pair(uint64_t key, uint
     double m = from_bits(bits - ((uint64_t)e << 52));
     double f = (m - 1.0) / (m + 1.0);
     double f2 = f * f;
-    double p = 1.0 / 21;
-    p = __builtin_fma(p, f2, 1.0 / 19);
-    p = __builtin_fma(p, f2, 1.0 / 17);
-    p = __builtin_fma(p, f2, 1.0 / 15);
-    p = __builtin_fma(p, f2, 1.0 / 13);
-    p = __builtin_fma(p, f2, 1.0 / 11);
-    p = __builtin_fma(p, f2, 1.0 / 9);
-    p = __builtin_fma(p, f2, 1.0 / 7);
-    p = __builtin_fma(p, f2, 1.0 / 5);
-    p = __builtin_fma(p, f2, 1.0 / 3);
+    double p = horner(f2, atanh_series, 10);
     double ef = (double)e;
     // ln 2 in two parts (the second 2⁻⁵⁵ of the first), the small terms first.
     double log_u = __builtin_fma(ef, 0x1.62e42fefa39efp-1, __builtin_fma(ef, 0x1.abc9e3b39803fp-56, 2.0 * (f * f2 * p)) + 2.0 * f);
@@ -70,23 +82,8 @@ __attribute__((always_inline)) static inline void normal_pair(uint64_t key, uint
     double x = 6.283185307179586 * __builtin_fma(q, -0.25, w), x2 = x * x;
     // sin x = x − x³/3! + … − x¹⁵/15!, cos x = 1 − x²/2! + … + x¹⁶/16! (the first terms left
     // out are under 2⁻⁵⁴ of the value at π/4).
-    double s = -1.0 / 1307674368000.0;
-    s = __builtin_fma(s, x2, 1.0 / 6227020800.0);
-    s = __builtin_fma(s, x2, -1.0 / 39916800.0);
-    s = __builtin_fma(s, x2, 1.0 / 362880.0);
-    s = __builtin_fma(s, x2, -1.0 / 5040.0);
-    s = __builtin_fma(s, x2, 1.0 / 120.0);
-    s = __builtin_fma(s, x2, -1.0 / 6.0);
-    double sine = __builtin_fma(x * x2, s, x);
-    double c = -1.0 / 20922789888000.0;
-    c = __builtin_fma(c, x2, 1.0 / 87178291200.0);
-    c = __builtin_fma(c, x2, -1.0 / 479001600.0);
-    c = __builtin_fma(c, x2, 1.0 / 3628800.0);
-    c = __builtin_fma(c, x2, -1.0 / 40320.0);
-    c = __builtin_fma(c, x2, 1.0 / 720.0);
-    c = __builtin_fma(c, x2, -1.0 / 24.0);
-    c = __builtin_fma(c, x2, 0.5);
-    double cosine = __builtin_fma(-x2, c, 1.0);
+    double sine = __builtin_fma(x * x2, horner(x2, sine_series, 7), x);
+    double cosine = __builtin_fma(-x2, horner(x2, cosine_series, 8), 1.0);
     // cos(qπ/2 + x) and sin(qπ/2 + x) by the quadrant q mod 4.
     uint64_t quadrant = (uint64_t)(int64_t)q & 3;
     double along = (quadrant & 1) ? sine : cosine, across = (quadrant & 1) ? cosine : sine;
