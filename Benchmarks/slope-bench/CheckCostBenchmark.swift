@@ -84,31 +84,45 @@ enum CheckCostBenchmark {
     /// A check's wall time and the pass times it is compared with, interleaved: each round runs
     /// the check twice and times the second (both sides warm: the first pays for the caches the
     /// pass timing took, 10 % of Tanh 256²'s check), then times a few forward passes and
-    /// forward + backward pairs; each side is the median over every round. This machine's speed
-    /// drifts over seconds (the same forward pass measured 2.8 and 3.4 ms a minute apart), and
-    /// a ratio whose two sides were timed apart drifts with it.
+    /// forward + backward pairs; each side is the median over every round, and so are the
+    /// seconds of the passes down other paths that each timed check measured. This machine's
+    /// speed drifts over seconds (the same forward pass measured 2.8 and 3.4 ms a minute apart),
+    /// and a ratio whose two sides were timed apart drifts with it. A cheap check gets more
+    /// rounds (up to 41, about a quarter of a second of checks): five medians of a check of
+    /// 0.4 ms were at the mercy of one slow moment.
     static func interleaved(
-        _ name: String, _ layer: any Layer, _ inputs: [Tensor], warmup: Int, runs: Int, _ body: () -> Void
-    ) -> (timed: Measurement, forward: Double, backward: Double) {
-        for _ in 0..<warmup { body() }
-        var (wall, forward, forwardAlone, pair) = ([Double](), [Double](), [Double](), [Double]())
-        for _ in 0..<runs {
-            wall += measure(name, warmup: 1, runs: 1, body).samples
+        _ name: String, _ layer: any Layer, _ inputs: [Tensor], warmup: Int, runs: Int, _ body: () -> CheckReport?
+    ) -> (timed: Measurement, forward: Double, backward: Double, otherPaths: Double, last: CheckReport?) {
+        var last: CheckReport?
+        for _ in 0..<warmup { last = body() }
+        var rounds = runs
+        if runs > 1 {
+            let once = measure(name, warmup: 0, runs: 1) { last = body() }.median
+            rounds = max(runs, min(41, Int(0.25 / max(2 * once, 1e-9))) | 1)
+        }
+        var (wall, forward, forwardAlone, pair, otherPaths) = ([Double](), [Double](), [Double](), [Double](), [Double]())
+        for _ in 0..<rounds {
+            wall += measure(name, warmup: 1, runs: 1) { last = body() }.samples
+            otherPaths.append(last?.cost?.otherPaths.seconds ?? 0)
             let samples = passSamples(layer, inputs, runs: 5)
             forward += samples.forward.samples
             forwardAlone += samples.forwardAlone.samples
             pair += samples.pair.samples
         }
         func median(_ samples: [Double]) -> Double { Measurement(name: "", samples: samples).median }
-        return (Measurement(name: name, samples: wall), median(forward), max(median(pair) - median(forwardAlone), 0))
+        return (
+            Measurement(name: name, samples: wall), median(forward), max(median(pair) - median(forwardAlone), 0),
+            median(otherPaths), last
+        )
     }
 
     /// The seconds of the passes a report counts: the layer's own, timed alone here × their
     /// counts, and those down other paths (a fast path's readable reference, each path forced),
-    /// which run at their own speeds, with the seconds the check measured around each one.
-    static func countedSeconds(_ report: CheckReport, forward: Double, backward: Double) -> Double? {
+    /// which run at their own speeds, with the seconds the checks measured around each one
+    /// (`otherPaths`, their median over the timed checks).
+    static func countedSeconds(_ report: CheckReport, forward: Double, backward: Double, otherPaths: Double) -> Double? {
         guard let cost = report.cost else { return nil }
-        return Double(cost.forwardPasses) * forward + Double(cost.backwardPasses) * backward + cost.otherPaths.seconds
+        return Double(cost.forwardPasses) * forward + Double(cost.backwardPasses) * backward + otherPaths
     }
 
     static func breakdown(_ report: CheckReport, forward: Double, backward: Double) -> String {
@@ -165,13 +179,12 @@ enum CheckCostBenchmark {
             if profile != "exhaustive" { modes.append(("fast", GradientCheck(mode: .fast(directions: 2)))) }
             if subject.exhaustive && (!profiling || profile == "exhaustive") { modes.append(("exhaustive", GradientCheck())) }
             for (label, check) in modes {
-                var last: CheckReport?
-                let (timed, forward, backward) = interleaved(label, layer, inputs, warmup: 1, runs: quick ? 1 : runs) {
-                    last = check.run(layer, inputs: inputs)
-                }
-                guard let result = last, let counted = countedSeconds(result, forward: forward, backward: backward) else {
-                    continue
-                }
+                let (timed, forward, backward, otherPaths, last) = interleaved(
+                    label, layer, inputs, warmup: 1, runs: quick ? 1 : runs
+                ) { check.run(layer, inputs: inputs) }
+                guard let result = last,
+                    let counted = countedSeconds(result, forward: forward, backward: backward, otherPaths: otherPaths)
+                else { continue }
                 // `SLOPE_BENCH_PROFILE=1`: fast mode only (or exhaustive only), 30 more checks for
                 // `perf record` (`SLOPE_BENCH_REPEAT=N`: N more), and each invariant's own seconds.
                 if profiling {

@@ -90,10 +90,9 @@ enum CompressionBenchmark {
             let (layer, inputs) = subject.make()
             let elements = inputs.reduce(0) { $0 + $1.count } + layer.parameters.reduce(0) { $0 + $1.value.count }
             let check = GradientCheck(checkInvariants: false)
-            var last: CheckReport?
-            let (compressed, forward, backward) = CheckCostBenchmark.interleaved(
+            let (compressed, forward, backward, otherPaths, last) = CheckCostBenchmark.interleaved(
                 "compressed", layer, inputs, warmup: 0, runs: quick ? 1 : runs
-            ) { last = check.run(layer, inputs: inputs) }
+            ) { check.run(layer, inputs: inputs) }
             guard let result = last else { continue }
             // `SLOPE_BENCH_PROFILE=1`: the check alone, five more times, and nothing else (for `perf record`).
             if ProcessInfo.processInfo.environment["SLOPE_BENCH_PROFILE"] != nil {
@@ -134,7 +133,9 @@ enum CompressionBenchmark {
                     : "≤ \(formatSeconds(subject.target)): missed by \(String(format: "%.1f", compressed.median / subject.target))×")
                 : (compressed.median <= oneAtATime.median ? "no slower than one at a time: met" : "no slower: missed")
             // Issue 24: the check's wall time over the passes it counts, and where the rest went.
-            if let counted = CheckCostBenchmark.countedSeconds(result, forward: forward, backward: backward) {
+            if let counted = CheckCostBenchmark.countedSeconds(
+                result, forward: forward, backward: backward, otherPaths: otherPaths)
+            {
                 rows.append(
                     CheckCostBenchmark.passesRow(
                         group: "exhaustive, \(subject.name): wall / passes", timed: compressed, result: result,
