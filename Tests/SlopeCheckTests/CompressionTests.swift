@@ -539,3 +539,48 @@ final class ThrowsWhenManyMove: UnaryLayer {
         return Tensor(shape: y.shape, data: zip(dy.data, y.data).map { $0 * (1 - $1 * $1) })
     }
 }
+
+/// The grouped sums keep an owner's sums in registers over a run of outputs it owns: the same
+/// additions in the same order as the plain loop over outputs, bit for bit, with runs, owners
+/// that come back after others, outputs without an owner, and the first of those that moved.
+@Suite struct GroupedSumsTests {
+    @Test func runsOfAnOwnerAddAsThePlainLoop() throws {
+        var rng = SeededGenerator(seed: 46)
+        let count = 300
+        var owners = [Int32](repeating: -1, count: count)
+        var o = 0
+        while o < count {
+            let run = 1 + Int(rng.nextUnit() * 40)
+            let owner = rng.nextUnit() < 0.15 ? -1 : Int32(rng.nextUnit() * 20)
+            for k in o..<min(o + run, count) { owners[k] = owner }
+            o += run
+        }
+        let (u, plus, minus) = (
+            Tensor.uniform([count], using: &rng).data, Tensor.uniform([count], using: &rng).data,
+            Tensor.uniform([count], using: &rng).data
+        )
+        var base = Tensor.uniform([count], using: &rng).data
+        // Outputs without an owner keep their base values, so nothing moved outside a footprint.
+        var (still, stillMinus) = (plus, minus)
+        for o in 0..<count where owners[o] < 0 { (still[o], stillMinus[o]) = (base[o], base[o]) }
+        var sums = GroupedSums(count: 20)
+        for e in 0..<20 { (sums.central[e], sums.up[e], sums.down[e]) = (Double(e) * 0.1, -0.3, 0.7) }
+        var plain = sums
+        #expect(sums.add(owners: owners, upstream: u, plus: still, minus: stillMinus, base: base) == nil)
+        for o in 0..<count where owners[o] >= 0 {
+            let owner = Int(owners[o])
+            plain.central[owner] += u[o] * (still[o] - stillMinus[o])
+            plain.up[owner] += u[o] * (still[o] - base[o])
+            plain.down[owner] += u[o] * (base[o] - stillMinus[o])
+        }
+        #expect(sums.central.map(\.bitPattern) == plain.central.map(\.bitPattern))
+        #expect(
+            sums.up.map(\.bitPattern) == plain.up.map(\.bitPattern) && sums.down.map(\.bitPattern) == plain.down.map(\.bitPattern)
+        )
+        // An output without an owner that moved stops the sums there.
+        let unowned = try #require(owners.firstIndex(of: -1))
+        base[unowned] += 1
+        var again = GroupedSums(count: 20)
+        #expect(again.add(owners: owners, upstream: u, plus: still, minus: stillMinus, base: base) == unowned)
+    }
+}

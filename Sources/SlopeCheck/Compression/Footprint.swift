@@ -133,7 +133,6 @@ public struct Footprint: Sendable, Codable, Equatable, CustomStringConvertible {
         var base = 0
         for axis in inputShape.indices where linked[axis] == nil { base += digits[axis] * inStrides[axis] }
         let count = Tensor.count(of: outputShape)
-        var owners = [Int32](repeating: -1, count: count)
         // Per link, per output coordinate: the owner's offset along the link's input axis — the
         // one coordinate within the radius that has the colour's digit — or -1 when none has.
         let offsets: [[Int]] = links.map { link in
@@ -145,18 +144,23 @@ public struct Footprint: Sendable, Codable, Equatable, CustomStringConvertible {
                 return candidate * inStrides[link.input]
             }
         }
-        owners.withUnsafeMutableBufferPointer { owners in
-            outputs: for o in 0..<count {
-                var flat = base
-                for k in offsets.indices {
-                    let offset = offsets[k][Int(coordinates[k][o])]
-                    guard offset >= 0 else { continue outputs }
-                    flat += offset
+        // Link by link over every output (each link's table and coordinates read through one
+        // buffer, not an array of arrays per output): an output none of whose candidates exists
+        // on some link has no owner (-1, which no sum of offsets from `base` ≥ 0 can be).
+        var flat = [Int](repeating: base, count: count)
+        flat.withUnsafeMutableBufferPointer { flat in
+            for k in offsets.indices {
+                offsets[k].withUnsafeBufferPointer { table in
+                    coordinates[k].withUnsafeBufferPointer { coordinate in
+                        for o in 0..<count where flat[o] >= 0 {
+                            let offset = table[Int(coordinate[o])]
+                            flat[o] = offset < 0 ? -1 : flat[o] + offset
+                        }
+                    }
                 }
-                owners[o] = Int32(flat)
             }
         }
-        return owners
+        return flat.map { Int32($0) }
     }
 
     /// Whether output `o` lies in the footprint of element `element` (for tests and spot checks).
