@@ -135,32 +135,37 @@ public struct Footprint: Sendable, Codable, Equatable, CustomStringConvertible {
         let count = Tensor.count(of: outputShape)
         // Per link, per output coordinate: the owner's offset along the link's input axis — the
         // one coordinate within the radius that has the colour's digit — or -1 when none has.
-        let offsets: [[Int]] = links.map { link in
+        let offsets: [[Int32]] = links.map { link in
             let (modulus, digit) = (radix(link.input, linked), digits[link.input])
-            return (0..<outputShape[link.output]).map { coordinate in
-                let lower = max(coordinate - link.radius, 0)
-                let candidate = lower + ((digit - lower) % modulus + modulus) % modulus
-                guard candidate <= coordinate + link.radius, candidate < inputShape[link.input] else { return -1 }
-                return candidate * inStrides[link.input]
+            let (extent, radius) = (outputShape[link.output], link.radius)
+            let (limit, stride) = (inputShape[link.input], inStrides[link.input])
+            return [Int32](unsafeUninitializedCapacity: extent) { table, written in
+                for coordinate in 0..<extent {
+                    let lower = max(coordinate - radius, 0)
+                    let candidate = lower + ((digit - lower) % modulus + modulus) % modulus
+                    table[coordinate] = candidate <= coordinate + radius && candidate < limit ? Int32(candidate * stride) : -1
+                }
+                written = extent
             }
         }
         // Link by link over every output (each link's table and coordinates read through one
         // buffer, not an array of arrays per output): an output none of whose candidates exists
-        // on some link has no owner (-1, which no sum of offsets from `base` ≥ 0 can be).
-        var flat = [Int](repeating: base, count: count)
-        flat.withUnsafeMutableBufferPointer { flat in
+        // on some link has no owner (-1, which no sum of offsets from `base` ≥ 0 can be; a
+        // tensor's elements, at most 2²⁷, fit in Int32).
+        var owners = [Int32](repeating: Int32(base), count: count)
+        owners.withUnsafeMutableBufferPointer { owners in
             for k in offsets.indices {
                 offsets[k].withUnsafeBufferPointer { table in
                     coordinates[k].withUnsafeBufferPointer { coordinate in
-                        for o in 0..<count where flat[o] >= 0 {
+                        for o in 0..<count where owners[o] >= 0 {
                             let offset = table[Int(coordinate[o])]
-                            flat[o] = offset < 0 ? -1 : flat[o] + offset
+                            owners[o] = offset < 0 ? -1 : owners[o] &+ offset
                         }
                     }
                 }
             }
         }
-        return flat.map { Int32($0) }
+        return owners
     }
 
     /// Whether output `o` lies in the footprint of element `element` (for tests and spot checks).
