@@ -375,8 +375,8 @@ struct Invariants {
 
     /// max|aᵢ| and max|bᵢ| (`maxMagnitude`'s: a NaN is never kept), the largest |aᵢ − bᵢ| (NaN
     /// never kept), and whether some aᵢ − bᵢ is NaN or infinite (a NaN or ∞ among the values):
-    /// in one pass, in four lanes. Without that, the largest gap is beyond a tolerance exactly
-    /// where `firstApart` finds an index by that tolerance.
+    /// in one pass. Where none is, the largest gap is beyond a tolerance exactly where
+    /// `firstApart` finds an index by that tolerance.
     static func sizesAndGap(_ a: [Double], _ b: [Double]) -> (
         sizeA: Double, sizeB: Double, largestGap: Double, unordered: Bool
     ) {
@@ -396,8 +396,8 @@ struct Invariants {
         guard a.count == b.count else { return "\(a.count) vs \(b.count) tensors" }
         for (t, (x, y)) in zip(a, b).enumerated() {
             guard x.shape == y.shape else { return "tensor \(t): shape \(x.shape) vs \(y.shape)" }
-            // One pass finds both sizes and the largest gap; only a gap beyond the tolerance
-            // (or a NaN against a number) is looked for element by element.
+            // One pass finds both sizes and the largest gap; only a gap beyond the tolerance,
+            // or a NaN or ∞ among the values, is looked for element by element.
             let (sizeX, sizeY, largestGap, unordered) = Self.sizesAndGap(x.data, y.data)
             let size = max(sizeX, sizeY)
             let tolerance = precision.invariantTolerance * size + 1e-12
