@@ -120,7 +120,7 @@ enum ParameterPlaces {
         let described = _forEachField(of: type, options: _EachFieldOptions(rawValue: 1 << 0)) { name, offset, fieldType, _ in
             if fieldType == Parameter.self {
                 fields?.append((String(cString: name), offset))
-            } else if mayHold(fieldType, exactly: false) {
+            } else if propertyMayHold(fieldType) {
                 fields = nil
             }
             return fields != nil
@@ -147,9 +147,9 @@ enum ParameterPlaces {
 
     /// Whether a property declared of type `type` may hold a Parameter (a class may: a subclass
     /// can add one), as the analysis of a stored property reads it.
-    private static func mayHold(_ type: Any.Type, exactly: Bool) -> Bool {
+    private static func propertyMayHold(_ type: Any.Type) -> Bool {
         var inProgress = Set<ObjectIdentifier>()
-        return analyse(type, exactly: exactly, inProgress: &inProgress)
+        return analyse(type, exactly: false, inProgress: &inProgress)
     }
 
     private static let lock = NSLock()

@@ -127,6 +127,29 @@ import Testing
         func backwardInput(_ dout: Tensor) throws(LayerError) -> Tensor { dout }
     }
 
+    /// Only an unowned `Parameter` beside a listed one: read at its offset too.
+    final class UnownedOnly: UnaryLayer {
+        let kindName = "Test.UnownedOnly"
+        let listed = Parameter("listed", .zeros([1]))
+        unowned let elsewhere: Parameter
+        init(_ elsewhere: Parameter) { self.elsewhere = elsewhere }
+        var parameters: [Parameter] { [listed] }
+        func forward(_ x: Tensor) throws(LayerError) -> Tensor { x }
+        func backwardInput(_ dout: Tensor) throws(LayerError) -> Tensor { dout }
+    }
+
+    @Test func anUnownedParameterIsReadAtItsOffset() {
+        let elsewhere = Parameter("elsewhere", .zeros([1]))
+        let layer = UnownedOnly(elsewhere)
+        #expect(ParameterPlaces.parameterFields(of: UnownedOnly.self)?.map(\.name) == ["listed", "elsewhere"])
+        let unlisted = StoredParameters.unlisted(in: layer)
+        #expect(unlisted.map(\.path) == ["elsewhere"] && unlisted.first.map { $0.parameter === elsewhere } == true)
+        #expect(
+            StoredParameters.stored(in: layer).map(\.path)
+                == StoredParameters.stored(in: layer, reflectingEverything: true).map(\.path))
+        withExtendedLifetime(elsewhere) {}
+    }
+
     @Test func parameterPropertiesAreReadAtTheirOffsets() throws {
         #expect(ParameterPlaces.parameterFields(of: Affine.self)?.map(\.name) == ["W", "b"])
         // In reflection's order: the class's own, then its superclass's.
